@@ -1,0 +1,202 @@
+"""Load, validate and evaluate the YAML rule catalog.
+
+A bad rule is reported (file, rule id, field) and left out; it never takes the catalog down. The
+catalog is re-read when a file changes (by mtime and size), so the next scan sees an edit
+without a restart.
+"""
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from findings.models import Severity
+from rules.evaluators import REGISTRY as EVALUATORS
+from rules.evaluators import Result
+from scans.inventory import Resource
+
+logger = logging.getLogger(__name__)
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+REQUIRED_FIELDS = (
+    "id",
+    "service",
+    "resource_type",
+    "title",
+    "severity",
+    "rationale",
+    "remediation",
+    "references",
+    "compliance",
+    "evaluation",
+)
+KNOWN_FRAMEWORKS = frozenset({"cis_aws_foundations", "cis_eks", "cis_aws_compute"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    service: str
+    resource_type: str
+    title: str
+    severity: str
+    rationale: str
+    remediation: dict[str, str]
+    references: tuple[str, ...]
+    compliance: dict[str, Any]
+    evaluator: str
+    params: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    rules: tuple[Rule, ...]
+    errors: tuple[str, ...]
+
+    def rules_for(self, resource_type: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.resource_type == resource_type]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    rule: Rule
+    resource: Resource
+    result: Result
+
+
+class RuleError(ValueError):
+    def __init__(self, source: str, rule_id: str, field: str, problem: str) -> None:
+        super().__init__(f"{source}: rule {rule_id}: field {field!r}: {problem}")
+
+
+def _validate(entry: Any, source: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise RuleError(source, "?", "<entry>", "must be a mapping")
+    rule_id = str(entry.get("id", "?"))
+    unknown = set(entry) - set(REQUIRED_FIELDS)
+    if unknown:
+        raise RuleError(source, rule_id, sorted(unknown)[0], "unknown field")
+    for name in REQUIRED_FIELDS:
+        if entry.get(name) in (None, "", [], {}):
+            raise RuleError(source, rule_id, name, "is required")
+    if entry["severity"] not in Severity.values:
+        raise RuleError(source, rule_id, "severity", f"must be one of {Severity.values}")
+    remediation = entry["remediation"]
+    if not isinstance(remediation, dict) or set(remediation) != {"cli", "console"}:
+        raise RuleError(source, rule_id, "remediation", "needs exactly 'cli' and 'console'")
+    compliance = entry["compliance"]
+    if not isinstance(compliance, dict):
+        raise RuleError(source, rule_id, "compliance", "must be a mapping")
+    for framework, mapping in compliance.items():
+        if framework == "security_hub":
+            if not isinstance(mapping, list):
+                raise RuleError(source, rule_id, "compliance.security_hub", "must be a list")
+        elif framework not in KNOWN_FRAMEWORKS:
+            raise RuleError(source, rule_id, f"compliance.{framework}", "unknown framework")
+        elif (
+            not isinstance(mapping, dict)
+            or not mapping.get("version")
+            or not mapping.get("sections")
+        ):
+            raise RuleError(
+                source, rule_id, f"compliance.{framework}", "needs 'version' and 'sections'"
+            )
+    evaluation = entry["evaluation"]
+    if not isinstance(evaluation, dict) or set(evaluation) - {"evaluator", "params"}:
+        raise RuleError(source, rule_id, "evaluation", "takes only 'evaluator' and 'params'")
+    evaluator = EVALUATORS.get(evaluation.get("evaluator", ""))
+    if evaluator is None:
+        raise RuleError(source, rule_id, "evaluation.evaluator", "is not a registered evaluator")
+    params = evaluation.get("params") or {}
+    for name, value in params.items():
+        expected = evaluator.params.get(name)
+        if expected is None:
+            raise RuleError(source, rule_id, f"evaluation.params.{name}", "unknown parameter")
+        if not isinstance(value, expected):
+            raise RuleError(
+                source, rule_id, f"evaluation.params.{name}", f"must be a {expected.__name__}"
+            )
+    missing = evaluator.required_params - set(params)
+    if missing:
+        raise RuleError(source, rule_id, f"evaluation.params.{sorted(missing)[0]}", "is required")
+    return Rule(
+        id=rule_id,
+        service=str(entry["service"]),
+        resource_type=str(entry["resource_type"]),
+        title=str(entry["title"]),
+        severity=entry["severity"],
+        rationale=str(entry["rationale"]),
+        remediation={"cli": str(remediation["cli"]), "console": str(remediation["console"])},
+        references=tuple(entry["references"]),
+        compliance=compliance,
+        evaluator=evaluator.name,
+        params=params,
+        source=source,
+    )
+
+
+def _read_catalog(directory: Path) -> Catalog:
+    rules: dict[str, Rule] = {}
+    errors: list[str] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            document = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as error:
+            errors.append(f"{path.name}: not valid YAML: {error}")
+            continue
+        entries = document.get("rules") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            errors.append(f"{path.name}: top level must be a mapping with a 'rules' list")
+            continue
+        for entry in entries:
+            try:
+                rule = _validate(entry, path.name)
+            except RuleError as error:
+                errors.append(str(error))
+                continue
+            if rule.id in rules:
+                errors.append(
+                    f"{path.name}: rule {rule.id}: field 'id': duplicate of a rule in "
+                    f"{rules[rule.id].source}"
+                )
+                continue
+            rules[rule.id] = rule
+    for error in errors:
+        logger.error("Rule catalog: %s", error)
+    return Catalog(rules=tuple(rules.values()), errors=tuple(errors))
+
+
+_cache: dict[Path, tuple[tuple, Catalog]] = {}
+_cache_lock = threading.Lock()
+
+
+def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
+    """The catalog, re-read only when a YAML file was added, removed or changed."""
+    signature = tuple(
+        (path.name, path.stat().st_mtime_ns, path.stat().st_size)
+        for path in sorted(directory.glob("*.yaml"))
+    )
+    with _cache_lock:
+        cached = _cache.get(directory)
+        if cached is None or cached[0] != signature:
+            cached = (signature, _read_catalog(directory))
+            _cache[directory] = cached
+        return cached[1]
+
+
+def evaluate(catalog: Catalog, resources: Iterable[Resource]) -> Iterator[Evaluation]:
+    """Every applicable (rule, resource) pair, PASS and FAIL alike."""
+    by_type: dict[str, list[Rule]] = defaultdict(list)
+    for rule in catalog.rules:
+        by_type[rule.resource_type].append(rule)
+    for resource in resources:
+        for rule in by_type.get(resource.type, ()):
+            result = EVALUATORS[rule.evaluator](resource, params=rule.params)
+            if result is not None:
+                yield Evaluation(rule=rule, resource=resource, result=result)

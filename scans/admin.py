@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from scans.models import Scan, ScanRegion
+
+
+class ScanRegionInline(admin.TabularInline):
+    model = ScanRegion
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in ScanRegion._meta.fields]
+
+
+@admin.register(Scan)
+class ScanAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "account_label", "status", "source", "created_by"]
+    list_filter = ["status", "source"]
+    readonly_fields = [f.name for f in Scan._meta.fields]
+    inlines = [ScanRegionInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

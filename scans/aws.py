@@ -1,0 +1,143 @@
+"""boto3 sessions and clients built from pasted credentials, and the calls that prove them.
+
+Errors raised from here carry an AWS error code and our own wording, never AWS's message text,
+which can contain ARNs or account ids.
+"""
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+GLOBAL_API_REGION = "us-east-1"
+DENIED_ERROR_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+)
+_REJECTED_KEY_MESSAGES = {
+    "InvalidClientTokenId": "AWS does not recognise this access key id.",
+    "SignatureDoesNotMatch": "The secret access key does not match the access key id.",
+    "ExpiredToken": "These credentials (or their session token) have expired.",
+    "ExpiredTokenException": "These credentials (or their session token) have expired.",
+    "InvalidToken": "The session token is not valid for these keys.",
+    "UnrecognizedClientException": "AWS does not recognise these credentials.",
+}
+
+
+@dataclass(frozen=True)
+class AwsCredentials:
+    """What a user pasted. repr() shows nothing secret, so a traceback cannot leak it."""
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(default="", repr=False)
+    role_arn: str = field(default="", repr=False)
+    external_id: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    account_id: str
+    partition: str
+
+
+class CredentialsRejected(Exception):
+    """The keys could not be proven; the message is safe to show to the user."""
+
+
+def aws_config() -> Config:
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": settings.AWS_MAX_ATTEMPTS},
+        connect_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
+        read_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
+        user_agent_extra="SecureScope",
+    )
+
+
+def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
+    return boto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token or None,
+    )
+
+
+# Clients are thread safe and costly to build: one per (session, service, region).
+_clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDictionary()
+_clients_lock = threading.Lock()
+
+
+def client(session: boto3.Session, service: str, region: str):
+    with _clients_lock:
+        per_session = _clients.setdefault(session, {})
+        key = (service, region)
+        if key not in per_session:
+            per_session[key] = session.client(service, region_name=region, config=aws_config())
+        return per_session[key]
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "Unknown")
+
+
+def prove_credentials(credentials: AwsCredentials) -> tuple[AwsCredentials, CallerIdentity]:
+    """Check the keys with GetCallerIdentity, assuming the role first when one is given.
+
+    Returns the credentials the scan will use (the role's temporary ones in role mode) and the
+    identity of the scanned account.
+    """
+    session = session_from_credentials(credentials)
+    try:
+        if credentials.role_arn:
+            credentials = _assume_role(session, credentials)
+            session = session_from_credentials(credentials)
+        identity = client(session, "sts", GLOBAL_API_REGION).get_caller_identity()
+    except ClientError as error:
+        code = error_code(error)
+        message = _REJECTED_KEY_MESSAGES.get(code, "AWS refused to verify these credentials.")
+        raise CredentialsRejected(f"{message} ({code})") from None
+    except BotoCoreError as error:
+        raise CredentialsRejected(
+            f"Could not reach AWS STS to verify the credentials ({type(error).__name__})."
+        ) from None
+    arn_parts = identity["Arn"].split(":")
+    return credentials, CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
+
+
+def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCredentials:
+    arguments = {
+        "RoleArn": credentials.role_arn,
+        "RoleSessionName": "SecureScope",
+        "DurationSeconds": 3600,
+    }
+    if credentials.external_id:
+        arguments["ExternalId"] = credentials.external_id
+    try:
+        assumed = client(session, "sts", GLOBAL_API_REGION).assume_role(**arguments)
+    except ClientError as error:
+        code = error_code(error)
+        if code in DENIED_ERROR_CODES:
+            raise CredentialsRejected(
+                "These keys may not assume that role (check its trust policy and the external "
+                f"id). ({code})"
+            ) from None
+        raise
+    temporary = assumed["Credentials"]
+    return AwsCredentials(
+        access_key_id=temporary["AccessKeyId"],
+        secret_access_key=temporary["SecretAccessKey"],
+        session_token=temporary["SessionToken"],
+    )
+
+
+def enabled_regions(session: boto3.Session) -> list[str]:
+    """The regions this account can use (opt-in regions only when opted in)."""
+    response = client(session, "ec2", GLOBAL_API_REGION).describe_regions(AllRegions=False)
+    return sorted(
+        region["RegionName"]
+        for region in response["Regions"]
+        if region.get("OptInStatus", "opt-in-not-required") != "not-opted-in"
+    )

@@ -1,0 +1,92 @@
+import boto3
+from django import forms
+from django.core.validators import RegexValidator
+
+from scans.aws import AwsCredentials
+
+
+def region_choices() -> list[tuple[str, str]]:
+    # From botocore's bundled endpoint data: no network call.
+    return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
+
+
+class ScanForm(forms.Form):
+    access_key_id = forms.CharField(
+        label="Access key id",
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^(AKIA|ASIA)[A-Z0-9]{16}$",
+                "An access key id is 20 characters starting with AKIA or ASIA.",
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    secret_access_key = forms.CharField(
+        label="Secret access key",
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9/+=]{40}$", "A secret access key is 40 characters (A-Z, 0-9, / + =)."
+            )
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    session_token = forms.CharField(
+        label="Session token",
+        required=False,
+        max_length=8192,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9/+=]+$", "A session token contains only A-Z, 0-9, / + =.")
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Required with temporary keys (ASIA...).",
+    )
+    role_arn = forms.CharField(
+        label="Role ARN to assume",
+        required=False,
+        max_length=2048,
+        validators=[
+            RegexValidator(
+                r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+                "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    external_id = forms.CharField(
+        label="External id",
+        required=False,
+        max_length=1224,
+        validators=[
+            RegexValidator(
+                r"^[\w+=,.@:/-]{2,1224}$", "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_"
+            )
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    regions = forms.MultipleChoiceField(
+        required=False,
+        choices=region_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to scan every region enabled in the account.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        key_id = cleaned.get("access_key_id", "")
+        if key_id.startswith("ASIA") and not cleaned.get("session_token"):
+            self.add_error("session_token", "Temporary keys (ASIA...) need their session token.")
+        if cleaned.get("external_id") and not cleaned.get("role_arn"):
+            self.add_error("external_id", "An external id is only used with a role to assume.")
+        return cleaned
+
+    def credentials(self) -> AwsCredentials:
+        data = self.cleaned_data
+        return AwsCredentials(
+            access_key_id=data["access_key_id"],
+            secret_access_key=data["secret_access_key"],
+            session_token=data["session_token"],
+            role_arn=data["role_arn"],
+            external_id=data["external_id"],
+        )

@@ -1,0 +1,85 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from scans.inventory import GLOBAL_REGION
+
+
+class Scan(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partial"
+        FAILED = "failed", "Failed"
+
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED)
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        COMMAND = "command", "Command line"
+
+    # A UUID rather than a sequence: scan ids appear in URLs and task arguments.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    # The account id itself is never stored: a keyed hash to group scans, a masked label to show.
+    account_hash = models.CharField(max_length=64, db_index=True)
+    account_label = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    regions = models.JSONField(default=list)
+    severity_counts = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("start_scan", "Can start a scan with AWS credentials")]
+        indexes = [models.Index(fields=["account_hash", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Scan of {self.account_label} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.TERMINAL_STATUSES
+
+
+class ScanRegion(models.Model):
+    """One unit of work: a region of a scan, or the account-wide ("global") part."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED)
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
+    region = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    resources_collected = models.PositiveIntegerField(default=0)
+    findings_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["region"]
+        constraints = [
+            models.UniqueConstraint(fields=["scan", "region"], name="unique_region_per_scan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} of {self.scan_id}"
+
+    @property
+    def is_global(self) -> bool:
+        return self.region == GLOBAL_REGION

@@ -1,0 +1,191 @@
+"""Scan orchestration: prove keys, create the scan, run its units, finalize it."""
+
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from findings.selectors import failing_severity_counts
+from findings.services import findings_store
+from rules.engine import evaluate, load_catalog
+from scans.aws import (
+    DENIED_ERROR_CODES,
+    AwsCredentials,
+    CredentialsRejected,
+    enabled_regions,
+    error_code,
+    prove_credentials,
+    session_from_credentials,
+)
+from scans.collectors import Collector, collectors_for
+from scans.executor import enqueue_scan_units
+from scans.inventory import GLOBAL_REGION, AccountContext, Resource
+from scans.models import Scan, ScanRegion
+from scans.vault import VaultEntry, vault_delete, vault_get, vault_put
+from securescope.privacy import account_hash, account_label
+
+logger = logging.getLogger(__name__)
+
+COLLECTOR_THREADS = 4
+
+
+def scan_start(
+    *,
+    credentials: AwsCredentials,
+    regions: list[str] | None = None,
+    user: AbstractBaseUser | None = None,
+    source: str = Scan.Source.WEB,
+    executor: str | None = None,
+) -> Scan:
+    """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
+
+    Raises CredentialsRejected (nothing stored) or VaultUnavailable (nothing stored).
+    """
+    scan_credentials, identity = prove_credentials(credentials)
+    if not regions:
+        try:
+            regions = enabled_regions(session_from_credentials(scan_credentials))
+        except ClientError as error:
+            raise CredentialsRejected(
+                "These keys may not list the account's regions (ec2:DescribeRegions); "
+                f"choose the regions to scan. ({error_code(error)})"
+            ) from None
+    regions = sorted(set(regions))
+    scan_id = uuid.uuid4()
+    vault_put(scan_id=scan_id, entry=VaultEntry(scan_credentials, identity))
+    try:
+        with transaction.atomic():
+            scan = Scan.objects.create(
+                id=scan_id,
+                created_by=user if user and user.is_authenticated else None,
+                source=source,
+                account_hash=account_hash(identity.account_id),
+                account_label=account_label(identity.account_id),
+                status=Scan.Status.RUNNING,
+                regions=regions,
+            )
+            units = [GLOBAL_REGION, *regions]
+            ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
+            transaction.on_commit(
+                partial(enqueue_scan_units, scan_id=scan.id, units=units, executor=executor)
+            )
+    except BaseException:
+        vault_delete(scan_id=scan_id)
+        raise
+    logger.info("Scan %s started over %d regions", scan.id, len(regions))
+    return scan
+
+
+@dataclass
+class Collection:
+    resources: list[Resource] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _collect(entry: VaultEntry, region: str) -> Collection:
+    """Run the unit's collectors concurrently; a denied call is a warning, not a failure."""
+    session = session_from_credentials(entry.credentials)
+    account = AccountContext(entry.identity.account_id, entry.identity.partition)
+    scope = "global" if region == GLOBAL_REGION else "region"
+    collection = Collection()
+
+    def run(collector: Collector) -> list[Resource]:
+        return collector.collect(session, region, account)
+
+    collectors = collectors_for(scope)
+    with ThreadPoolExecutor(max_workers=COLLECTOR_THREADS) as pool:
+        futures = [(collector, pool.submit(run, collector)) for collector in collectors]
+        for collector, future in futures:
+            try:
+                collection.resources.extend(future.result())
+            except ClientError as error:
+                code = error_code(error)
+                if code in DENIED_ERROR_CODES:
+                    actions = ", ".join(collector.required_permissions)
+                    collection.warnings.append(f"Missing permission for {actions} ({code})")
+                else:
+                    collection.errors.append(f"{collector.name} failed: AWS error {code}")
+            except BotoCoreError as error:
+                collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
+    return collection
+
+
+def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
+    """Collect, evaluate and store one unit of a scan, then finalize the scan if it was last."""
+    unit = ScanRegion.objects.get(scan_id=scan_id, region=region)
+    if unit.status in ScanRegion.TERMINAL_STATUSES:
+        return  # a retried task whose first attempt finished
+    unit.status = ScanRegion.Status.RUNNING
+    unit.started_at = timezone.now()
+    unit.save(update_fields=["status", "started_at"])
+    try:
+        entry = vault_get(scan_id=scan_id)
+        if entry is None:
+            _unit_finish(unit, error="The scan's credentials expired or were removed.")
+            return
+        collection = _collect(entry, region)
+        unit.resources_collected = len(collection.resources)
+        unit.warnings = collection.warnings
+        unit.save(update_fields=["resources_collected", "warnings"])
+        stored, failed = findings_store(
+            scan_id=scan_id, evaluations=evaluate(load_catalog(), collection.resources)
+        )
+        unit.findings_count, unit.failed_count = stored, failed
+        _unit_finish(unit, error="; ".join(collection.errors))
+    except Exception as error:
+        # The message of an arbitrary exception may carry identifiers: keep only its type.
+        logger.exception("Scan %s unit %s crashed", scan_id, region)
+        _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
+    finally:
+        scan_finalize_if_complete(scan_id=scan_id)
+
+
+def _unit_finish(unit: ScanRegion, *, error: str) -> None:
+    unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+    unit.error = error
+    unit.finished_at = timezone.now()
+    unit.save(update_fields=["status", "error", "finished_at", "findings_count", "failed_count"])
+
+
+def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
+    """Close the scan once every unit has ended: status, counts, and the credentials deleted."""
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(id=scan_id)
+        if scan.is_finished:
+            return False
+        statuses = list(scan.scan_regions.values_list("status", flat=True))
+        if any(status not in ScanRegion.TERMINAL_STATUSES for status in statuses):
+            return False
+        failed = statuses.count(ScanRegion.Status.FAILED)
+        if failed == 0:
+            scan.status = Scan.Status.SUCCEEDED
+        elif failed == len(statuses):
+            scan.status = Scan.Status.FAILED
+        else:
+            scan.status = Scan.Status.PARTIAL
+        scan.severity_counts = failing_severity_counts(scan_id=scan.id)
+        scan.finished_at = timezone.now()
+        scan.save(update_fields=["status", "severity_counts", "finished_at"])
+        transaction.on_commit(partial(vault_delete, scan_id=scan.id))
+    logger.info("Scan %s finished: %s", scan.id, scan.status)
+    return True
+
+
+def scan_wait(*, scan_id: uuid.UUID | str, timeout: float, poll_interval: float = 0.25) -> Scan:
+    """Block until the scan ends (for the command line); raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        scan = Scan.objects.get(id=scan_id)
+        if scan.is_finished:
+            return scan
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"scan {scan_id} did not finish within {timeout:.0f} s")
+        time.sleep(poll_interval)

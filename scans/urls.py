@@ -1,0 +1,11 @@
+from django.urls import path
+
+from scans import views
+
+app_name = "scans"
+urlpatterns = [
+    path("", views.scan_list, name="list"),
+    path("new/", views.scan_new, name="new"),
+    path("<uuid:scan_id>/", views.scan_detail, name="detail"),
+    path("<uuid:scan_id>/progress/", views.scan_progress, name="progress"),
+]

@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from findings.views import findings_context
+from scans import selectors
+from scans.aws import CredentialsRejected
+from scans.forms import ScanForm
+from scans.services import scan_start
+from scans.vault import VaultUnavailable
+
+SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
+
+
+@require_GET
+def scan_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "scans/list.html", {"scans": selectors.scan_list()[:200]})
+
+
+@sensitive_post_parameters(*SECRET_FIELDS)
+@permission_required("scans.start_scan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def scan_new(request: HttpRequest) -> HttpResponse:
+    form = ScanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            scan = scan_start(
+                credentials=form.credentials(),
+                regions=form.cleaned_data["regions"],
+                user=request.user,
+            )
+        except (CredentialsRejected, VaultUnavailable) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Scan of {scan.account_label} started.")
+            return redirect("scans:detail", scan_id=scan.id)
+    return render(request, "scans/new.html", {"form": form})
+
+
+@require_GET
+def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
+    scan = selectors.scan_get(scan_id=scan_id)
+    context = {
+        "scan": scan,
+        "units": selectors.scan_region_list(scan_id=scan.id),
+        **findings_context(request, scan),
+    }
+    return render(request, "scans/detail.html", context)
+
+
+@require_GET
+def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
+    """The HTMX-polled progress table; once the scan ends, reload the page to show findings."""
+    scan = selectors.scan_get(scan_id=scan_id)
+    context = {"scan": scan, "units": selectors.scan_region_list(scan_id=scan.id)}
+    response = render(request, "scans/_progress.html", context)
+    if scan.is_finished and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SecureScopeConfig(AppConfig):
+    name = "securescope"
+    verbose_name = "SecureScope"

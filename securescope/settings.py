@@ -1,0 +1,197 @@
+"""SecureScope settings, read from the environment (django-environ).
+
+No environment at all gives the embedded default: SQLite and TLS material under DATA_DIR, an
+in-process cache as credential vault and scans on a thread pool inside the web process.
+DATABASE_URL and REDIS_URL switch to the production shape: Postgres, Redis as vault and as the
+django-q2 broker, scans in `qcluster` workers. `.env.example` documents every variable.
+"""
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _generated_secret_key(path: Path) -> str:
+    """A per-installation key, made once and kept readable by its owner only."""
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret_key(DATA_DIR / "secret_key")
+# The resource hash is an HMAC of the ARN: stable across scans so diffs work, and computable by
+# anyone who knows both the ARN and this key (documented in the README).
+RESOURCE_HASH_KEY = (
+    env.str("RESOURCE_HASH_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"securescope resource hash", hashlib.sha256).hexdigest()
+)
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "securescope.local"])
+CSRF_TRUSTED_ORIGINS = env.list(
+    "CSRF_TRUSTED_ORIGINS",
+    default=["https://localhost:8443", "https://127.0.0.1:8443", "https://securescope.local:8443"],
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "securescope",
+    "scans",
+    "findings",
+    "rules",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "securescope.urls"
+WSGI_APPLICATION = "securescope.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'securescope.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Scan threads write concurrently: WAL lets readers go on, IMMEDIATE transactions queue
+    # writers instead of failing with "database is locked" on lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    VAULT_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+else:
+    VAULT_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vault"}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "vault": VAULT_CACHE,
+}
+
+# How scan tasks run: "thread" (a pool inside this process) or "django-q" (qcluster workers).
+SCAN_EXECUTOR = env.str("SCAN_EXECUTOR", default="django-q" if REDIS_URL else "thread")
+SCAN_THREADS = env.int("SCAN_THREADS", default=8)
+# Credentials live in the vault no longer than this, even if a worker dies mid-scan.
+VAULT_TTL_SECONDS = env.int("VAULT_TTL_SECONDS", default=3600)
+AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=8)
+AWS_CALL_TIMEOUT_SECONDS = env.int("AWS_CALL_TIMEOUT_SECONDS", default=20)
+
+Q_CLUSTER = {
+    "name": "securescope",
+    "workers": env.int("Q_WORKERS", default=4),
+    # A region scan on a large account takes minutes; retry only after timeout has passed.
+    "timeout": env.int("Q_TIMEOUT_SECONDS", default=1800),
+    "retry": env.int("Q_RETRY_SECONDS", default=2100),
+    "max_attempts": 2,
+    "save_limit": 250,
+    "catch_up": False,
+    "orm": "default",
+    "ALT_CLUSTERS": {"scans": {}, "advice": {"workers": 1}},
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "scans:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# We serve HTTPS ourselves (gunicorn with TLS), so cookies are secure by default.
+ENFORCE_HTTPS = env.bool("ENFORCE_HTTPS", default=True)
+SESSION_COOKIE_SECURE = ENFORCE_HTTPS
+CSRF_COOKIE_SECURE = ENFORCE_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+TLS_CERT_FILE = Path(env.str("TLS_CERT_FILE", default=str(DATA_DIR / "tls" / "cert.pem")))
+TLS_KEY_FILE = Path(env.str("TLS_KEY_FILE", default=str(DATA_DIR / "tls" / "key.pem")))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # botocore logs request parameters at DEBUG; never let that reach a handler.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}

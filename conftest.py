@@ -1,0 +1,173 @@
+"""Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Permission
+from moto import mock_aws
+
+from findings.models import Finding
+from scans.models import Scan, ScanRegion
+
+# Moto must not seed ~1,300 public AMIs per region (see shared/MOTO.md).
+os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+
+TEST_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+TEST_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch):
+    """Dummy credentials and no endpoint override: a test can never reach real AWS."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs collectstatic; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _empty_vault():
+    from django.core.cache import caches
+
+    caches["vault"].clear()
+    yield
+    caches["vault"].clear()
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        yield
+
+
+def create_user(*, username: str = "analyst", can_scan: bool = True, **overrides):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username=username, password=overrides.pop("password", "correct horse battery"), **overrides
+    )
+    if can_scan:
+        user.user_permissions.add(Permission.objects.get(codename="start_scan"))
+    return user
+
+
+def create_scan(**overrides) -> Scan:
+    values = {
+        "account_hash": "a" * 64,
+        "account_label": "****9012",
+        "status": Scan.Status.SUCCEEDED,
+        "regions": ["us-east-1"],
+    }
+    return Scan.objects.create(**{**values, **overrides})
+
+
+def create_scan_region(scan: Scan, **overrides) -> ScanRegion:
+    return ScanRegion.objects.create(scan=scan, **{"region": "us-east-1", **overrides})
+
+
+def create_finding(scan: Scan, **overrides) -> Finding:
+    values = {
+        "rule_id": "EC2_SG_SSH_OPEN",
+        "title": "Security group allows SSH (22) from the whole internet",
+        "service": "ec2",
+        "severity": "high",
+        "status": Finding.Status.FAIL,
+        "region": "us-east-1",
+        "resource_type": "AWS::EC2::SecurityGroup",
+        "resource_hash": "b" * 64,
+        "evidence": {"open_ports": [22]},
+        "compliance": {"cis_aws_foundations": {"version": "3.0.0", "sections": ["5.2"]}},
+    }
+    values.update(overrides)
+    values.setdefault("fingerprint", f"{values['rule_id']}{values['resource_hash']}"[:64])
+    return Finding.objects.create(scan=scan, **values)
+
+
+AUDITOR_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+  "Action": ["sts:GetCallerIdentity", "sts:AssumeRole", "ec2:Describe*", "ec2:Get*",
+             "eks:List*", "eks:Describe*", "iam:Get*", "iam:List*"]}]}"""
+ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+@pytest.fixture
+def auditor_keys(aws, monkeypatch) -> dict:
+    """Real keys of a read-only IAM user in moto, with moto's authentication switched on."""
+    import boto3
+    from moto import settings as moto_settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_user(UserName="auditor")
+    iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=AUDITOR_POLICY)
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
+def seed_region(region: str) -> dict[str, str]:
+    """One failing and one passing resource for each seed rule; returns their ids by role."""
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=zone)
+    ids = {}
+    ids["open_sg"] = ec2.create_security_group(
+        GroupName="ssh-open", Description="open", VpcId=vpc
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["open_sg"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    ids["tight_sg"] = ec2.create_security_group(
+        GroupName="ssh-office", Description="tight", VpcId=vpc
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["tight_sg"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+             "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}
+        ],
+    )
+    image = ec2.register_image(Name="base-image", RootDeviceName="/dev/xvda")["ImageId"]
+    launch = {"ImageId": image, "MinCount": 1, "MaxCount": 1,
+              "SubnetId": subnet["Subnet"]["SubnetId"]}
+    ids["imds_v1"] = ec2.run_instances(
+        **launch, MetadataOptions={"HttpTokens": "optional", "HttpEndpoint": "enabled"}
+    )["Instances"][0]["InstanceId"]
+    ids["imds_v2"] = ec2.run_instances(
+        **launch, MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"}
+    )["Instances"][0]["InstanceId"]
+    ids["plain_volume"] = ec2.create_volume(Size=8, AvailabilityZone=zone)["VolumeId"]
+    ids["encrypted_volume"] = ec2.create_volume(
+        Size=8, AvailabilityZone=zone, Encrypted=True
+    )["VolumeId"]
+    eks = boto3.client("eks", region_name=region)
+    vpc_config = {"subnetIds": [subnet["Subnet"]["SubnetId"]]}
+    role = "arn:aws:iam::123456789012:role/eks"
+    eks.create_cluster(name="open-cluster", roleArn=role, resourcesVpcConfig=vpc_config)
+    eks.create_cluster(
+        name="tight-cluster",
+        roleArn=role,
+        resourcesVpcConfig={**vpc_config, "endpointPublicAccess": False,
+                            "endpointPrivateAccess": True},
+        logging={"clusterLogging": [{"types": ALL_LOG_TYPES, "enabled": True}]},
+    )
+    return ids

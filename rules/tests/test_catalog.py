@@ -1,0 +1,87 @@
+"""The catalog loads cleanly, rejects bad rules one by one, and reloads edits."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rules.engine import CATALOG_DIR, load_catalog
+
+SEED_RULES = {
+    "EC2_SG_SSH_OPEN",
+    "EC2_IMDSV2_REQUIRED",
+    "EC2_EBS_ENCRYPTION",
+    "EC2_EBS_DEFAULT_ENCRYPTION",
+    "EKS_PUBLIC_ENDPOINT_NO_CIDR",
+    "EKS_CONTROL_PLANE_LOGGING",
+    "IAM_ROOT_MFA",
+}
+
+
+def test_shipped_catalog_has_no_errors_and_the_seed_rules():
+    catalog = load_catalog()
+    assert catalog.errors == ()
+    assert SEED_RULES <= {rule.id for rule in catalog.rules}
+
+
+def test_every_rule_maps_to_a_compliance_framework():
+    for rule in load_catalog().rules:
+        assert set(rule.compliance) - {"security_hub"}, rule.id
+
+
+@pytest.fixture
+def catalog_copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, directory)
+    return directory
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("severity: high\n", "severity: urgent\n", "severity"),
+        ("evaluator: security_group_ports_open_to_world", "evaluator: nope", "evaluation.evaluator"),
+        ("params: {ports: [22]}", "params: {ports: 22}", "evaluation.params.ports"),
+        ("params: {ports: [22]}", "params: {port: [22]}", "evaluation.params.port"),
+        ("    title: Security group allows SSH", "    colour: red\n    title: Security group allows SSH", "colour"),
+    ],
+)
+def test_bad_rule_names_file_rule_and_field_and_spares_the_rest(catalog_copy, old, new, field):
+    replace_in(catalog_copy / "ec2.yaml", old, new)
+    catalog = load_catalog(catalog_copy)
+    assert len(catalog.errors) == 1
+    assert catalog.errors[0].startswith(f"ec2.yaml: rule EC2_SG_SSH_OPEN: field '{field}'")
+    ids = {rule.id for rule in catalog.rules}
+    assert "EC2_SG_SSH_OPEN" not in ids
+    assert SEED_RULES - {"EC2_SG_SSH_OPEN"} <= ids
+
+
+def test_duplicate_rule_id_is_rejected(catalog_copy):
+    replace_in(catalog_copy / "ec2.yaml", "id: EC2_EBS_ENCRYPTION", "id: EC2_SG_SSH_OPEN")
+    catalog = load_catalog(catalog_copy)
+    assert any("field 'id': duplicate" in error for error in catalog.errors)
+
+
+def test_broken_yaml_file_leaves_other_files_loaded(catalog_copy):
+    (catalog_copy / "eks.yaml").write_text("rules: [unclosed\n")
+    catalog = load_catalog(catalog_copy)
+    assert catalog.errors[0].startswith("eks.yaml: not valid YAML")
+    assert "EC2_SG_SSH_OPEN" in {rule.id for rule in catalog.rules}
+
+
+def test_edited_file_is_picked_up_without_restart(catalog_copy):
+    path = catalog_copy / "ec2.yaml"
+    before = load_catalog(catalog_copy)
+    assert {r.id: r.severity for r in before.rules}["EC2_SG_SSH_OPEN"] == "high"
+    replace_in(path, "severity: high\n", "severity: critical\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    after = load_catalog(catalog_copy)
+    assert {r.id: r.severity for r in after.rules}["EC2_SG_SSH_OPEN"] == "critical"

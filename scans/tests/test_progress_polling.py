@@ -1,0 +1,23 @@
+"""A running scan's page polls its progress partial; the partial alone renders for HTMX."""
+
+import pytest
+from django.urls import reverse
+
+from conftest import create_scan, create_scan_region, create_user
+from scans.models import Scan, ScanRegion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_running_scan_polls_and_partial_does_not_reload(client):
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(scan, region="global", status=ScanRegion.Status.SUCCEEDED)
+    create_scan_region(scan, region="eu-west-1", status=ScanRegion.Status.RUNNING)
+    client.force_login(create_user())
+    page = client.get(reverse("scans:detail", args=[scan.id]))
+    assert b'hx-trigger="every 2s"' in page.content
+    assert b"Findings</h2>" not in page.content
+    partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
+    assert b"<html" not in partial.content
+    assert b"account-wide" in partial.content
+    assert "HX-Refresh" not in partial

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from moto import mock_aws
 
 from findings.models import Finding
+from findings.services import finding_fingerprint
 from scans.models import Scan, ScanRegion
 
 # Moto must not seed ~1,300 public AMIs per region (see shared/MOTO.md).
@@ -91,7 +92,14 @@ def create_finding(scan: Scan, **overrides) -> Finding:
         "compliance": {"cis_aws_foundations": {"version": "3.0.0", "sections": ["5.2"]}},
     }
     values.update(overrides)
-    values.setdefault("fingerprint", f"{values['rule_id']}{values['resource_hash']}"[:64])
+    values.setdefault(
+        "fingerprint",
+        finding_fingerprint(
+            rule_id=values["rule_id"],
+            resource_hash=values["resource_hash"],
+            region=values["region"],
+        ),
+    )
     return Finding.objects.create(scan=scan, **values)
 
 

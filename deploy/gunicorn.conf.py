@@ -35,6 +35,9 @@ else:
     # second worker would not see the keys the first one stored, nor its running scans.
     workers = 1
 # No max_requests: recycling a worker would kill the scans running in its thread pool.
+# No runtime control socket (gunicorn 25+): nothing here uses gunicornc, and resizing the
+# workers at run time would break the one-process rule above.
+control_socket_disable = True
 
 # Only a proxy named here may set X-Forwarded-* headers; by default gunicorn terminates TLS
 # itself and trusts none.

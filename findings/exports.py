@@ -93,7 +93,7 @@ def _md_cell(value: Any) -> str:
 
 def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
     summary = scan_summary(scan)
-    counts = ", ".join(f"{name} {count}" for name, count in summary["failing_by_severity"].items())
+    counts = ", ".join(f"{name} {count}" for name, count in scan.failing_counts)
     yield (
         f"# SecureScope scan of account {summary['account']}\n\n"
         f"- Scan: `{summary['id']}`\n"

@@ -5,6 +5,13 @@ from django.core.validators import RegexValidator
 from scans.aws import AwsCredentials
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A visible text field that is never filled back in: key ids must not reach any HTML."""
+
+    def format_value(self, value: object) -> None:
+        return None
+
+
 def region_choices() -> list[tuple[str, str]]:
     # From botocore's bundled endpoint data: no network call.
     return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
@@ -20,7 +27,7 @@ class ScanForm(forms.Form):
                 "An access key id is 20 characters starting with AKIA or ASIA.",
             )
         ],
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     secret_access_key = forms.CharField(
         label="Secret access key",

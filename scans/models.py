@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from findings.models import Severity
 from scans.inventory import GLOBAL_REGION
 
 
@@ -47,6 +48,11 @@ class Scan(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def failing_counts(self) -> list[tuple[str, int]]:
+        """Failing findings per severity, most severe first (JSON columns keep no key order)."""
+        return [(severity, self.severity_counts.get(severity, 0)) for severity in Severity.values]
 
 
 class ScanRegion(models.Model):

@@ -1,0 +1,85 @@
+# Shared by deploy/start and deploy/test; sourced from the repository root.
+# shellcheck shell=bash
+
+MIN_PYTHON_MINOR=11
+VENV=.venv
+VENV_STAMP="$VENV/.securescope-installed"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "'$*' needs root and sudo is not installed; run it as root, then run this again"
+    fi
+}
+
+_apt_updated=
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 \
+        || die "no apt-get: install $* with your system's package manager, then run this again"
+    if [ -z "$_apt_updated" ]; then
+        say "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        _apt_updated=1
+    fi
+    say "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+# Sets PYTHON to the first interpreter found that is 3.11 or newer.
+ensure_python() {
+    local candidate
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 \
+            && "$candidate" -c "import sys; sys.exit(sys.version_info < (3, $MIN_PYTHON_MINOR))" \
+                2>/dev/null
+        then
+            PYTHON=$(command -v "$candidate")
+            return
+        fi
+    done
+    die "SecureScope needs Python 3.$MIN_PYTHON_MINOR or newer; found: $(python3 --version 2>&1)"
+}
+
+_create_venv() {
+    # Debian and Ubuntu split ensurepip (which venv needs) into the python3.X-venv package.
+    if ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then
+        local version
+        version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        say "$PYTHON has no ensurepip; installing python$version-venv"
+        apt_install "python$version-venv" || apt_install python3-venv
+    fi
+    "$PYTHON" -m venv "$VENV" || die "could not create $VENV with $PYTHON"
+}
+
+# ensure_venv [EXTRA...]: a .venv with the project installed (editable) with those extras.
+# pip runs only when pyproject.toml changed or an extra is missing since the last install; the
+# stamp keeps extras installed before, so deploy/start after deploy/test reinstalls nothing.
+ensure_venv() {
+    ensure_python
+    [ -x "$VENV/bin/python" ] || _create_venv
+    local digest installed_digest="" installed_extras="" wanted extra missing=
+    digest=$("$VENV/bin/python" -c \
+        'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')
+    if [ -f "$VENV_STAMP" ]; then
+        { read -r installed_digest; read -r installed_extras; } <"$VENV_STAMP" || true
+    fi
+    for extra in "$@"; do
+        case " $installed_extras " in *" $extra "*) ;; *) missing=1 ;; esac
+    done
+    if [ "$digest" = "$installed_digest" ] && [ -z "$missing" ]; then
+        return
+    fi
+    # shellcheck disable=SC2086 # the stamp's extras are a space-separated list
+    wanted=$(printf '%s\n' $installed_extras "$@" | sort -u | tr '\n' ' ')
+    wanted=${wanted% }
+    say "installing SecureScope into $VENV${wanted:+ with extras: $wanted}"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q \
+        -e ".${wanted:+[${wanted// /,}]}" || die "pip install failed"
+    printf '%s\n%s\n' "$digest" "$wanted" >"$VENV_STAMP"
+}

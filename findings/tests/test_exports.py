@@ -1,0 +1,91 @@
+"""Exports are deterministic, complete and carry only anonymized data."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from conftest import create_finding, create_scan, create_user
+from findings.exports import EXPORTERS, FINDING_FIELDS
+from findings.selectors import finding_list
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scan_with_findings():
+    scan = create_scan(severity_counts={"critical": 1, "high": 1, "medium": 0, "low": 0})
+    # Created out of order: the export must sort them.
+    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", region="global",
+                   resource_hash="c" * 64, evidence={"root_mfa_enabled": False})
+    create_finding(scan, rule_id="EC2_SG_SSH_OPEN", region="us-west-2", resource_hash="e" * 64,
+                   status="PASS", evidence={"world_ingress": False, "ports_checked": [22]})
+    create_finding(scan, rule_id="EC2_SG_SSH_OPEN", region="eu-west-1", resource_hash="d" * 64,
+                   evidence={"title": "a | pipe", "open_ports": [22]})
+    return scan
+
+
+def render(scan, export_format: str, **filters) -> str:
+    return "".join(EXPORTERS[export_format](scan, finding_list(scan_id=scan.id, **filters)))
+
+
+def test_json_export_shape_and_order(scan_with_findings):
+    document = json.loads(render(scan_with_findings, "json"))
+    assert set(document) == {"scan", "findings"}
+    assert document["scan"]["id"] == str(scan_with_findings.id)
+    assert document["scan"]["account"] == "****9012"
+    keys = [(f["rule_id"], f["region"]) for f in document["findings"]]
+    assert keys == [
+        ("EC2_SG_SSH_OPEN", "eu-west-1"),
+        ("EC2_SG_SSH_OPEN", "us-west-2"),
+        ("IAM_ROOT_MFA", "global"),
+    ]
+    assert all(set(f) == set(FINDING_FIELDS) for f in document["findings"])
+    assert {f["status"] for f in document["findings"]} == {"FAIL", "PASS"}
+
+
+@pytest.mark.parametrize("export_format", ["json", "csv", "md"])
+def test_same_scan_exports_byte_identical(client, scan_with_findings, export_format):
+    client.force_login(create_user())
+    url = reverse("findings:export", args=[scan_with_findings.id, export_format])
+    first = b"".join(client.get(url).streaming_content)
+    second = b"".join(client.get(url).streaming_content)
+    assert first == second
+    assert first == render(scan_with_findings, export_format).encode()
+
+
+def test_export_view_sets_attachment_and_type(client, scan_with_findings):
+    client.force_login(create_user())
+    response = client.get(reverse("findings:export", args=[scan_with_findings.id, "json"]))
+    assert response["Content-Type"] == "application/json"
+    assert f"securescope-{scan_with_findings.id}.json" in response["Content-Disposition"]
+
+
+def test_export_honours_the_severity_filter(client, scan_with_findings):
+    client.force_login(create_user())
+    url = reverse("findings:export", args=[scan_with_findings.id, "json"])
+    document = json.loads(b"".join(client.get(url, {"severity": "critical"}).streaming_content))
+    assert [f["rule_id"] for f in document["findings"]] == ["IAM_ROOT_MFA"]
+
+
+def test_unknown_export_format_is_404(client, scan_with_findings):
+    client.force_login(create_user())
+    url = reverse("findings:export", args=[scan_with_findings.id, "xml"])
+    assert client.get(url).status_code == 404
+
+
+def test_csv_export_has_header_and_json_cells(scan_with_findings):
+    rows = list(csv.reader(io.StringIO(render(scan_with_findings, "csv"))))
+    assert tuple(rows[0]) == FINDING_FIELDS
+    assert len(rows) == 4
+    evidence = json.loads(rows[1][FINDING_FIELDS.index("evidence")])
+    assert evidence["open_ports"] == [22]
+
+
+def test_markdown_export_escapes_table_cells(scan_with_findings):
+    text = render(scan_with_findings, "md")
+    assert text.startswith("# SecureScope scan of account ****9012")
+    assert "a \\| pipe" in text
+    assert text.count("\n| FAIL |") == 2

@@ -1,0 +1,73 @@
+"""Every page needs a login, starting a scan needs the permission, forms need CSRF."""
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conftest import create_scan, create_user
+
+pytestmark = pytest.mark.django_db
+
+SCAN_ID = uuid.uuid4()
+PROTECTED = [
+    reverse("scans:list"),
+    reverse("scans:new"),
+    reverse("scans:detail", args=[SCAN_ID]),
+    reverse("scans:progress", args=[SCAN_ID]),
+    reverse("findings:table", args=[SCAN_ID]),
+    reverse("findings:export", args=[SCAN_ID, "json"]),
+    "/",
+]
+
+
+@pytest.mark.parametrize("url", PROTECTED)
+def test_anonymous_requests_are_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_anonymous_post_to_new_scan_is_sent_to_login(client):
+    response = client.post(reverse("scans:new"), {"access_key_id": "x"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_admin_needs_a_staff_login(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+
+
+def test_login_page_is_public(client):
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_user_without_permission_cannot_start_a_scan(client):
+    client.force_login(create_user(can_scan=False))
+    assert client.get(reverse("scans:new")).status_code == 403
+    assert client.post(reverse("scans:new"), {}).status_code == 403
+    assert b"New scan" not in client.get(reverse("scans:list")).content
+
+
+def test_user_without_permission_can_read_scans(client):
+    scan = create_scan()
+    client.force_login(create_user(can_scan=False))
+    assert client.get(reverse("scans:detail", args=[scan.id])).status_code == 200
+
+
+@pytest.mark.parametrize("url", [reverse("scans:new"), reverse("logout")])
+def test_forms_are_refused_without_csrf_token(url):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(create_user())
+    assert client.post(url, {}).status_code == 403
+
+
+def test_login_form_is_refused_without_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    create_user()
+    response = client.post(
+        reverse("login"), {"username": "analyst", "password": "correct horse battery"}
+    )
+    assert response.status_code == 403

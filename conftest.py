@@ -1,9 +1,12 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
 from moto import mock_aws
 
 from findings.models import Finding
@@ -48,8 +51,11 @@ def _empty_vault():
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
     with mock_aws():
+        # mock_aws puts its own placeholder keys in the environment; ours pass form validation.
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY)
         yield
 
 
@@ -134,14 +140,18 @@ def seed_region(region: str) -> dict[str, str]:
     zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=zone)
     ids = {}
-    ids["open_sg"] = ec2.create_security_group(
-        GroupName="ssh-open", Description="open", VpcId=vpc
-    )["GroupId"]
+    ids["open_sg"] = ec2.create_security_group(GroupName="ssh-open", Description="open", VpcId=vpc)[
+        "GroupId"
+    ]
     ec2.authorize_security_group_ingress(
         GroupId=ids["open_sg"],
         IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
         ],
     )
     ids["tight_sg"] = ec2.create_security_group(
@@ -150,13 +160,21 @@ def seed_region(region: str) -> dict[str, str]:
     ec2.authorize_security_group_ingress(
         GroupId=ids["tight_sg"],
         IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "198.51.100.0/24"}],
+            }
         ],
     )
     image = ec2.register_image(Name="base-image", RootDeviceName="/dev/xvda")["ImageId"]
-    launch = {"ImageId": image, "MinCount": 1, "MaxCount": 1,
-              "SubnetId": subnet["Subnet"]["SubnetId"]}
+    launch = {
+        "ImageId": image,
+        "MinCount": 1,
+        "MaxCount": 1,
+        "SubnetId": subnet["Subnet"]["SubnetId"],
+    }
     ids["imds_v1"] = ec2.run_instances(
         **launch, MetadataOptions={"HttpTokens": "optional", "HttpEndpoint": "enabled"}
     )["Instances"][0]["InstanceId"]
@@ -164,9 +182,9 @@ def seed_region(region: str) -> dict[str, str]:
         **launch, MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"}
     )["Instances"][0]["InstanceId"]
     ids["plain_volume"] = ec2.create_volume(Size=8, AvailabilityZone=zone)["VolumeId"]
-    ids["encrypted_volume"] = ec2.create_volume(
-        Size=8, AvailabilityZone=zone, Encrypted=True
-    )["VolumeId"]
+    ids["encrypted_volume"] = ec2.create_volume(Size=8, AvailabilityZone=zone, Encrypted=True)[
+        "VolumeId"
+    ]
     eks = boto3.client("eks", region_name=region)
     vpc_config = {"subnetIds": [subnet["Subnet"]["SubnetId"]]}
     role = "arn:aws:iam::123456789012:role/eks"
@@ -174,8 +192,41 @@ def seed_region(region: str) -> dict[str, str]:
     eks.create_cluster(
         name="tight-cluster",
         roleArn=role,
-        resourcesVpcConfig={**vpc_config, "endpointPublicAccess": False,
-                            "endpointPrivateAccess": True},
+        resourcesVpcConfig={
+            **vpc_config,
+            "endpointPublicAccess": False,
+            "endpointPrivateAccess": True,
+        },
         logging={"clusterLogging": [{"types": ALL_LOG_TYPES, "enabled": True}]},
     )
     return ids
+
+
+CANARY_KEY_ID = "ASIACANARY7EXAMPLE00"
+CANARY_SECRET = "CanarySecret/0123456789+abcdefghijklmnop"
+CANARY_TOKEN = "CanarySessionToken" + "Q" * 300 + "=="
+CANARIES = (CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN)
+
+
+def database_dump() -> str:
+    """Every row of every table (django-q2's included) as JSON text."""
+    rows = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT row_to_json(t)::text FROM "{table}" t')  # noqa: S608
+            rows.extend(row[0] for row in cursor.fetchall())
+    return "\n".join(rows)
+
+
+def data_files() -> bytes:
+    return b"".join(
+        path.read_bytes() for path in Path(settings.DATA_DIR).rglob("*") if path.is_file()
+    )
+
+
+def assert_no_canary(text: str | bytes, where: str) -> None:
+    for canary in CANARIES:
+        needle = canary.encode() if isinstance(text, bytes) else canary
+        assert needle not in text, f"credential found in {where}"
+        # A prefix long enough to identify the key also counts as a leak.
+        assert needle[:12] not in text, f"credential prefix found in {where}"

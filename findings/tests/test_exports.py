@@ -18,12 +18,29 @@ pytestmark = pytest.mark.django_db
 def scan_with_findings():
     scan = create_scan(severity_counts={"critical": 1, "high": 1, "medium": 0, "low": 0})
     # Created out of order: the export must sort them.
-    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", region="global",
-                   resource_hash="c" * 64, evidence={"root_mfa_enabled": False})
-    create_finding(scan, rule_id="EC2_SG_SSH_OPEN", region="us-west-2", resource_hash="e" * 64,
-                   status="PASS", evidence={"world_ingress": False, "ports_checked": [22]})
-    create_finding(scan, rule_id="EC2_SG_SSH_OPEN", region="eu-west-1", resource_hash="d" * 64,
-                   evidence={"title": "a | pipe", "open_ports": [22]})
+    create_finding(
+        scan,
+        rule_id="IAM_ROOT_MFA",
+        severity="critical",
+        region="global",
+        resource_hash="c" * 64,
+        evidence={"root_mfa_enabled": False},
+    )
+    create_finding(
+        scan,
+        rule_id="EC2_SG_SSH_OPEN",
+        region="us-west-2",
+        resource_hash="e" * 64,
+        status="PASS",
+        evidence={"world_ingress": False, "ports_checked": [22]},
+    )
+    create_finding(
+        scan,
+        rule_id="EC2_SG_SSH_OPEN",
+        region="eu-west-1",
+        resource_hash="d" * 64,
+        evidence={"title": "a | pipe", "open_ports": [22]},
+    )
     return scan
 
 

@@ -22,7 +22,7 @@ SEED_RULES = {
 def test_shipped_catalog_has_no_errors_and_the_seed_rules():
     catalog = load_catalog()
     assert catalog.errors == ()
-    assert SEED_RULES <= {rule.id for rule in catalog.rules}
+    assert {rule.id for rule in catalog.rules} >= SEED_RULES
 
 
 def test_every_rule_maps_to_a_compliance_framework():
@@ -47,10 +47,18 @@ def replace_in(path: Path, old: str, new: str) -> None:
     ("old", "new", "field"),
     [
         ("severity: high\n", "severity: urgent\n", "severity"),
-        ("evaluator: security_group_ports_open_to_world", "evaluator: nope", "evaluation.evaluator"),
+        (
+            "evaluator: security_group_ports_open_to_world",
+            "evaluator: nope",
+            "evaluation.evaluator",
+        ),
         ("params: {ports: [22]}", "params: {ports: 22}", "evaluation.params.ports"),
         ("params: {ports: [22]}", "params: {port: [22]}", "evaluation.params.port"),
-        ("    title: Security group allows SSH", "    colour: red\n    title: Security group allows SSH", "colour"),
+        (
+            "    title: Security group allows SSH",
+            "    colour: red\n    title: Security group allows SSH",
+            "colour",
+        ),
     ],
 )
 def test_bad_rule_names_file_rule_and_field_and_spares_the_rest(catalog_copy, old, new, field):

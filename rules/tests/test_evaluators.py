@@ -10,8 +10,12 @@ from scans.inventory import Resource
 def run_rule(rule_id: str, resource_type: str, data: dict):
     rule = next(rule for rule in load_catalog().rules if rule.id == rule_id)
     assert rule.resource_type == resource_type
-    resource = Resource(type=resource_type, arn="arn:aws:ec2:us-east-1:123456789012:x/y",
-                        region="us-east-1", data=data)
+    resource = Resource(
+        type=resource_type,
+        arn="arn:aws:ec2:us-east-1:123456789012:x/y",
+        region="us-east-1",
+        data=data,
+    )
     return REGISTRY[rule.evaluator](resource, params=rule.params)
 
 
@@ -47,8 +51,9 @@ def test_ssh_open_to_world(permission, status):
 
 def test_ssh_open_evidence_names_port_and_world_source_only():
     permission = ingress(v4=["0.0.0.0/0", "203.0.113.7/32"])
-    result = run_rule("EC2_SG_SSH_OPEN", SG, {"GroupId": "sg-0123456789abcdef0",
-                                              "IpPermissions": [permission]})
+    result = run_rule(
+        "EC2_SG_SSH_OPEN", SG, {"GroupId": "sg-0123456789abcdef0", "IpPermissions": [permission]}
+    )
     assert result.evidence["open_ports"] == [22]
     assert result.evidence["ingress_rules"][0]["sources"] == ["0.0.0.0/0"]
     assert "203.0.113.7" not in str(result.evidence)

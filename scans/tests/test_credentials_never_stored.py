@@ -2,49 +2,26 @@
 
 import io
 import logging
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
-from conftest import create_user, seed_region
+from conftest import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    assert_no_canary,
+    create_user,
+    data_files,
+    database_dump,
+    seed_region,
+)
 from scans.models import Scan
 from scans.services import scan_wait
 from scans.vault import vault_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CANARY_KEY_ID = "ASIACANARY7EXAMPLE00"
-CANARY_SECRET = "CanarySecret/0123456789+abcdefghijklmnop"
-CANARY_TOKEN = "CanarySessionToken" + "Q" * 300 + "=="
-CANARIES = (CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN)
-
-
-def database_dump() -> str:
-    """Every row of every table (django-q2's included) as JSON text."""
-    rows = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT row_to_json(t)::text FROM "{table}" t')  # noqa: S608
-            rows.extend(row[0] for row in cursor.fetchall())
-    return "\n".join(rows)
-
-
-def data_files() -> bytes:
-    return b"".join(
-        path.read_bytes() for path in Path(settings.DATA_DIR).rglob("*") if path.is_file()
-    )
-
-
-def assert_no_canary(text: str | bytes, where: str) -> None:
-    for canary in CANARIES:
-        needle = canary.encode() if isinstance(text, bytes) else canary
-        assert needle not in text, f"credential found in {where}"
-        # A prefix long enough to identify the key also counts as a leak.
-        assert needle[:12] not in text, f"credential prefix found in {where}"
 
 
 @pytest.fixture

@@ -82,9 +82,7 @@ def scanner_role(aws) -> str:
     return role["Role"]["Arn"]
 
 
-def test_role_mode_stores_the_roles_temporary_keys_not_the_pasted_ones(
-    scanner_role, auditor_keys
-):
+def test_role_mode_stores_the_roles_temporary_keys_not_the_pasted_ones(scanner_role, auditor_keys):
     role_arn = scanner_role
     scan = scan_start(
         credentials=AwsCredentials(**auditor_keys, role_arn=role_arn, external_id="ext-1234"),

@@ -69,8 +69,9 @@ def test_finding_identifies_resource_only_by_the_hmac_of_its_arn(finished_scan):
     scan, seeded = finished_scan
     group_id = seeded["eu-west-1"]["open_sg"]
     arn = f"arn:aws:ec2:eu-west-1:123456789012:security-group/{group_id}"
-    finding = Finding.objects.get(scan=scan, rule_id="EC2_SG_SSH_OPEN", status="FAIL",
-                                  region="eu-west-1")
+    finding = Finding.objects.get(
+        scan=scan, rule_id="EC2_SG_SSH_OPEN", status="FAIL", region="eu-west-1"
+    )
     assert finding.resource_hash == resource_hash(arn)
     assert finding.evidence["open_ports"] == [22]
     stored = str(list(Finding.objects.filter(scan=scan).values()))

@@ -1,0 +1,64 @@
+"""`manage.py scan`: same pipeline, exports to a file, exit codes for pipelines."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from conftest import seed_region
+from scans.models import Scan
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def seeded(aws):
+    return seed_region("eu-west-1")
+
+
+def run_scan(*args: str) -> int:
+    try:
+        call_command("scan", *args)
+    except CommandError as error:
+        return error.returncode
+    return 0
+
+
+def test_writes_deterministic_json_export(seeded, tmp_path):
+    output = tmp_path / "scan.json"
+    assert run_scan("--regions", "eu-west-1", "--output", str(output)) == 0
+    document = json.loads(output.read_text())
+    scan = Scan.objects.get()
+    assert document["scan"]["id"] == str(scan.id)
+    assert document["scan"]["status"] == "succeeded"
+    assert document["scan"]["regions"] == ["eu-west-1"]
+    rules = {(f["rule_id"], f["status"]) for f in document["findings"]}
+    assert ("EC2_SG_SSH_OPEN", "FAIL") in rules
+    assert ("EC2_SG_SSH_OPEN", "PASS") in rules
+    assert document["findings"] == sorted(
+        document["findings"],
+        key=lambda f: (f["rule_id"], f["region"], f["resource_type"], f["resource_hash"]),
+    )
+
+
+@pytest.mark.parametrize(("threshold", "code"), [("critical", 3), ("high", 3)])
+def test_fail_on_exits_3_when_a_finding_at_or_above_fails(seeded, tmp_path, threshold, code):
+    out = str(tmp_path / "x.md")
+    assert (
+        run_scan(
+            "--regions", "eu-west-1", "--format", "md", "--output", out, "--fail-on", threshold
+        )
+        == code
+    )
+
+
+def test_missing_credentials_exit_2(aws, monkeypatch):
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert run_scan("--regions", "eu-west-1") == 2
+    assert Scan.objects.count() == 0
+
+
+def test_rejected_credentials_exit_2(auditor_keys, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAZZZZZZZZZEXAMPLE")
+    assert run_scan("--regions", "eu-west-1") == 2
+    assert Scan.objects.count() == 0

@@ -83,6 +83,13 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "Unknown")
 
 
+def is_access_denied(error: ClientError) -> bool:
+    # Some REST services answer a bare 403 whose code botocore reports as "403" (moto's EKS
+    # does): the status says the same as AccessDeniedException.
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error_code(error) in DENIED_ERROR_CODES or status == 403
+
+
 def prove_credentials(credentials: AwsCredentials) -> tuple[AwsCredentials, CallerIdentity]:
     """Check the keys with GetCallerIdentity, assuming the role first when one is given.
 

@@ -16,11 +16,11 @@ from findings.selectors import failing_severity_counts
 from findings.services import findings_store
 from rules.engine import evaluate, load_catalog
 from scans.aws import (
-    DENIED_ERROR_CODES,
     AwsCredentials,
     CredentialsRejected,
     enabled_regions,
     error_code,
+    is_access_denied,
     prove_credentials,
     session_from_credentials,
 )
@@ -108,7 +108,7 @@ def _collect(entry: VaultEntry, region: str) -> Collection:
                 collection.resources.extend(future.result())
             except ClientError as error:
                 code = error_code(error)
-                if code in DENIED_ERROR_CODES:
+                if is_access_denied(error):
                     actions = ", ".join(collector.required_permissions)
                     collection.warnings.append(f"Missing permission for {actions} ({code})")
                 else:

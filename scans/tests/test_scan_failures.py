@@ -1,0 +1,128 @@
+"""A scan keeps going through denied calls, ends cleanly when units fail, and never keeps keys."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from conftest import create_user, seed_region
+from findings.models import Finding
+from scans.aws import AwsCredentials
+from scans.collectors import REGISTRY, Collector
+from scans.models import Scan, ScanRegion
+from scans.services import scan_start, scan_wait
+from scans.vault import vault_get
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NO_EKS_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": ["sts:GetCallerIdentity", "ec2:Describe*", "ec2:Get*", "iam:Get*"],
+            }
+        ],
+    }
+)
+
+
+@pytest.fixture
+def keys_without_eks(aws, monkeypatch):
+    import boto3
+    from moto import settings as moto_settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    seed_region("eu-west-1")
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_user(UserName="partial")
+    iam.put_user_policy(UserName="partial", PolicyName="p", PolicyDocument=NO_EKS_POLICY)
+    key = iam.create_access_key(UserName="partial")["AccessKey"]
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+    return AwsCredentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):
+    scan = scan_start(credentials=keys_without_eks, regions=["eu-west-1"])
+    scan = scan_wait(scan_id=scan.id, timeout=60)
+    assert scan.status == Scan.Status.SUCCEEDED
+    region = ScanRegion.objects.get(scan=scan, region="eu-west-1")
+    assert any("eks:ListClusters" in warning for warning in region.warnings)
+    rules = set(Finding.objects.filter(scan=scan).values_list("rule_id", flat=True))
+    assert "EC2_SG_SSH_OPEN" in rules
+    assert not {"EKS_PUBLIC_ENDPOINT_NO_CIDR", "EKS_CONTROL_PLANE_LOGGING"} & rules, (
+        "no EKS result, PASS included, without the data to decide it"
+    )
+
+
+def test_failed_units_end_the_scan_failed_and_delete_the_credentials(aws, monkeypatch):
+    def crash(session, region, account):
+        raise RuntimeError("arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
+
+    for name, collector in list(REGISTRY.items()):
+        monkeypatch.setitem(
+            REGISTRY,
+            name,
+            Collector(
+                collector.name,
+                collector.service,
+                collector.scope,
+                collector.required_permissions,
+                crash,
+            ),
+        )
+    scan = scan_start(
+        credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=["eu-west-1"]
+    )
+    scan = scan_wait(scan_id=scan.id, timeout=60)
+    assert scan.status == Scan.Status.FAILED
+    assert vault_get(scan_id=scan.id) is None
+    errors = list(ScanRegion.objects.filter(scan=scan).values_list("error", flat=True))
+    assert errors == ["Internal error (RuntimeError); see the server log."] * 2
+    assert "123456789012" not in str(errors), "exception text can carry identifiers"
+
+
+def test_one_failed_region_makes_the_scan_partial(aws, monkeypatch):
+    original = REGISTRY["ec2.volumes"]
+
+    def crash_in_one_region(session, region, account):
+        if region == "us-west-2":
+            raise RuntimeError("boom")
+        return original.collect(session, region, account)
+
+    monkeypatch.setitem(
+        REGISTRY,
+        "ec2.volumes",
+        Collector(
+            original.name,
+            original.service,
+            original.scope,
+            original.required_permissions,
+            crash_in_one_region,
+        ),
+    )
+    scan = scan_start(
+        credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40),
+        regions=["eu-west-1", "us-west-2"],
+    )
+    scan = scan_wait(scan_id=scan.id, timeout=60)
+    assert scan.status == Scan.Status.PARTIAL
+    assert vault_get(scan_id=scan.id) is None
+
+
+def test_bad_keys_on_the_form_show_a_clear_error_and_store_nothing(client, auditor_keys):
+    client.force_login(create_user())
+    response = client.post(
+        reverse("scans:new"),
+        {
+            "access_key_id": auditor_keys["access_key_id"],
+            "secret_access_key": "A" * 40,
+            "regions": ["eu-west-1"],
+        },
+    )
+    assert response.status_code == 200
+    assert b"The secret access key does not match the access key id." in response.content
+    assert Scan.objects.count() == 0

@@ -1,0 +1,47 @@
+"""The README and .env.example keep up with the code: settings, and the IAM policy."""
+
+import json
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from scans.collectors import required_permissions
+
+ROOT = Path(settings.BASE_DIR)
+README = (ROOT / "README.md").read_text()
+
+
+def settings_variables() -> set[str]:
+    """Every variable that settings.py or the gunicorn config reads from the environment."""
+    sources = (ROOT / "securescope" / "settings.py").read_text()
+    sources += (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+    found = set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', sources))
+    found |= set(re.findall(r'os\.environ(?:\.get\(|\[)\s*"([A-Z0-9_]+)"', sources))
+    return found
+
+
+def test_readme_table_and_env_example_list_every_setting():
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README, re.MULTILINE))
+    example = set(re.findall(r"^# ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    variables = settings_variables()
+    assert variables, "the pattern no longer finds settings"
+    assert variables - documented == set(), "missing from the README configuration table"
+    assert variables - example == set(), "missing from .env.example"
+    assert documented == example, "README table and .env.example disagree"
+
+
+def test_readme_policy_grants_every_call_a_scan_makes():
+    block = re.search(r"## Read-only IAM policy.*?```json\n(.*?)```", README, re.S).group(1)
+    actions = set(json.loads(block)["Statement"][0]["Action"])
+    needed = set(required_permissions()) | {"sts:GetCallerIdentity", "ec2:DescribeRegions"}
+    assert needed - actions == set()
+    assert all(re.match(r"^[a-z0-9-]+:(Describe|Get|List)", action) for action in actions)
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
+    assert commands == ["bash deploy/start", "bash deploy/test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "deploy/test" in ci

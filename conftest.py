@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from findings.models import Finding
 from findings.services import finding_fingerprint
@@ -48,6 +50,21 @@ def _empty_vault():
     caches["vault"].clear()
     yield
     caches["vault"].clear()
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch) -> str:
+    """A moto server on 127.0.0.1 for other processes; this one's boto3 points at it too."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    # Servers in this process share moto's global state: start from an empty account.
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    urllib.request.urlopen(reset).close()  # noqa: S310  (http on loopback, built above)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    yield endpoint
+    server.stop()
 
 
 @pytest.fixture

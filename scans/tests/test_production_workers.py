@@ -16,7 +16,6 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django_q.models import Success
-from moto.server import ThreadedMotoServer
 
 from conftest import (
     CANARY_KEY_ID,
@@ -32,17 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TEST_REDIS_URL = os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REGIONS = ["eu-west-1", "us-west-2"]
-
-
-@pytest.fixture
-def moto_endpoint(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    yield endpoint
-    server.stop()
 
 
 @pytest.fixture

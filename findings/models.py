@@ -24,6 +24,8 @@ class Finding(models.Model):
     class Status(models.TextChoices):
         FAIL = "FAIL", "Fail"
         PASS = "PASS", "Pass"
+        # The data needed to decide was missing (permission denied, API unavailable): never PASS.
+        NOT_EVALUATED = "NOT_EVALUATED", "Not evaluated"
 
     scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="findings")
     rule_id = models.CharField(max_length=64)

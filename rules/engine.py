@@ -190,13 +190,24 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
         return cached[1]
 
 
+NOT_EVALUATED_KEY = "_not_evaluated"
+
+
 def evaluate(catalog: Catalog, resources: Iterable[Resource]) -> Iterator[Evaluation]:
-    """Every applicable (rule, resource) pair, PASS and FAIL alike."""
+    """Every applicable (rule, resource) pair: PASS, FAIL or NOT_EVALUATED.
+
+    A resource whose data carries `_not_evaluated` stands for a whole type that could not be
+    collected (a denied or unavailable listing call): its rules are not evaluated, with the reason.
+    """
     by_type: dict[str, list[Rule]] = defaultdict(list)
     for rule in catalog.rules:
         by_type[rule.resource_type].append(rule)
     for resource in resources:
         for rule in by_type.get(resource.type, ()):
-            result = EVALUATORS[rule.evaluator](resource, params=rule.params)
+            reason = resource.data.get(NOT_EVALUATED_KEY)
+            if reason:
+                result = Result("NOT_EVALUATED", {"reason": reason})
+            else:
+                result = EVALUATORS[rule.evaluator](resource, params=rule.params)
             if result is not None:
                 yield Evaluation(rule=rule, resource=resource, result=result)

@@ -90,17 +90,13 @@ def is_access_denied(error: ClientError) -> bool:
     return error_code(error) in DENIED_ERROR_CODES or status == 403
 
 
-def prove_credentials(credentials: AwsCredentials) -> tuple[AwsCredentials, CallerIdentity]:
+def prove_credentials(credentials: AwsCredentials) -> CallerIdentity:
     """Check the keys with GetCallerIdentity, assuming the role first when one is given.
 
-    Returns the credentials the scan will use (the role's temporary ones in role mode) and the
-    identity of the scanned account.
+    Returns the identity of the scanned account (the role's account in role mode).
     """
-    session = session_from_credentials(credentials)
     try:
-        if credentials.role_arn:
-            credentials = _assume_role(session, credentials)
-            session = session_from_credentials(credentials)
+        session = scan_session(credentials)
         identity = client(session, "sts", GLOBAL_API_REGION).get_caller_identity()
     except ClientError as error:
         code = error_code(error)
@@ -111,7 +107,18 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[AwsCredentials, Call
             f"Could not reach AWS STS to verify the credentials ({type(error).__name__})."
         ) from None
     arn_parts = identity["Arn"].split(":")
-    return credentials, CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
+    return CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
+
+
+def scan_session(credentials: AwsCredentials) -> boto3.Session:
+    """A session on the pasted keys, or on a freshly assumed role in role mode.
+
+    Each scan unit asks for its own, so a long scan never runs on role credentials that expired.
+    """
+    session = session_from_credentials(credentials)
+    if credentials.role_arn:
+        session = session_from_credentials(_assume_role(session, credentials))
+    return session
 
 
 def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCredentials:

@@ -33,6 +33,8 @@ class Scan(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     regions = models.JSONField(default=list)
     severity_counts = models.JSONField(default=dict)
+    # IAM action -> "ok", "denied" or "unavailable", over every call the scan made.
+    minimal_permissions = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -48,6 +50,10 @@ class Scan(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def denied_actions(self) -> list[str]:
+        return sorted(a for a, status in self.minimal_permissions.items() if status == "denied")
 
     @property
     def failing_counts(self) -> list[tuple[str, int]]:
@@ -73,6 +79,9 @@ class ScanRegion(models.Model):
     findings_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list)
+    permissions = models.JSONField(default=dict)
+    # API operation -> number of requests, pages included.
+    api_calls = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -3,28 +3,30 @@
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from findings.selectors import failing_severity_counts
 from findings.services import findings_store
-from rules.engine import evaluate, load_catalog
+from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
 from scans.aws import (
     AwsCredentials,
     CredentialsRejected,
     enabled_regions,
     error_code,
-    is_access_denied,
     prove_credentials,
-    session_from_credentials,
+    scan_session,
 )
-from scans.collectors import Collector, collectors_for
+from scans.collectors import collectors_for
+from scans.collectors.context import CollectContext, Denied, Unavailable
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
@@ -48,10 +50,10 @@ def scan_start(
 
     Raises CredentialsRejected (nothing stored) or VaultUnavailable (nothing stored).
     """
-    scan_credentials, identity = prove_credentials(credentials)
+    identity = prove_credentials(credentials)
     if not regions:
         try:
-            regions = enabled_regions(session_from_credentials(scan_credentials))
+            regions = enabled_regions(scan_session(credentials))
         except ClientError as error:
             raise CredentialsRejected(
                 "These keys may not list the account's regions (ec2:DescribeRegions); "
@@ -59,7 +61,7 @@ def scan_start(
             ) from None
     regions = sorted(set(regions))
     scan_id = uuid.uuid4()
-    vault_put(scan_id=scan_id, entry=VaultEntry(scan_credentials, identity))
+    vault_put(scan_id=scan_id, entry=VaultEntry(credentials, identity))
     try:
         with transaction.atomic():
             scan = Scan.objects.create(
@@ -83,39 +85,69 @@ def scan_start(
     return scan
 
 
+THROTTLING_ERROR_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "SlowDown",
+    }
+)
+
+
 @dataclass
 class Collection:
     resources: list[Resource] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _collect(entry: VaultEntry, region: str) -> Collection:
-    """Run the unit's collectors concurrently; a denied call is a warning, not a failure."""
-    session = session_from_credentials(entry.credentials)
-    account = AccountContext(entry.identity.account_id, entry.identity.partition)
-    scope = "global" if region == GLOBAL_REGION else "region"
+def _collect(ctx: CollectContext) -> Collection:
+    """Run the unit's collectors concurrently on one shared context.
+
+    A denied or unavailable listing call is a warning, and the collector's resource types are
+    marked not evaluated; throttling that outlived the retries, or any other AWS error, is an
+    error of the unit (which then ends failed, and the scan partial).
+    """
+    scope = "global" if ctx.region == GLOBAL_REGION else "region"
     collection = Collection()
-
-    def run(collector: Collector) -> list[Resource]:
-        return collector.collect(session, region, account)
-
     collectors = collectors_for(scope)
     with ThreadPoolExecutor(max_workers=COLLECTOR_THREADS) as pool:
-        futures = [(collector, pool.submit(run, collector)) for collector in collectors]
+        futures = [(collector, pool.submit(collector.collect, ctx)) for collector in collectors]
         for collector, future in futures:
             try:
                 collection.resources.extend(future.result())
+            except (Denied, Unavailable) as error:
+                reason = f"{error.reason}: {error.action}"
+                ctx.warn(f"{collector.name} not collected ({reason})")
+                collection.resources.extend(
+                    not_collected(ctx, resource_type, reason)
+                    for resource_type in collector.resource_types
+                )
             except ClientError as error:
                 code = error_code(error)
-                if is_access_denied(error):
-                    actions = ", ".join(collector.required_permissions)
-                    collection.warnings.append(f"Missing permission for {actions} ({code})")
+                if code in THROTTLING_ERROR_CODES:
+                    collection.errors.append(
+                        f"{collector.name}: AWS kept throttling ({code}) after "
+                        f"{settings.AWS_MAX_ATTEMPTS} attempts"
+                    )
                 else:
                     collection.errors.append(f"{collector.name} failed: AWS error {code}")
             except BotoCoreError as error:
                 collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
     return collection
+
+
+def not_collected(ctx: CollectContext, resource_type: str, reason: str) -> Resource:
+    """Stands for every resource of a type the unit could not list, so its rules say why."""
+    return ctx.resource(
+        resource_type,
+        ctx.arn(resource_type.split("::")[1].lower(), f"not-collected/{resource_type}"),
+        {NOT_EVALUATED_KEY: reason},
+    )
 
 
 def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
@@ -131,15 +163,26 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         if entry is None:
             _unit_finish(unit, error="The scan's credentials expired or were removed.")
             return
-        collection = _collect(entry, region)
-        unit.resources_collected = len(collection.resources)
-        unit.warnings = collection.warnings
-        unit.save(update_fields=["resources_collected", "warnings"])
+        ctx = CollectContext(
+            session=scan_session(entry.credentials),
+            account=AccountContext(entry.identity.account_id, entry.identity.partition),
+            region=region,
+        )
+        collection = _collect(ctx)
+        unit.resources_collected = sum(
+            NOT_EVALUATED_KEY not in resource.data for resource in collection.resources
+        )
+        unit.warnings = ctx.warnings
+        unit.permissions = ctx.permissions
+        unit.api_calls = dict(sorted(ctx.api_calls.items()))
+        unit.save(update_fields=["resources_collected", "warnings", "permissions", "api_calls"])
         stored, failed = findings_store(
             scan_id=scan_id, evaluations=evaluate(load_catalog(), collection.resources)
         )
         unit.findings_count, unit.failed_count = stored, failed
         _unit_finish(unit, error="; ".join(collection.errors))
+    except CredentialsRejected as error:
+        _unit_finish(unit, error=str(error))
     except Exception as error:
         # The message of an arbitrary exception may carry identifiers: keep only its type.
         logger.exception("Scan %s unit %s crashed", scan_id, region)
@@ -165,6 +208,9 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         if any(status not in ScanRegion.TERMINAL_STATUSES for status in statuses):
             return False
         failed = statuses.count(ScanRegion.Status.FAILED)
+        scan.minimal_permissions = _merged_permissions(
+            scan.scan_regions.values_list("permissions", flat=True)
+        )
         if failed == 0:
             scan.status = Scan.Status.SUCCEEDED
         elif failed == len(statuses):
@@ -173,10 +219,23 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
             scan.status = Scan.Status.PARTIAL
         scan.severity_counts = failing_severity_counts(scan_id=scan.id)
         scan.finished_at = timezone.now()
-        scan.save(update_fields=["status", "severity_counts", "finished_at"])
+        scan.save(update_fields=["status", "severity_counts", "minimal_permissions", "finished_at"])
         transaction.on_commit(partial(vault_delete, scan_id=scan.id))
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True
+
+
+PERMISSION_PRECEDENCE = {"denied": 2, "ok": 1, "unavailable": 0}
+
+
+def _merged_permissions(per_unit: Iterable[dict[str, str]]) -> dict[str, str]:
+    """One status per action over all units: denied anywhere wins, then ok, then unavailable."""
+    merged: dict[str, str] = {}
+    for permissions in per_unit:
+        for action, status in permissions.items():
+            if PERMISSION_PRECEDENCE[status] > PERMISSION_PRECEDENCE.get(merged.get(action), -1):
+                merged[action] = status
+    return dict(sorted(merged.items()))
 
 
 def scan_wait(*, scan_id: uuid.UUID | str, timeout: float, poll_interval: float = 0.25) -> Scan:

@@ -49,6 +49,8 @@ def vault_put(*, scan_id: uuid.UUID | str, entry: VaultEntry) -> None:
             "access_key_id": entry.credentials.access_key_id,
             "secret_access_key": entry.credentials.secret_access_key,
             "session_token": entry.credentials.session_token,
+            "role_arn": entry.credentials.role_arn,
+            "external_id": entry.credentials.external_id,
             # The account id is needed to build ARNs and is kept out of the database.
             "account_id": entry.identity.account_id,
             "partition": entry.identity.partition,
@@ -79,6 +81,8 @@ def vault_get(*, scan_id: uuid.UUID | str) -> VaultEntry | None:
             access_key_id=payload["access_key_id"],
             secret_access_key=payload["secret_access_key"],
             session_token=payload["session_token"],
+            role_arn=payload["role_arn"],
+            external_id=payload["external_id"],
         ),
         identity=CallerIdentity(account_id=payload["account_id"], partition=payload["partition"]),
     )

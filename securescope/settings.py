@@ -125,6 +125,12 @@ SCAN_THREADS = env.int("SCAN_THREADS", default=8)
 VAULT_TTL_SECONDS = env.int("VAULT_TTL_SECONDS", default=3600)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=8)
 AWS_CALL_TIMEOUT_SECONDS = env.int("AWS_CALL_TIMEOUT_SECONDS", default=20)
+# Client-side pace per (account, service, region), bursts up to twice this: a scan shares the
+# account's API budget with production.
+AWS_CALLS_PER_SECOND = env.float("AWS_CALLS_PER_SECOND", default=20.0)
+# High-cardinality per-item calls (snapshot and image attributes, per-bucket S3 calls) stop at
+# this many per unit, with a warning.
+SCAN_PER_ITEM_CALL_CAP = env.int("SCAN_PER_ITEM_CALL_CAP", default=500)
 
 Q_CLUSTER = {
     "name": "securescope",

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from scans.inventory import Resource
 
-Status = Literal["PASS", "FAIL"]
+Status = Literal["PASS", "FAIL", "NOT_EVALUATED"]
 
 
 @dataclass(frozen=True)

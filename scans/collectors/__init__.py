@@ -1,25 +1,28 @@
 """Collectors: one module per AWS service, registered once in `REGISTRY`.
 
-A collector declares the IAM actions it needs and turns API responses into `Resource`s. It never
-builds a client at import time: it receives the scan's boto3 session.
+A collector declares the resource types it produces and the IAM actions it needs, and turns API
+responses into `Resource`s through a `CollectContext` (memoized calls, permission bookkeeping).
+It never builds a client at import time. When its listing call is denied or unavailable it
+raises, and the rules on its resource types are reported as not evaluated for that unit.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import boto3
+from scans.collectors.context import CollectContext
+from scans.inventory import Resource
 
-from scans.inventory import AccountContext, Resource
-
-CollectFunction = Callable[[boto3.Session, str, AccountContext], list[Resource]]
+CollectFunction = Callable[[CollectContext], list[Resource]]
+Scope = Literal["region", "global"]
 
 
 @dataclass(frozen=True)
 class Collector:
     name: str
     service: str
-    scope: Literal["region", "global"]
+    scope: Scope
+    resource_types: tuple[str, ...]
     required_permissions: tuple[str, ...]
     collect: CollectFunction
 
@@ -28,18 +31,23 @@ REGISTRY: dict[str, Collector] = {}
 
 
 def register(
-    name: str, *, service: str, scope: Literal["region", "global"], permissions: tuple[str, ...]
+    name: str,
+    *,
+    service: str,
+    scope: Scope,
+    resource_types: tuple[str, ...],
+    permissions: tuple[str, ...],
 ) -> Callable[[CollectFunction], CollectFunction]:
     def decorator(function: CollectFunction) -> CollectFunction:
         if name in REGISTRY:
             raise ValueError(f"collector {name!r} is registered twice")
-        REGISTRY[name] = Collector(name, service, scope, permissions, function)
+        REGISTRY[name] = Collector(name, service, scope, resource_types, permissions, function)
         return function
 
     return decorator
 
 
-def collectors_for(scope: Literal["region", "global"]) -> list[Collector]:
+def collectors_for(scope: Scope) -> list[Collector]:
     return [collector for collector in REGISTRY.values() if collector.scope == scope]
 
 
@@ -47,4 +55,19 @@ def required_permissions() -> list[str]:
     return sorted({action for c in REGISTRY.values() for action in c.required_permissions})
 
 
-from scans.collectors import ec2, eks, iam  # noqa: E402, F401  (registration on import)
+from scans.collectors import (  # noqa: E402, F401  (registration on import)
+    cloudtrail,
+    config,
+    ec2,
+    ec2_images,
+    ec2_network,
+    eks,
+    eks_nodegroups,
+    guardduty,
+    iam,
+    kms,
+    organizations,
+    s3,
+    securityhub,
+    ssm,
+)

@@ -1,66 +1,57 @@
 """EC2: security groups, instances, EBS volumes and the region's EBS default encryption."""
 
-import boto3
-
-from scans.aws import client
 from scans.collectors import register
-from scans.inventory import AccountContext, Resource
+from scans.collectors.context import CollectContext
+from scans.inventory import Resource
 
 
 @register(
     "ec2.security_groups",
     service="ec2",
     scope="region",
+    resource_types=("AWS::EC2::SecurityGroup",),
     permissions=("ec2:DescribeSecurityGroups",),
 )
-def collect_security_groups(
-    session: boto3.Session, region: str, account: AccountContext
-) -> list[Resource]:
-    ec2 = client(session, "ec2", region)
+def collect_security_groups(ctx: CollectContext) -> list[Resource]:
     return [
-        Resource(
-            type="AWS::EC2::SecurityGroup",
-            arn=group.get("SecurityGroupArn")
-            or account.arn("ec2", region, f"security-group/{group['GroupId']}"),
-            region=region,
-            data=group,
+        ctx.resource(
+            "AWS::EC2::SecurityGroup",
+            group.get("SecurityGroupArn") or ctx.arn("ec2", f"security-group/{group['GroupId']}"),
+            group,
         )
-        for page in ec2.get_paginator("describe_security_groups").paginate()
-        for group in page["SecurityGroups"]
+        for group in ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
     ]
 
 
-@register("ec2.instances", service="ec2", scope="region", permissions=("ec2:DescribeInstances",))
-def collect_instances(
-    session: boto3.Session, region: str, account: AccountContext
-) -> list[Resource]:
-    ec2 = client(session, "ec2", region)
+@register(
+    "ec2.instances",
+    service="ec2",
+    scope="region",
+    resource_types=("AWS::EC2::Instance",),
+    permissions=("ec2:DescribeInstances",),
+)
+def collect_instances(ctx: CollectContext) -> list[Resource]:
     return [
-        Resource(
-            type="AWS::EC2::Instance",
-            arn=account.arn("ec2", region, f"instance/{instance['InstanceId']}"),
-            region=region,
-            data=instance,
+        ctx.resource(
+            "AWS::EC2::Instance", ctx.arn("ec2", f"instance/{instance['InstanceId']}"), instance
         )
-        for page in ec2.get_paginator("describe_instances").paginate()
-        for reservation in page["Reservations"]
+        for reservation in ctx.paginate("ec2", "describe_instances", "Reservations")
         for instance in reservation["Instances"]
         if instance.get("State", {}).get("Name") != "terminated"
     ]
 
 
-@register("ec2.volumes", service="ec2", scope="region", permissions=("ec2:DescribeVolumes",))
-def collect_volumes(session: boto3.Session, region: str, account: AccountContext) -> list[Resource]:
-    ec2 = client(session, "ec2", region)
+@register(
+    "ec2.volumes",
+    service="ec2",
+    scope="region",
+    resource_types=("AWS::EC2::Volume",),
+    permissions=("ec2:DescribeVolumes",),
+)
+def collect_volumes(ctx: CollectContext) -> list[Resource]:
     return [
-        Resource(
-            type="AWS::EC2::Volume",
-            arn=account.arn("ec2", region, f"volume/{volume['VolumeId']}"),
-            region=region,
-            data=volume,
-        )
-        for page in ec2.get_paginator("describe_volumes").paginate()
-        for volume in page["Volumes"]
+        ctx.resource("AWS::EC2::Volume", ctx.arn("ec2", f"volume/{volume['VolumeId']}"), volume)
+        for volume in ctx.paginate("ec2", "describe_volumes", "Volumes")
     ]
 
 
@@ -68,19 +59,17 @@ def collect_volumes(session: boto3.Session, region: str, account: AccountContext
     "ec2.ebs_default_encryption",
     service="ec2",
     scope="region",
+    resource_types=("AWS::EC2::EbsDefaultEncryption",),
     permissions=("ec2:GetEbsEncryptionByDefault",),
 )
-def collect_ebs_default_encryption(
-    session: boto3.Session, region: str, account: AccountContext
-) -> list[Resource]:
-    response = client(session, "ec2", region).get_ebs_encryption_by_default()
+def collect_ebs_default_encryption(ctx: CollectContext) -> list[Resource]:
+    response = ctx.call("ec2", "get_ebs_encryption_by_default")
     return [
-        Resource(
-            type="AWS::EC2::EbsDefaultEncryption",
+        ctx.resource(
+            "AWS::EC2::EbsDefaultEncryption",
             # A region-level setting has no ARN of its own; this form is documented in the README.
-            arn=account.arn("ec2", region, "ebs-default-encryption"),
-            region=region,
-            data={
+            ctx.arn("ec2", "ebs-default-encryption"),
+            {
                 "EbsEncryptionByDefault": response["EbsEncryptionByDefault"],
                 "SseType": response.get("SseType"),
             },

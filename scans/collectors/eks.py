@@ -1,32 +1,21 @@
 """EKS clusters, as DescribeCluster returns them."""
 
-import boto3
-
-from scans.aws import client
 from scans.collectors import register
-from scans.inventory import AccountContext, Resource
+from scans.collectors.context import CollectContext
+from scans.inventory import Resource
 
 
 @register(
     "eks.clusters",
     service="eks",
     scope="region",
+    resource_types=("AWS::EKS::Cluster",),
     permissions=("eks:ListClusters", "eks:DescribeCluster"),
 )
-def collect_clusters(
-    session: boto3.Session, region: str, account: AccountContext
-) -> list[Resource]:
-    eks = client(session, "eks", region)
+def collect_clusters(ctx: CollectContext) -> list[Resource]:
     resources = []
-    for page in eks.get_paginator("list_clusters").paginate():
-        for name in page["clusters"]:
-            cluster = eks.describe_cluster(name=name)["cluster"]
-            resources.append(
-                Resource(
-                    type="AWS::EKS::Cluster",
-                    arn=cluster.get("arn") or account.arn("eks", region, f"cluster/{name}"),
-                    region=region,
-                    data=cluster,
-                )
-            )
+    for name in ctx.paginate("eks", "list_clusters", "clusters"):
+        cluster = ctx.call("eks", "describe_cluster", name=name)["cluster"]
+        arn = cluster.get("arn") or ctx.arn("eks", f"cluster/{name}")
+        resources.append(ctx.resource("AWS::EKS::Cluster", arn, cluster))
     return resources

@@ -5,14 +5,15 @@ import pytest
 
 from conftest import seed_region
 from scans.collectors import REGISTRY, collectors_for
+from scans.collectors.context import CollectContext
 from scans.inventory import AccountContext
 
 ACCOUNT = AccountContext(account_id="123456789012")
 
 
 def collect(name: str, region: str = "eu-west-1"):
-    session = boto3.Session()
-    return REGISTRY[name].collect(session, region, ACCOUNT)
+    ctx = CollectContext(session=boto3.Session(), account=ACCOUNT, region=region)
+    return REGISTRY[name].collect(ctx)
 
 
 @pytest.fixture
@@ -68,14 +69,16 @@ def test_eks_clusters_are_described(seeded):
 
 
 def test_iam_account_summary_is_global(aws):
-    (summary,) = collect("iam.account_summary")
+    (summary,) = collect("iam.account_summary", region="global")
     assert summary.region == "global"
     assert summary.arn == "arn:aws:iam::123456789012:root"
     assert "AccountMFAEnabled" in summary.data["SummaryMap"]
 
 
 def test_registry_scopes_and_permissions():
-    assert {c.name for c in collectors_for("global")} == {"iam.account_summary"}
+    assert "iam.account_summary" in {c.name for c in collectors_for("global")}
+    assert "ec2.instances" in {c.name for c in collectors_for("region")}
     for collector in REGISTRY.values():
+        assert collector.resource_types
         assert collector.required_permissions
         assert all(":" in action for action in collector.required_permissions)

@@ -52,6 +52,7 @@ def production_env(moto_endpoint, tmp_path) -> dict[str, str]:
         AWS_ENDPOINT_URL=moto_endpoint,
         AWS_DEFAULT_REGION="us-east-1",
         Q_WORKERS="2",
+        AWS_MAX_ATTEMPTS="2",
     )
     return env
 

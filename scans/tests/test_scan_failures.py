@@ -1,6 +1,7 @@
 """A scan keeps going through denied calls, ends cleanly when units fail, and never keeps keys."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from django.urls import reverse
@@ -8,7 +9,7 @@ from django.urls import reverse
 from conftest import create_user, seed_region
 from findings.models import Finding
 from scans.aws import AwsCredentials
-from scans.collectors import REGISTRY, Collector
+from scans.collectors import REGISTRY
 from scans.models import Scan, ScanRegion
 from scans.services import scan_start, scan_wait
 from scans.vault import vault_get
@@ -51,29 +52,31 @@ def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):
     assert scan.status == Scan.Status.SUCCEEDED
     region = ScanRegion.objects.get(scan=scan, region="eu-west-1")
     assert any("eks:ListClusters" in warning for warning in region.warnings)
-    rules = set(Finding.objects.filter(scan=scan).values_list("rule_id", flat=True))
-    assert "EC2_SG_SSH_OPEN" in rules
-    assert not {"EKS_PUBLIC_ENDPOINT_NO_CIDR", "EKS_CONTROL_PLANE_LOGGING"} & rules, (
-        "no EKS result, PASS included, without the data to decide it"
+    assert scan.minimal_permissions["eks:ListClusters"] == "denied"
+    assert scan.minimal_permissions["ec2:DescribeInstances"] == "ok"
+    assert scan.denied_actions == ["eks:ListClusters"]
+    statuses = dict(
+        Finding.objects.filter(scan=scan, rule_id__startswith="EKS_").values_list(
+            "rule_id", "status"
+        )
+    )
+    assert statuses == {
+        "EKS_PUBLIC_ENDPOINT_NO_CIDR": "NOT_EVALUATED",
+        "EKS_CONTROL_PLANE_LOGGING": "NOT_EVALUATED",
+    }, "no EKS PASS without the data to decide it"
+    finding = Finding.objects.get(scan=scan, rule_id="EKS_CONTROL_PLANE_LOGGING")
+    assert finding.evidence == {"reason": "missing permission (403): eks:ListClusters"}
+    assert "EC2_SG_SSH_OPEN" in set(
+        Finding.objects.filter(scan=scan).values_list("rule_id", flat=True)
     )
 
 
 def test_failed_units_end_the_scan_failed_and_delete_the_credentials(aws, monkeypatch):
-    def crash(session, region, account):
+    def crash(ctx):
         raise RuntimeError("arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
 
     for name, collector in list(REGISTRY.items()):
-        monkeypatch.setitem(
-            REGISTRY,
-            name,
-            Collector(
-                collector.name,
-                collector.service,
-                collector.scope,
-                collector.required_permissions,
-                crash,
-            ),
-        )
+        monkeypatch.setitem(REGISTRY, name, replace(collector, collect=crash))
     scan = scan_start(
         credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=["eu-west-1"]
     )
@@ -88,22 +91,12 @@ def test_failed_units_end_the_scan_failed_and_delete_the_credentials(aws, monkey
 def test_one_failed_region_makes_the_scan_partial(aws, monkeypatch):
     original = REGISTRY["ec2.volumes"]
 
-    def crash_in_one_region(session, region, account):
-        if region == "us-west-2":
+    def crash_in_one_region(ctx):
+        if ctx.region == "us-west-2":
             raise RuntimeError("boom")
-        return original.collect(session, region, account)
+        return original.collect(ctx)
 
-    monkeypatch.setitem(
-        REGISTRY,
-        "ec2.volumes",
-        Collector(
-            original.name,
-            original.service,
-            original.scope,
-            original.required_permissions,
-            crash_in_one_region,
-        ),
-    )
+    monkeypatch.setitem(REGISTRY, "ec2.volumes", replace(original, collect=crash_in_one_region))
     scan = scan_start(
         credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40),
         regions=["eu-west-1", "us-west-2"],

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from django.core.cache import caches
 
-from scans.aws import AwsCredentials, CredentialsRejected
+from scans.aws import AwsCredentials, CredentialsRejected, scan_session
 from scans.models import Scan, ScanRegion
 from scans.services import scan_start
 from scans.vault import vault_get
@@ -82,16 +82,15 @@ def scanner_role(aws) -> str:
     return role["Role"]["Arn"]
 
 
-def test_role_mode_stores_the_roles_temporary_keys_not_the_pasted_ones(scanner_role, auditor_keys):
-    role_arn = scanner_role
-    scan = scan_start(
-        credentials=AwsCredentials(**auditor_keys, role_arn=role_arn, external_id="ext-1234"),
-        regions=["us-east-1"],
-    )
+def test_role_mode_keeps_the_role_so_each_unit_assumes_it_afresh(scanner_role, auditor_keys):
+    credentials = AwsCredentials(**auditor_keys, role_arn=scanner_role, external_id="ext-1234")
+    scan = scan_start(credentials=credentials, regions=["us-east-1"])
     entry = vault_get(scan_id=scan.id)
-    assert entry.credentials.access_key_id != auditor_keys["access_key_id"]
-    assert entry.credentials.access_key_id.startswith("ASIA")
-    assert entry.credentials.session_token
+    assert entry.credentials == credentials
+    assumed = scan_session(entry.credentials).get_credentials().get_frozen_credentials()
+    assert assumed.access_key.startswith("ASIA")
+    assert assumed.access_key != auditor_keys["access_key_id"]
+    assert assumed.token
 
 
 def test_role_mode_with_the_wrong_external_id_is_rejected(scanner_role, auditor_keys):

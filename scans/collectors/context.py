@@ -1,0 +1,192 @@
+"""What a collector sees of AWS: memoized calls, permission bookkeeping, caps and warnings.
+
+One `CollectContext` per scan unit (a region, or the account-wide part). Collectors in the unit
+run concurrently and share it, so two collectors that need the same Describe call share one
+request. Every call is counted per operation, and every action is recorded as allowed, denied or
+unavailable, which becomes the scan's record of the permissions it had.
+"""
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
+
+from scans.aws import aws_config, error_code, is_access_denied
+from scans.inventory import GLOBAL_REGION, AccountContext, Resource
+from scans.ratelimit import rate_limiter
+
+GLOBAL_SERVICE_REGION = "us-east-1"
+UNAVAILABLE_ERROR_CODES = frozenset(
+    {"NotImplemented", "InvalidAction", "UnsupportedOperation", "UnknownOperationException"}
+)
+ItemT = TypeVar("ItemT")
+
+
+class CollectionError(Exception):
+    def __init__(self, action: str, reason: str) -> None:
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+class Denied(CollectionError):
+    """The credentials may not make this call."""
+
+
+class Unavailable(CollectionError):
+    """The API does not answer here (not offered in the region, or not implemented by moto)."""
+
+
+def _is_unavailable(error: Exception) -> bool:
+    if isinstance(error, NotImplementedError | ResponseParserError):
+        return True
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        message = error.response.get("Error", {}).get("Message", "").lower()
+        # AWS always names its errors; a bare HTTP status as the code means nothing behind the
+        # endpoint knows the operation (moto's "not yet implemented" 404s and 500s).
+        return code in UNAVAILABLE_ERROR_CODES or code.isdigit() or "not yet implemented" in message
+    return False
+
+
+def _strip_account_host_prefix(account_id: str) -> Callable[..., None]:
+    """s3control puts the account id in front of the host, which a custom endpoint such as a
+    moto server on 127.0.0.1 cannot resolve (see shared/MOTO.md)."""
+
+    def strip(request: Any, **kwargs: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc.startswith(f"{account_id}."):
+            request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(account_id) + 1 :]))
+
+    return strip
+
+
+class CollectContext:
+    def __init__(self, *, session: boto3.Session, account: AccountContext, region: str) -> None:
+        self.session = session
+        self.account = account
+        self.region = region
+        self.api_region = GLOBAL_SERVICE_REGION if region == GLOBAL_REGION else region
+        self.permissions: dict[str, str] = {}
+        self.api_calls: Counter[str] = Counter()
+        self.warnings: list[str] = []
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._memo: dict[tuple, Any] = {}
+        self._key_locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str | None = None):
+        """One client per (service, region) and unit; clients are thread safe, sessions not."""
+        key = (service, region or self.api_region)
+        with self._lock:
+            if key not in self._clients:
+                api_client = self.session.client(service, region_name=key[1], config=aws_config())
+                # Count and pace every request the client makes, each page included.
+                api_client.meta.events.register("before-call", self._before_call)
+                if service == "s3control" and "amazonaws" not in api_client.meta.endpoint_url:
+                    api_client.meta.events.register(
+                        "before-send", _strip_account_host_prefix(self.account.account_id)
+                    )
+                self._clients[key] = api_client
+            return self._clients[key]
+
+    def _before_call(self, model: Any, **kwargs: Any) -> None:
+        service = model.service_model.service_name
+        region = kwargs.get("context", {}).get("client_region") or self.api_region
+        rate_limiter(account=self.account.account_id, service=service, region=region).acquire()
+        with self._lock:
+            self.api_calls[f"{service}:{model.name}"] += 1
+
+    def _action(self, api_client: Any, operation: str) -> str:
+        prefix = api_client.meta.service_model.signing_name
+        return f"{prefix}:{api_client.meta.method_to_api_mapping[operation]}"
+
+    def _once(self, key: tuple, produce: Callable[[], Any]) -> Any:
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = produce()
+            return self._memo[key]
+
+    def _record(self, action: str, status: str) -> None:
+        with self._lock:
+            # "denied" wins: one denied call is enough to list the action as missing.
+            if self.permissions.get(action) != "denied":
+                self.permissions[action] = status
+
+    def _guarded(self, api_client: Any, operation: str, run: Callable[[], Any]) -> Any:
+        action = self._action(api_client, operation)
+        try:
+            result = run()
+        except Exception as error:
+            if isinstance(error, ClientError) and is_access_denied(error):
+                self._record(action, "denied")
+                raise Denied(action, f"missing permission ({error_code(error)})") from None
+            if _is_unavailable(error):
+                self._record(action, "unavailable")
+                raise Unavailable(action, "API unavailable") from None
+            raise
+        self._record(action, "ok")
+        return result
+
+    def call(self, service: str, operation: str, *, region: str | None = None, **params: Any):
+        """One API call, made at most once per unit for the same parameters."""
+        api_client = self.client(service, region)
+        key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
+        return self._once(
+            key,
+            lambda: self._guarded(
+                api_client, operation, lambda: getattr(api_client, operation)(**params)
+            ),
+        )
+
+    def paginate(
+        self,
+        service: str,
+        operation: str,
+        result_key: str,
+        *,
+        region: str | None = None,
+        **params: Any,
+    ) -> list:
+        """Every item of a paginated list, fetched once per unit for the same parameters."""
+        api_client = self.client(service, region)
+        key = (
+            "pages",
+            service,
+            region,
+            operation,
+            result_key,
+            json.dumps(params, sort_keys=True, default=str),
+        )
+
+        def fetch() -> list:
+            pages = api_client.get_paginator(operation).paginate(**params)
+            return [item for page in pages for item in page.get(result_key, [])]
+
+        return self._once(key, lambda: self._guarded(api_client, operation, fetch))
+
+    def arn(self, service: str, resource: str, *, region: str | None = None) -> str:
+        return self.account.arn(service, self.region if region is None else region, resource)
+
+    def resource(self, resource_type: str, arn: str, data: dict[str, Any]) -> Resource:
+        return Resource(type=resource_type, arn=arn, region=self.region, data=data)
+
+    def warn(self, message: str) -> None:
+        with self._lock:
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+    def capped(self, items: Iterable[ItemT], *, cap: int, what: str) -> list[ItemT]:
+        """At most `cap` items, with a warning naming what was left out."""
+        items = list(items)
+        if len(items) > cap:
+            self.warn(f"Only the first {cap} of {len(items)} {what} were inspected (cap).")
+        return items[:cap]

@@ -17,6 +17,18 @@ GLOBAL_API_REGION = "us-east-1"
 DENIED_ERROR_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )
+THROTTLING_ERROR_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "SlowDown",
+    }
+)
 _REJECTED_KEY_MESSAGES = {
     "InvalidClientTokenId": "AWS does not recognise this access key id.",
     "SignatureDoesNotMatch": "The secret access key does not match the access key id.",

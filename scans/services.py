@@ -18,6 +18,7 @@ from findings.selectors import failing_severity_counts
 from findings.services import findings_store
 from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
 from scans.aws import (
+    THROTTLING_ERROR_CODES,
     AwsCredentials,
     CredentialsRejected,
     enabled_regions,
@@ -85,20 +86,6 @@ def scan_start(
     return scan
 
 
-THROTTLING_ERROR_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "SlowDown",
-    }
-)
-
-
 @dataclass
 class Collection:
     resources: list[Resource] = field(default_factory=list)
@@ -121,7 +108,7 @@ def _collect(ctx: CollectContext) -> Collection:
             try:
                 collection.resources.extend(future.result())
             except (Denied, Unavailable) as error:
-                reason = f"{error.reason}: {error.action}"
+                reason = error.summary
                 ctx.warn(f"{collector.name} not collected ({reason})")
                 collection.resources.extend(
                     not_collected(ctx, resource_type, reason)

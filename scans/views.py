@@ -9,6 +9,7 @@ from findings.views import findings_context
 from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanForm
+from scans.permissions import policy_document
 from scans.services import scan_start
 from scans.vault import VaultUnavailable
 
@@ -43,9 +44,12 @@ def scan_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
+    denied = scan.denied_actions
     context = {
         "scan": scan,
         "units": selectors.scan_region_list(scan_id=scan.id),
+        "denied_actions": denied,
+        "denied_policy": policy_document(denied) if denied else "",
         **findings_context(request, scan),
     }
     return render(request, "scans/detail.html", context)

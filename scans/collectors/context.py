@@ -17,11 +17,18 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from scans.aws import aws_config, error_code, is_access_denied
+from scans.aws import THROTTLING_ERROR_CODES, aws_config, error_code, is_access_denied
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.ratelimit import rate_limiter
 
 GLOBAL_SERVICE_REGION = "us-east-1"
+# IAM actions whose name differs from the API operation's.
+ACTION_OVERRIDES = {
+    ("s3", "list_buckets"): "s3:ListAllMyBuckets",
+    ("s3", "get_bucket_encryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "get_public_access_block"): "s3:GetBucketPublicAccessBlock",
+    ("s3control", "get_public_access_block"): "s3:GetAccountPublicAccessBlock",
+}
 UNAVAILABLE_ERROR_CODES = frozenset(
     {"NotImplemented", "InvalidAction", "UnsupportedOperation", "UnknownOperationException"}
 )
@@ -33,6 +40,11 @@ class CollectionError(Exception):
         super().__init__(f"{action}: {reason}")
         self.action = action
         self.reason = reason
+
+    @property
+    def summary(self) -> str:
+        """What `_missing` and not-evaluated evidence say: the reason, then the action."""
+        return f"{self.reason}: {self.action}"
 
 
 class Denied(CollectionError):
@@ -104,6 +116,9 @@ class CollectContext:
             self.api_calls[f"{service}:{model.name}"] += 1
 
     def _action(self, api_client: Any, operation: str) -> str:
+        service = api_client.meta.service_model.service_name
+        if (service, operation) in ACTION_OVERRIDES:
+            return ACTION_OVERRIDES[service, operation]
         prefix = api_client.meta.service_model.signing_name
         return f"{prefix}:{api_client.meta.method_to_api_mapping[operation]}"
 
@@ -132,6 +147,9 @@ class CollectContext:
             if _is_unavailable(error):
                 self._record(action, "unavailable")
                 raise Unavailable(action, "API unavailable") from None
+            if isinstance(error, ClientError) and error_code(error) not in THROTTLING_ERROR_CODES:
+                # "No such policy", "not enabled"...: AWS authorizes a call before it answers so.
+                self._record(action, "ok")
             raise
         self._record(action, "ok")
         return result

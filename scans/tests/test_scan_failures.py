@@ -54,7 +54,8 @@ def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):
     assert any("eks:ListClusters" in warning for warning in region.warnings)
     assert scan.minimal_permissions["eks:ListClusters"] == "denied"
     assert scan.minimal_permissions["ec2:DescribeInstances"] == "ok"
-    assert scan.denied_actions == ["eks:ListClusters"]
+    assert "eks:ListClusters" in scan.denied_actions
+    assert not [a for a in scan.denied_actions if a.startswith("ec2:")]
     statuses = dict(
         Finding.objects.filter(scan=scan, rule_id__startswith="EKS_").values_list(
             "rule_id", "status"
@@ -69,6 +70,16 @@ def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):
     assert "EC2_SG_SSH_OPEN" in set(
         Finding.objects.filter(scan=scan).values_list("rule_id", flat=True)
     )
+
+
+def test_scan_page_lists_denied_actions_with_the_policy_that_grants_them(client, keys_without_eks):
+    scan = scan_start(credentials=keys_without_eks, regions=["eu-west-1"])
+    scan = scan_wait(scan_id=scan.id, timeout=60)
+    client.force_login(create_user())
+    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    assert "Missing permissions" in page
+    assert "&quot;eks:ListClusters&quot;" in page
+    assert "ec2:DescribeInstances" not in page.split("Missing permissions")[1].split("</pre>")[0]
 
 
 def test_failed_units_end_the_scan_failed_and_delete_the_credentials(aws, monkeypatch):

@@ -1,0 +1,28 @@
+"""The read-only IAM policy a scan needs, built from what the collectors declare."""
+
+import json
+
+from scans.collectors import required_permissions
+
+# Made before any collector runs: proving the keys and discovering the regions.
+SCAN_START_ACTIONS = ("sts:GetCallerIdentity", "ec2:DescribeRegions")
+
+
+def scan_actions() -> list[str]:
+    return sorted({*SCAN_START_ACTIONS, *required_permissions()})
+
+
+def policy_document(actions: list[str]) -> str:
+    """An IAM policy granting exactly `actions` on every resource, as indented JSON."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SecureScopeReadOnly",
+                "Effect": "Allow",
+                "Action": sorted(actions),
+                "Resource": "*",
+            }
+        ],
+    }
+    return json.dumps(document, indent=2)

@@ -1,0 +1,82 @@
+"""A scan never makes the same AWS request twice, and lists each thing once per region."""
+
+import json
+from collections import Counter
+
+import boto3
+import pytest
+
+from conftest import seed_region
+from scans.aws import AwsCredentials
+from scans.collectors.context import CollectContext
+from scans.models import ScanRegion
+from scans.services import scan_start, scan_wait
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REGIONS = ["eu-west-1", "us-west-2"]
+
+
+@pytest.fixture
+def requests_seen(monkeypatch) -> Counter:
+    """Every request the collectors send: operation, region and the serialized parameters."""
+    seen: Counter = Counter()
+    original = CollectContext._before_call
+
+    def before_call(self, model, **kwargs):
+        request = kwargs["params"]
+        body = request.get("body")
+        body = body.decode() if isinstance(body, bytes) else body
+        seen[
+            (
+                self.region,
+                f"{model.service_model.service_name}:{model.name}",
+                request.get("url_path"),
+                json.dumps(request.get("query_string"), sort_keys=True, default=str),
+                body if isinstance(body, str) else json.dumps(body, sort_keys=True, default=str),
+            )
+        ] += 1
+        return original(self, model, **kwargs)
+
+    monkeypatch.setattr(CollectContext, "_before_call", before_call)
+    return seen
+
+
+def test_no_request_is_made_twice_and_listings_are_made_once_per_region(aws, requests_seen):
+    for region in REGIONS:
+        seed_region(region)
+        eks = boto3.client("eks", region_name=region)
+        for name in ("open-cluster", "tight-cluster"):
+            subnets = eks.describe_cluster(name=name)["cluster"]["resourcesVpcConfig"]["subnetIds"]
+            eks.create_nodegroup(
+                clusterName=name,
+                nodegroupName="workers",
+                subnets=subnets,
+                nodeRole="arn:aws:iam::123456789012:role/node",
+            )
+    scan = scan_start(credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=REGIONS)
+    scan = scan_wait(scan_id=scan.id, timeout=90)
+    assert requests_seen, "the hook saw no request"
+    repeated = [key[:2] for key, count in requests_seen.items() if count > 1]
+    assert repeated == []
+
+    for unit in ScanRegion.objects.filter(scan=scan).exclude(region="global"):
+        calls = unit.api_calls
+        # Listings the EC2 and EKS rules share: one request each (one page here).
+        for operation in (
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeInstances",
+            "ec2:DescribeVolumes",
+            "ec2:DescribeVpcs",
+            "ec2:DescribeFlowLogs",
+            "ec2:DescribeNetworkAcls",
+            "ec2:GetEbsEncryptionByDefault",
+            "eks:ListClusters",
+        ):
+            assert calls[operation] == 1, (unit.region, operation)
+        # Per item, once: two clusters are described once each although the cluster and the
+        # node-group collectors both read them.
+        assert calls["eks:DescribeCluster"] == 2
+        assert calls["eks:ListNodegroups"] == 2
+        assert calls["eks:DescribeNodegroup"] == 2
+    global_calls = ScanRegion.objects.get(scan=scan, region="global").api_calls
+    assert global_calls["iam:GetAccountSummary"] == 1

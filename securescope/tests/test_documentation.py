@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from scans.collectors import required_permissions
+from scans.collectors import REGISTRY, required_permissions
 from scans.permissions import policy_document, scan_actions
 
 ROOT = Path(settings.BASE_DIR)
@@ -50,3 +50,10 @@ def test_readme_opens_with_the_two_commands():
     assert commands == ["bash deploy/start", "bash deploy/test"]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "deploy/test" in ci
+
+
+def test_readme_documents_the_arn_form_of_every_resource_type():
+    table = README.split("| resource type | ARN hashed |")[1].split("\n\n")[0]
+    documented = set(re.findall(r"`(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)`", table))
+    produced = {t for collector in REGISTRY.values() for t in collector.resource_types}
+    assert produced - documented == set()

@@ -1,3 +1,5 @@
+from statistics import mean
+
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -26,3 +28,18 @@ def scan_region_list(*, scan_id: object) -> QuerySet[ScanRegion]:
         )
         .order_by("is_not_global", "region")
     )
+
+
+def scan_seconds_left(*, units: list[ScanRegion]) -> int | None:
+    """A rough estimate for the progress page: finished units' mean duration, spread over the
+    units running side by side. None until one unit has finished, or once none is left."""
+    durations = [
+        (unit.finished_at - unit.started_at).total_seconds()
+        for unit in units
+        if unit.finished_at and unit.started_at
+    ]
+    left = [unit for unit in units if unit.status not in ScanRegion.TERMINAL_STATUSES]
+    if not durations or not left:
+        return None
+    running = sum(unit.status == ScanRegion.Status.RUNNING for unit in left)
+    return round(mean(durations) * len(left) / max(1, running))

@@ -45,9 +45,11 @@ def scan_new(request: HttpRequest) -> HttpResponse:
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
     denied = scan.denied_actions
+    units = list(selectors.scan_region_list(scan_id=scan.id))
     context = {
         "scan": scan,
-        "units": selectors.scan_region_list(scan_id=scan.id),
+        "units": units,
+        "seconds_left": selectors.scan_seconds_left(units=units),
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
         **findings_context(request, scan),
@@ -59,7 +61,12 @@ def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
 def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
     """The HTMX-polled progress table; once the scan ends, reload the page to show findings."""
     scan = selectors.scan_get(scan_id=scan_id)
-    context = {"scan": scan, "units": selectors.scan_region_list(scan_id=scan.id)}
+    units = list(selectors.scan_region_list(scan_id=scan.id))
+    context = {
+        "scan": scan,
+        "units": units,
+        "seconds_left": selectors.scan_seconds_left(units=units),
+    }
     response = render(request, "scans/_progress.html", context)
     if scan.is_finished and request.htmx:
         response["HX-Refresh"] = "true"

@@ -1,7 +1,10 @@
 """A running scan's page polls its progress partial; the partial alone renders for HTMX."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import create_scan, create_scan_region, create_user
 from scans.models import Scan, ScanRegion
@@ -21,3 +24,23 @@ def test_running_scan_polls_and_partial_does_not_reload(client):
     assert b"<html" not in partial.content
     assert b"account-wide" in partial.content
     assert "HX-Refresh" not in partial
+
+
+def test_time_left_is_estimated_from_finished_units(client):
+    now = timezone.now()
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(
+        scan,
+        region="global",
+        status=ScanRegion.Status.SUCCEEDED,
+        started_at=now - timedelta(seconds=30),
+        finished_at=now - timedelta(seconds=20),
+    )
+    for region in ("eu-west-1", "us-west-2"):
+        create_scan_region(scan, region=region, status=ScanRegion.Status.RUNNING, started_at=now)
+    create_scan_region(scan, region="ap-south-1", status=ScanRegion.Status.PENDING)
+    client.force_login(create_user())
+    partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
+    # Three units left at ten seconds each, two at a time.
+    assert partial.context["seconds_left"] == 15
+    assert b"about 15 s left" in partial.content

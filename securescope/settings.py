@@ -92,8 +92,11 @@ TEMPLATES = [
     },
 ]
 
+# An empty value (an uncommented `DATABASE_URL=` line) means the embedded default too.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'securescope.sqlite3'}")
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / 'securescope.sqlite3'}"
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Scan threads write concurrently: WAL lets readers go on, IMMEDIATE transactions queue

@@ -72,6 +72,15 @@ class ScanForm(forms.Form):
         ],
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+    expires_at = forms.DateTimeField(
+        label="Credentials expire at (UTC)",
+        required=False,
+        help_text="Optional, e.g. 2026-11-27 18:30. The Expiration of `aws configure "
+        "export-credentials` or of the console's temporary keys.",
+    )
+    start_anyway = forms.BooleanField(
+        label="Start even if the credentials may expire first", required=False
+    )
     regions = forms.MultipleChoiceField(
         required=False,
         choices=region_choices,

@@ -43,3 +43,10 @@ def scan_seconds_left(*, units: list[ScanRegion]) -> int | None:
         return None
     running = sum(unit.status == ScanRegion.Status.RUNNING for unit in left)
     return round(mean(durations) * len(left) / max(1, running))
+
+
+def recent_scan_seconds(*, limit: int = 10) -> float | None:
+    """The longest of the last finished scans, to judge whether credentials will outlive one."""
+    rows = Scan.objects.filter(finished_at__isnull=False).order_by("-created_at")[:limit]
+    durations = [(scan.finished_at - scan.created_at).total_seconds() for scan in rows]
+    return max(durations) if durations else None

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,12 +32,38 @@ from scans.collectors.context import CollectContext, Denied, Unavailable
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
+from scans.selectors import recent_scan_seconds
 from scans.vault import VaultEntry, vault_delete, vault_get, vault_put
 from securescope.privacy import account_hash, account_label
 
 logger = logging.getLogger(__name__)
 
 COLLECTOR_THREADS = 4
+
+
+# Assumed for an installation that has not finished a scan yet.
+DEFAULT_EXPECTED_SCAN_SECONDS = 600
+
+
+def credential_expiry_problem(*, expires_at: datetime | None) -> str | None:
+    """Why credentials that expire at `expires_at` may not last a scan, or None.
+
+    AWS offers no call that tells when pasted temporary keys expire, so this works only when
+    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field).
+    """
+    if expires_at is None:
+        return None
+    expected = recent_scan_seconds() or DEFAULT_EXPECTED_SCAN_SECONDS
+    left = (expires_at - timezone.now()).total_seconds()
+    if left >= expected:
+        return None
+    if left <= 0:
+        return "These credentials have already expired."
+    return (
+        f"These credentials expire in {left / 60:.0f} min; recent scans took up to "
+        f"{expected / 60:.0f} min, so regions still running then will fail. Paste fresher keys "
+        "or start anyway."
+    )
 
 
 def scan_start(

@@ -10,7 +10,7 @@ from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanForm
 from scans.permissions import policy_document
-from scans.services import scan_start
+from scans.services import credential_expiry_problem, scan_start
 from scans.vault import VaultUnavailable
 
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
@@ -27,6 +27,10 @@ def scan_list(request: HttpRequest) -> HttpResponse:
 def scan_new(request: HttpRequest) -> HttpResponse:
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        problem = credential_expiry_problem(expires_at=form.cleaned_data["expires_at"])
+        if problem and not form.cleaned_data["start_anyway"]:
+            form.add_error("expires_at", problem)
+            return render(request, "scans/new.html", {"form": form})
         try:
             scan = scan_start(
                 credentials=form.credentials(),

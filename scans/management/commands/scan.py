@@ -10,8 +10,10 @@ failing finding at or above that severity; 4 the scan was partial (some regions 
 import os
 import sys
 import time
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.dateparse import parse_datetime
 
 from findings.exports import EXPORTERS
 from findings.models import Finding, Severity
@@ -20,7 +22,7 @@ from scans.aws import CredentialsRejected
 from scans.forms import ScanForm
 from scans.models import Scan
 from scans.selectors import scan_region_list
-from scans.services import scan_start, scan_wait
+from scans.services import credential_expiry_problem, scan_start, scan_wait
 from scans.vault import VaultUnavailable
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_THRESHOLD, EXIT_PARTIAL = 1, 2, 3, 4
@@ -64,6 +66,9 @@ class Command(BaseCommand):
                 f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
             )
             raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
+        problem = credential_expiry_problem(expires_at=self._expiration())
+        if problem:
+            self.stderr.write(f"warning: {problem}")
         try:
             scan = scan_start(
                 credentials=form.credentials(),
@@ -77,6 +82,16 @@ class Command(BaseCommand):
         scan = self._wait_with_progress(scan, options["timeout"])
         self._export(scan, options["format"], options["output"])
         self._exit(scan, options["fail_on"])
+
+    def _expiration(self) -> datetime | None:
+        """AWS_CREDENTIAL_EXPIRATION, the variable `aws configure export-credentials` sets."""
+        value = os.environ.get("AWS_CREDENTIAL_EXPIRATION", "")
+        parsed = parse_datetime(value) if value else None
+        if value and parsed is None:
+            raise CommandError(
+                "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time", returncode=EXIT_BAD_INPUT
+            )
+        return parsed
 
     def _wait_with_progress(self, scan: Scan, timeout: float) -> Scan:
         reported: set[str] = set()

@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
 import os
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -132,20 +134,44 @@ AUDITOR_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", 
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
-@pytest.fixture
-def auditor_keys(aws, monkeypatch) -> dict:
-    """Real keys of a read-only IAM user in moto, with moto's authentication switched on."""
+def moto_user_keys(monkeypatch, *, user_name: str, policy: str) -> dict[str, str]:
+    """Real keys of an IAM user with `policy` in moto; moto then checks every request's rights."""
     import boto3
     from moto import settings as moto_settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
     iam = boto3.client("iam", region_name="us-east-1")
-    iam.create_user(UserName="auditor")
-    iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=AUDITOR_POLICY)
-    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    iam.create_user(UserName=user_name)
+    iam.put_user_policy(UserName=user_name, PolicyName="scan", PolicyDocument=policy)
+    key = iam.create_access_key(UserName=user_name)["AccessKey"]
     monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
     monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
     return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
+@pytest.fixture
+def auditor_keys(aws, monkeypatch) -> dict:
+    """Keys of a read-only IAM user in moto, with moto's authentication switched on."""
+    return moto_user_keys(monkeypatch, user_name="auditor", policy=AUDITOR_POLICY)
+
+
+def run_manage(env: dict[str, str], *args: str, with_canary_keys: bool = False):
+    """`manage.py ARGS` in a fresh process, optionally holding the canary credentials."""
+    if with_canary_keys:
+        env = {
+            **env,
+            "AWS_ACCESS_KEY_ID": CANARY_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
+            "AWS_SESSION_TOKEN": CANARY_TOKEN,
+        }
+    return subprocess.run(
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
 
 
 def seed_region(region: str) -> dict[str, str]:

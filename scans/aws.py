@@ -4,8 +4,6 @@ Errors raised from here carry an AWS error code and our own wording, never AWS's
 which can contain ARNs or account ids.
 """
 
-import threading
-import weakref
 from dataclasses import dataclass, field
 
 import boto3
@@ -77,18 +75,8 @@ def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
     )
 
 
-# Clients are thread safe and costly to build: one per (session, service, region).
-_clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDictionary()
-_clients_lock = threading.Lock()
-
-
 def client(session: boto3.Session, service: str, region: str):
-    with _clients_lock:
-        per_session = _clients.setdefault(session, {})
-        key = (service, region)
-        if key not in per_session:
-            per_session[key] = session.client(service, region_name=region, config=aws_config())
-        return per_session[key]
+    return session.client(service, region_name=region, config=aws_config())
 
 
 def error_code(error: ClientError) -> str:
@@ -102,10 +90,11 @@ def is_access_denied(error: ClientError) -> bool:
     return error_code(error) in DENIED_ERROR_CODES or status == 403
 
 
-def prove_credentials(credentials: AwsCredentials) -> CallerIdentity:
+def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, CallerIdentity]:
     """Check the keys with GetCallerIdentity, assuming the role first when one is given.
 
-    Returns the identity of the scanned account (the role's account in role mode).
+    Returns the proven session and the identity of the scanned account (the role's account in
+    role mode).
     """
     try:
         session = scan_session(credentials)
@@ -119,7 +108,7 @@ def prove_credentials(credentials: AwsCredentials) -> CallerIdentity:
             f"Could not reach AWS STS to verify the credentials ({type(error).__name__})."
         ) from None
     arn_parts = identity["Arn"].split(":")
-    return CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
+    return session, CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
 
 
 def scan_session(credentials: AwsCredentials) -> boto3.Session:

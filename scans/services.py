@@ -78,10 +78,10 @@ def scan_start(
 
     Raises CredentialsRejected (nothing stored) or VaultUnavailable (nothing stored).
     """
-    identity = prove_credentials(credentials)
+    session, identity = prove_credentials(credentials)
     if not regions:
         try:
-            regions = enabled_regions(scan_session(credentials))
+            regions = enabled_regions(session)
         except ClientError as error:
             raise CredentialsRejected(
                 "These keys may not list the account's regions (ec2:DescribeRegions); "

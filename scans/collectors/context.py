@@ -17,11 +17,16 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from scans.aws import THROTTLING_ERROR_CODES, aws_config, error_code, is_access_denied
+from scans.aws import (
+    GLOBAL_API_REGION,
+    THROTTLING_ERROR_CODES,
+    aws_config,
+    error_code,
+    is_access_denied,
+)
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.ratelimit import rate_limiter
 
-GLOBAL_SERVICE_REGION = "us-east-1"
 # IAM actions whose name differs from the API operation's.
 ACTION_OVERRIDES = {
     ("s3", "list_buckets"): "s3:ListAllMyBuckets",
@@ -84,7 +89,7 @@ class CollectContext:
         self.session = session
         self.account = account
         self.region = region
-        self.api_region = GLOBAL_SERVICE_REGION if region == GLOBAL_REGION else region
+        self.api_region = GLOBAL_API_REGION if region == GLOBAL_REGION else region
         self.permissions: dict[str, str] = {}
         self.api_calls: Counter[str] = Counter()
         self.warnings: list[str] = []

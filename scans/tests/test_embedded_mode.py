@@ -6,13 +6,8 @@ server on 127.0.0.1, so SQLite's locking under concurrent scan threads is exerci
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-from django.conf import settings
-
-from conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary, seed_region
+from conftest import assert_no_canary, run_manage, seed_region
 
 REGIONS = ["eu-west-1", "us-west-2", "ap-southeast-2"]
 
@@ -28,21 +23,10 @@ def test_command_scan_on_sqlite_with_threads(moto_endpoint, tmp_path):
     }
     # moto answers some unimplemented APIs with a 500, which botocore retries: keep it short.
     env.update(DATA_DIR=str(data_dir), AWS_ENDPOINT_URL=moto_endpoint, AWS_MAX_ATTEMPTS="2")
-    manage = str(Path(settings.BASE_DIR) / "manage.py")
-    subprocess.run([sys.executable, manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+    assert run_manage(env, "migrate", "-v0").returncode == 0
     output = tmp_path / "scan.json"
-    scan = subprocess.run(
-        [sys.executable, manage, "scan", "--regions", ",".join(REGIONS), "--output", str(output)],
-        env={
-            **env,
-            "AWS_ACCESS_KEY_ID": CANARY_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
-            "AWS_SESSION_TOKEN": CANARY_TOKEN,
-        },
-        capture_output=True,
-        text=True,
-        timeout=150,
-        check=False,
+    scan = run_manage(
+        env, "scan", "--regions", ",".join(REGIONS), "--output", str(output), with_canary_keys=True
     )
     assert scan.returncode == 0, scan.stderr
     document = json.loads(output.read_text())

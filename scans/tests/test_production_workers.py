@@ -18,11 +18,9 @@ from django.db import connection
 from django_q.models import Success
 
 from conftest import (
-    CANARY_KEY_ID,
-    CANARY_SECRET,
-    CANARY_TOKEN,
     assert_no_canary,
     database_dump,
+    run_manage,
     seed_region,
 )
 from scans.models import Scan
@@ -70,29 +68,17 @@ def test_scan_runs_in_qcluster_workers_with_credentials_only_in_the_vault(produc
     )
     output = tmp_path / "scan.json"
     try:
-        scan = subprocess.run(
-            [
-                sys.executable,
-                manage,
-                "scan",
-                "--workers",
-                "--regions",
-                ",".join(REGIONS),
-                "--output",
-                str(output),
-                "--timeout",
-                "90",
-            ],
-            env={
-                **production_env,
-                "AWS_ACCESS_KEY_ID": CANARY_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
-                "AWS_SESSION_TOKEN": CANARY_TOKEN,
-            },
-            capture_output=True,
-            text=True,
-            timeout=150,
-            check=False,
+        scan = run_manage(
+            production_env,
+            "scan",
+            "--workers",
+            "--regions",
+            ",".join(REGIONS),
+            "--output",
+            str(output),
+            "--timeout",
+            "90",
+            with_canary_keys=True,
         )
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from conftest import create_user, seed_region
+from conftest import create_user, moto_user_keys, seed_region
 from findings.models import Finding
 from scans.aws import AwsCredentials
 from scans.collectors import REGISTRY
@@ -32,18 +32,9 @@ NO_EKS_POLICY = json.dumps(
 
 @pytest.fixture
 def keys_without_eks(aws, monkeypatch):
-    import boto3
-    from moto import settings as moto_settings
-    from moto.core.authorization import ActionAuthenticatorMixin
-
     seed_region("eu-west-1")
-    iam = boto3.client("iam", region_name="us-east-1")
-    iam.create_user(UserName="partial")
-    iam.put_user_policy(UserName="partial", PolicyName="p", PolicyDocument=NO_EKS_POLICY)
-    key = iam.create_access_key(UserName="partial")["AccessKey"]
-    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
-    monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
-    return AwsCredentials(key["AccessKeyId"], key["SecretAccessKey"])
+    keys = moto_user_keys(monkeypatch, user_name="partial", policy=NO_EKS_POLICY)
+    return AwsCredentials(keys["access_key_id"], keys["secret_access_key"])
 
 
 def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):

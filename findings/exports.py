@@ -53,6 +53,8 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
         "created_at": _timestamp(scan.created_at),
         "finished_at": _timestamp(scan.finished_at),
         "failing_by_severity": scan.severity_counts,
+        # Rules an operator switched off were not evaluated in this scan.
+        "disabled_rules": scan.rule_settings.get("disabled", []),
     }
 
 
@@ -100,7 +102,8 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
         f"- Status: {summary['status']}\n"
         f"- Regions: {', '.join(summary['regions'])}\n"
         f"- Started: {summary['created_at']}, finished: {summary['finished_at']}\n"
-        f"- Failing findings by severity: {counts or 'none'}\n\n"
+        f"- Failing findings by severity: {counts or 'none'}\n"
+        f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
         "| Status | Severity | Rule | Title | Region | Resource type | Resource hash | Evidence |\n"
         "|---|---|---|---|---|---|---|---|\n"
     )

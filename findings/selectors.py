@@ -1,10 +1,17 @@
-from django.db.models import Count, QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, QuerySet
 
 from findings.models import Finding, Severity
 
 
 def finding_list(
-    *, scan_id: object, severities: list[str] | None = None, status: str | None = None
+    *,
+    scan_id: object,
+    severities: list[str] | None = None,
+    status: str | None = None,
+    rule_ids: list[str] | None = None,
 ) -> QuerySet[Finding]:
     """A scan's findings in the export order: rule, region, resource type, resource hash."""
     findings = Finding.objects.filter(scan_id=scan_id)
@@ -12,6 +19,8 @@ def finding_list(
         findings = findings.filter(severity__in=severities)
     if status:
         findings = findings.filter(status=status)
+    if rule_ids:
+        findings = findings.filter(rule_id__in=rule_ids)
     return findings.order_by("rule_id", "region", "resource_type", "resource_hash")
 
 
@@ -25,3 +34,92 @@ def failing_severity_counts(*, scan_id: object) -> dict[str, int]:
     counts = dict.fromkeys(Severity.values, 0)
     counts.update({row["severity"]: row["count"] for row in rows})
     return counts
+
+
+FRAMEWORK_LABELS = {
+    "cis_aws_foundations": "CIS AWS Foundations Benchmark",
+    "cis_eks": "CIS Amazon EKS Benchmark",
+    "cis_aws_compute": "CIS AWS Compute Services Benchmark",
+    "security_hub": "AWS Security Hub controls",
+}
+
+
+@dataclass
+class ComplianceTally:
+    """PASS / FAIL / NOT_EVALUATED findings of the rules mapped to a framework or section."""
+
+    name: str
+    version: str = ""
+    rule_ids: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
+    sections: list["ComplianceTally"] = field(default_factory=list)
+
+    @property
+    def sorted_rule_ids(self) -> list[str]:
+        return sorted(self.rule_ids)
+
+    @property
+    def passed(self) -> int:
+        return self.counts[Finding.Status.PASS]
+
+    @property
+    def failed(self) -> int:
+        return self.counts[Finding.Status.FAIL]
+
+    @property
+    def not_evaluated(self) -> int:
+        return self.counts[Finding.Status.NOT_EVALUATED]
+
+    @property
+    def percent(self) -> int | None:
+        """Share of evaluated findings that pass; None when nothing could be evaluated."""
+        decided = self.passed + self.failed
+        return round(100 * self.passed / decided) if decided else None
+
+    def add(self, rule_id: str, counts: dict[str, int]) -> None:
+        self.rule_ids.add(rule_id)
+        for status, count in counts.items():
+            self.counts[status] += count
+
+
+def _section_key(section: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in section.split("."))
+
+
+def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
+    """Results of one scan grouped by framework and section, in two queries."""
+    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
+    first_finding = {}
+    for row in (
+        Finding.objects.filter(scan_id=scan_id)
+        .values("rule_id", "status")
+        .annotate(count=Count("id"), first=Min("id"))
+        .order_by()
+    ):
+        per_rule[row["rule_id"]][row["status"]] = row["count"]
+        first_finding.setdefault(row["rule_id"], row["first"])
+    mappings = dict(
+        Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
+    )
+    frameworks: dict[str, ComplianceTally] = {}
+    sections: dict[tuple[str, str], ComplianceTally] = {}
+    for rule_id, counts in per_rule.items():
+        for framework, mapping in mappings.get(rule_id, {}).items():
+            if framework not in FRAMEWORK_LABELS:
+                continue
+            version = "" if framework == "security_hub" else mapping["version"]
+            names = mapping if framework == "security_hub" else mapping["sections"]
+            tally = frameworks.setdefault(
+                framework, ComplianceTally(FRAMEWORK_LABELS[framework], version)
+            )
+            tally.add(rule_id, counts)
+            for name in names:
+                section = sections.get((framework, name))
+                if section is None:
+                    section = sections[framework, name] = ComplianceTally(name)
+                    tally.sections.append(section)
+                section.add(rule_id, counts)
+    ordered = [frameworks[key] for key in FRAMEWORK_LABELS if key in frameworks]
+    for tally in ordered:
+        tally.sections.sort(key=lambda section: _section_key(section.name))
+    return ordered

@@ -21,6 +21,7 @@ def _filtered_findings(request: HttpRequest, scan: Scan) -> tuple[FindingFilterF
         scan_id=scan.id,
         severities=filters.get("severity") or None,
         status=filters.get("status") or None,
+        rule_ids=filters["rule"].split(",") if filters.get("rule") else None,
     )
     return form, findings
 

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,20 @@ class Catalog:
 
     def rules_for(self, resource_type: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.resource_type == resource_type]
+
+    def with_settings(self, rule_settings: dict[str, Any]) -> "Catalog":
+        """The catalog as an installation configured it: disabled rules left out, severities
+        overridden. `rule_settings` is {"disabled": [ids], "severity_overrides": {id: sev}}."""
+        disabled = set(rule_settings.get("disabled", ()))
+        overrides = rule_settings.get("severity_overrides", {})
+        return Catalog(
+            rules=tuple(
+                replace(rule, severity=overrides.get(rule.id, rule.severity))
+                for rule in self.rules
+                if rule.id not in disabled
+            ),
+            errors=self.errors,
+        )
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,11 @@ def _read_catalog(directory: Path) -> Catalog:
 
 _cache: dict[Path, tuple[tuple, Catalog]] = {}
 _cache_lock = threading.Lock()
+
+
+def clear_catalog_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:

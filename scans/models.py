@@ -33,6 +33,9 @@ class Scan(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     regions = models.JSONField(default=list)
     severity_counts = models.JSONField(default=dict)
+    # The rule configuration at the start ({"disabled": [...], "severity_overrides": {...}}), so
+    # every unit evaluates the same one and exports can say which rules were off.
+    rule_settings = models.JSONField(default=dict)
     # IAM action -> "ok", "denied" or "unavailable", over every call the scan made.
     minimal_permissions = models.JSONField(default=dict)
     error = models.TextField(blank=True)

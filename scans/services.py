@@ -18,6 +18,7 @@ from django.utils import timezone
 from findings.selectors import failing_severity_counts
 from findings.services import findings_store
 from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
+from rules.selectors import rule_settings_snapshot
 from scans.aws import (
     THROTTLING_ERROR_CODES,
     AwsCredentials,
@@ -100,6 +101,7 @@ def scan_start(
                 account_label=account_label(identity.account_id),
                 status=Scan.Status.RUNNING,
                 regions=regions,
+                rule_settings=rule_settings_snapshot(),
             )
             units = [GLOBAL_REGION, *regions]
             ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
@@ -166,7 +168,7 @@ def not_collected(ctx: CollectContext, resource_type: str, reason: str) -> Resou
 
 def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
     """Collect, evaluate and store one unit of a scan, then finalize the scan if it was last."""
-    unit = ScanRegion.objects.get(scan_id=scan_id, region=region)
+    unit = ScanRegion.objects.select_related("scan").get(scan_id=scan_id, region=region)
     if unit.status in ScanRegion.TERMINAL_STATUSES:
         return  # a retried task whose first attempt finished
     unit.status = ScanRegion.Status.RUNNING
@@ -190,8 +192,9 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         unit.permissions = ctx.permissions
         unit.api_calls = dict(sorted(ctx.api_calls.items()))
         unit.save(update_fields=["resources_collected", "warnings", "permissions", "api_calls"])
+        catalog = load_catalog().with_settings(unit.scan.rule_settings)
         stored, failed = findings_store(
-            scan_id=scan_id, evaluations=evaluate(load_catalog(), collection.resources)
+            scan_id=scan_id, evaluations=evaluate(catalog, collection.resources)
         )
         unit.findings_count, unit.failed_count = stored, failed
         _unit_finish(unit, error="; ".join(collection.errors))

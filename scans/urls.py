@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.scan_new, name="new"),
     path("<uuid:scan_id>/", views.scan_detail, name="detail"),
     path("<uuid:scan_id>/progress/", views.scan_progress, name="progress"),
+    path("<uuid:scan_id>/compliance/", views.scan_compliance, name="compliance"),
 ]

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from findings.selectors import compliance_summary
 from findings.views import findings_context
 from scans import selectors
 from scans.aws import CredentialsRejected
@@ -75,3 +76,10 @@ def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
     if scan.is_finished and request.htmx:
         response["HX-Refresh"] = "true"
     return response
+
+
+@require_GET
+def scan_compliance(request: HttpRequest, scan_id: str) -> HttpResponse:
+    scan = selectors.scan_get(scan_id=scan_id)
+    context = {"scan": scan, "frameworks": compliance_summary(scan_id=scan.id)}
+    return render(request, "scans/compliance.html", context)

@@ -37,6 +37,21 @@ class Evaluator:
 
 REGISTRY: dict[str, Evaluator] = {}
 
+MISSING_KEY = "_missing"
+
+
+def missing_data(resource: Resource, *fields: str) -> Result | None:
+    """NOT_EVALUATED when a collector could not fetch one of `fields` for this resource.
+
+    Collectors record a failed per-resource call as `data["_missing"][field] = reason`; a rule
+    that needs that field must say so rather than guess (never PASS without the data).
+    """
+    missing = resource.data.get(MISSING_KEY) or {}
+    reasons = sorted({missing[field] for field in fields if field in missing})
+    if reasons:
+        return Result("NOT_EVALUATED", {"reason": "; ".join(reasons)})
+    return None
+
 
 def evaluator(
     name: str, *, params: dict[str, type] | None = None, required: tuple[str, ...] = ()
@@ -50,4 +65,12 @@ def evaluator(
     return decorator
 
 
-from rules.evaluators import ec2, eks, iam  # noqa: E402, F401  (registration on import)
+from rules.evaluators import (  # noqa: E402, F401  (registration on import)
+    account,
+    ec2,
+    ec2_instances,
+    ec2_network,
+    eks,
+    iam,
+    storage,
+)

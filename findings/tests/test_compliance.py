@@ -1,0 +1,77 @@
+"""The compliance view groups a scan's results by framework and section."""
+
+import pytest
+from django.urls import reverse
+
+from conftest import create_finding, create_scan, create_user
+from findings.selectors import compliance_summary
+
+pytestmark = pytest.mark.django_db
+
+FOUNDATIONS_52 = {
+    "cis_aws_foundations": {"version": "3.0.0", "sections": ["5.2", "5.3"]},
+    "security_hub": ["EC2.53"],
+}
+FOUNDATIONS_110 = {"cis_aws_foundations": {"version": "3.0.0", "sections": ["1.10"]}}
+EKS = {"cis_eks": {"version": "1.8.0", "sections": ["5.4.1"]}}
+
+
+@pytest.fixture
+def scan():
+    scan = create_scan()
+    for index, status in enumerate(["FAIL", "PASS", "PASS", "PASS"]):
+        create_finding(
+            scan,
+            rule_id="EC2_SG_SSH_OPEN",
+            status=status,
+            resource_hash=f"{index:064x}",
+            compliance=FOUNDATIONS_52,
+        )
+    create_finding(
+        scan,
+        rule_id="IAM_USER_MFA",
+        status="FAIL",
+        resource_hash="f" * 64,
+        compliance=FOUNDATIONS_110,
+    )
+    create_finding(
+        scan,
+        rule_id="EKS_PUBLIC_ENDPOINT_NO_CIDR",
+        status="NOT_EVALUATED",
+        resource_hash="e" * 64,
+        compliance=EKS,
+    )
+    return scan
+
+
+def test_summary_per_framework_and_section(scan):
+    foundations, eks, security_hub = compliance_summary(scan_id=scan.id)
+    assert (foundations.name, foundations.version) == ("CIS AWS Foundations Benchmark", "3.0.0")
+    assert (foundations.passed, foundations.failed, foundations.not_evaluated) == (3, 2, 0)
+    assert foundations.percent == 60
+    # Sections sort as numbers: 1.10 before 5.2.
+    assert [s.name for s in foundations.sections] == ["1.10", "5.2", "5.3"]
+    section_52 = foundations.sections[1]
+    assert (section_52.passed, section_52.failed, section_52.percent) == (3, 1, 75)
+    assert section_52.sorted_rule_ids == ["EC2_SG_SSH_OPEN"]
+    assert eks.not_evaluated == 1
+    assert eks.percent is None, "nothing evaluated is not 0 % and not 100 %"
+    assert security_hub.sections[0].name == "EC2.53"
+
+
+def test_compliance_page_links_sections_to_their_findings(client, scan):
+    client.force_login(create_user())
+    page = client.get(reverse("scans:compliance", args=[scan.id]))
+    assert page.status_code == 200
+    link = reverse("scans:detail", args=[scan.id]) + "?rule=EC2_SG_SSH_OPEN"
+    assert link.encode() in page.content
+    assert b"60 %" in page.content
+    filtered = client.get(link)
+    assert filtered.content.count(b"EC2_SG_SSH_OPEN</strong>") == 4
+    assert b"IAM_USER_MFA</strong>" not in filtered.content
+
+
+def test_compliance_page_query_count_is_fixed(client, scan, django_assert_max_num_queries):
+    client.force_login(create_user())
+    with django_assert_max_num_queries(7):
+        client.get(reverse("scans:compliance", args=[scan.id]))

@@ -1,0 +1,1 @@
+"""Evaluators in progress (issue 4)."""

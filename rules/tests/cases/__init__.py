@@ -1,0 +1,20 @@
+"""Crafted API data per rule: each module defines CASES = {rule_id: {status: [data, ...]}}.
+
+Statuses are "FAIL", "PASS" and optionally "NOT_EVALUATED"; data is what the rule's collector
+puts in `Resource.data` (boto3 response shapes plus the collector's documented extra fields).
+The catalog meta-test requires a FAIL and a PASS case for every rule.
+"""
+
+import importlib
+import pkgutil
+
+
+def all_cases() -> dict[str, dict[str, list[dict]]]:
+    merged: dict[str, dict[str, list[dict]]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for rule_id, cases in module.CASES.items():
+            if rule_id in merged:
+                raise ValueError(f"cases for {rule_id} are defined twice")
+            merged[rule_id] = cases
+    return merged

@@ -101,25 +101,31 @@ def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
     mappings = dict(
         Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
     )
-    frameworks: dict[str, ComplianceTally] = {}
-    sections: dict[tuple[str, str], ComplianceTally] = {}
+    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
+    frameworks: dict[tuple[str, str], ComplianceTally] = {}
+    sections: dict[tuple[str, str, str], ComplianceTally] = {}
     for rule_id, counts in per_rule.items():
         for framework, mapping in mappings.get(rule_id, {}).items():
             if framework not in FRAMEWORK_LABELS:
                 continue
             version = "" if framework == "security_hub" else mapping["version"]
             names = mapping if framework == "security_hub" else mapping["sections"]
+            if not names:
+                continue
             tally = frameworks.setdefault(
-                framework, ComplianceTally(FRAMEWORK_LABELS[framework], version)
+                (framework, version), ComplianceTally(FRAMEWORK_LABELS[framework], version)
             )
             tally.add(rule_id, counts)
             for name in names:
-                section = sections.get((framework, name))
+                section = sections.get((framework, version, name))
                 if section is None:
-                    section = sections[framework, name] = ComplianceTally(name)
+                    section = sections[framework, version, name] = ComplianceTally(name)
                     tally.sections.append(section)
                 section.add(rule_id, counts)
-    ordered = [frameworks[key] for key in FRAMEWORK_LABELS if key in frameworks]
-    for tally in ordered:
+    order = list(FRAMEWORK_LABELS)
+    ordered = sorted(
+        frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
+    )
+    for _, tally in ordered:
         tally.sections.sort(key=lambda section: _section_key(section.name))
-    return ordered
+    return [tally for _, tally in ordered]

@@ -1,4 +1,11 @@
-from rules.evaluators import Result, evaluator
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from rules.evaluators import Result, evaluator, missing_data
 from scans.inventory import Resource
 
 WORLD_CIDRS = {"0.0.0.0/0", "::/0"}
@@ -39,3 +46,244 @@ def eks_control_plane_logging(resource: Resource, *, params: dict) -> Result:
     missing = sorted(set(params["required_types"]) - enabled)
     evidence = {"enabled_types": sorted(enabled), "missing_types": missing}
     return Result("FAIL" if missing else "PASS", evidence)
+
+
+ENDPOINT_FIELDS = {
+    # endpoint -> (resourcesVpcConfig field, the API's value when the field is absent)
+    "public": ("endpointPublicAccess", True),
+    "private": ("endpointPrivateAccess", False),
+}
+
+
+@evaluator(
+    "eks_endpoint_access",
+    params={"endpoint": str, "expected": bool},
+    required=("endpoint", "expected"),
+)
+def eks_endpoint_access(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the public or private API endpoint is not switched as `expected`."""
+    field_name, default = ENDPOINT_FIELDS[params["endpoint"]]
+    enabled = bool(resource.data.get("resourcesVpcConfig", {}).get(field_name, default))
+    evidence = {f"endpoint_{params['endpoint']}_access": enabled, "expected": params["expected"]}
+    return Result("PASS" if enabled == params["expected"] else "FAIL", evidence)
+
+
+@evaluator("eks_secrets_encrypted")
+def eks_secrets_encrypted(resource: Resource, *, params: dict) -> Result:
+    """FAIL unless an encryptionConfig entry covers `secrets` with a KMS key.
+
+    Real EKS omits encryptionConfig on an unencrypted cluster and moto returns []: both fail.
+    """
+    configs = resource.data.get("encryptionConfig") or []
+    encrypted = any(
+        "secrets" in config.get("resources", []) and config.get("provider", {}).get("keyArn")
+        for config in configs
+    )
+    evidence = {
+        "secrets_encrypted": encrypted,
+        "encrypted_resources": sorted(
+            {name for config in configs for name in config.get("resources", [])}
+        ),
+    }
+    return Result("PASS" if encrypted else "FAIL", evidence)
+
+
+def _minor_version(value: Any) -> tuple[int, int] | None:
+    """(major, minor) of a Kubernetes version such as "1.31"; None when it is not one."""
+    match = re.match(r"^(\d+)\.(\d+)(?:\D|$)", str(value or ""))
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _version_text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+@dataclass(frozen=True)
+class _SupportWindow:
+    end_of_standard_support: date
+    end_of_extended_support: date
+
+
+def _support_calendar(params: dict) -> dict[tuple[int, int], _SupportWindow]:
+    calendar = {}
+    for text, dates in params["versions"].items():
+        version = _minor_version(text)
+        if version is None:
+            raise ValueError(f"not a Kubernetes minor version in the support calendar: {text!r}")
+        calendar[version] = _SupportWindow(
+            date.fromisoformat(str(dates["end_of_standard_support"])),
+            date.fromisoformat(str(dates["end_of_extended_support"])),
+        )
+    return calendar
+
+
+def _cluster_support(
+    resource: Resource, params: dict
+) -> tuple[tuple[int, int] | None, _SupportWindow | None, dict[str, Any]]:
+    """The cluster's version, its calendar entry (None when unlisted) and the shared evidence."""
+    version = _minor_version(resource.data.get("version"))
+    evidence: dict[str, Any] = {
+        "cluster_version": _version_text(version) if version else None,
+        "support_data_checked": params["checked"],
+    }
+    if version is None:
+        return None, None, evidence
+    return version, _support_calendar(params).get(version), evidence
+
+
+def _today() -> date:
+    return timezone.now().date()
+
+
+@evaluator(
+    "eks_cluster_version_supported",
+    params={"checked": str, "versions": dict},
+    required=("checked", "versions"),
+)
+def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result:
+    """FAIL once the cluster's version is out of standard support (extended or unsupported).
+
+    Unlisted versions older than the oldest listed one are long unsupported; newer (or gap)
+    versions are unknown to the calendar, so they are not evaluated rather than guessed.
+    """
+    version, window, evidence = _cluster_support(resource, params)
+    if version is None:
+        return Result("NOT_EVALUATED", {**evidence, "reason": "cluster version not reported"})
+    support_type = resource.data.get("upgradePolicy", {}).get("supportType")
+    if support_type:
+        evidence["upgrade_policy_support_type"] = support_type
+    if window is None:
+        oldest = min(_support_calendar(params))
+        if version < oldest:
+            evidence.update(support_status="unsupported", oldest_listed=_version_text(oldest))
+            return Result("FAIL", evidence)
+        return Result(
+            "NOT_EVALUATED",
+            {**evidence, "reason": "version not in the support calendar; update its params"},
+        )
+    today = _today()
+    evidence["end_of_standard_support"] = window.end_of_standard_support.isoformat()
+    evidence["end_of_extended_support"] = window.end_of_extended_support.isoformat()
+    # The published dates are the first days without that support (DescribeClusterVersions
+    # gives them as midnight timestamps), so the day itself is already past it.
+    if today < window.end_of_standard_support:
+        evidence["support_status"] = "standard_support"
+        return Result("PASS", evidence)
+    if today < window.end_of_extended_support:
+        evidence["support_status"] = "extended_support"
+    else:
+        evidence["support_status"] = "unsupported"
+    return Result("FAIL", evidence)
+
+
+@evaluator(
+    "eks_cluster_version_end_of_support_soon",
+    params={"checked": str, "versions": dict, "days": int},
+    required=("checked", "versions", "days"),
+)
+def eks_cluster_version_end_of_support_soon(resource: Resource, *, params: dict) -> Result | None:
+    """FAIL when standard support ends within `days`.
+
+    Not applicable once standard support has ended: eks_cluster_version_supported reports that.
+    """
+    version, window, evidence = _cluster_support(resource, params)
+    if version is None:
+        return Result("NOT_EVALUATED", {**evidence, "reason": "cluster version not reported"})
+    if window is None:
+        if version < min(_support_calendar(params)):
+            return None
+        return Result(
+            "NOT_EVALUATED",
+            {**evidence, "reason": "version not in the support calendar; update its params"},
+        )
+    days_left = (window.end_of_standard_support - _today()).days
+    if days_left <= 0:
+        return None
+    evidence.update(
+        end_of_standard_support=window.end_of_standard_support.isoformat(),
+        days_left=days_left,
+        threshold_days=params["days"],
+    )
+    return Result("FAIL" if days_left <= params["days"] else "PASS", evidence)
+
+
+@evaluator(
+    "eks_nodegroup_version_skew",
+    params={"max_minor_skew": int},
+    required=("max_minor_skew",),
+)
+def eks_nodegroup_version_skew(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the node group is ahead of the control plane, or too many minors behind it.
+
+    Kubelets newer than the API server are outside the upstream skew policy at any distance.
+    """
+    unknown = missing_data(resource, "clusterVersion")
+    if unknown:
+        return unknown
+    node = _minor_version(resource.data.get("version"))
+    control_plane = _minor_version(resource.data.get("clusterVersion"))
+    evidence: dict[str, Any] = {
+        "nodegroup_version": _version_text(node) if node else None,
+        "cluster_version": _version_text(control_plane) if control_plane else None,
+    }
+    if node is None or control_plane is None or node[0] != control_plane[0]:
+        return Result("NOT_EVALUATED", {**evidence, "reason": "versions cannot be compared"})
+    behind = control_plane[1] - node[1]
+    evidence.update(minor_versions_behind=behind, max_minor_skew=params["max_minor_skew"])
+    return Result("FAIL" if behind < 0 or behind > params["max_minor_skew"] else "PASS", evidence)
+
+
+@evaluator(
+    "eks_nodegroup_ami_type",
+    params={"forbidden_prefixes": list},
+    required=("forbidden_prefixes",),
+)
+def eks_nodegroup_ami_type(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the node group's EKS AMI type starts with a forbidden prefix.
+
+    A CUSTOM AMI (from a launch template) hides its operating system from this API.
+    """
+    ami_type = resource.data.get("amiType")
+    evidence = {"ami_type": ami_type}
+    if not ami_type or ami_type == "CUSTOM":
+        return Result("NOT_EVALUATED", {**evidence, "reason": "custom AMI: OS not visible"})
+    forbidden = any(ami_type.startswith(prefix) for prefix in params["forbidden_prefixes"])
+    return Result("FAIL" if forbidden else "PASS", evidence)
+
+
+@evaluator(
+    "eks_nodegroup_remote_access",
+    params={"allow_with_source_groups": bool},
+    required=("allow_with_source_groups",),
+)
+def eks_nodegroup_remote_access(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the node group has an SSH key for remote access.
+
+    With `allow_with_source_groups`, only an unrestricted one fails: without source security
+    groups EKS opens the remote-access port to 0.0.0.0/0.
+    """
+    remote = resource.data.get("remoteAccess") or {}
+    key_set = bool(remote.get("ec2SshKey"))
+    source_groups = len(remote.get("sourceSecurityGroups") or [])
+    windows = str(resource.data.get("amiType", "")).startswith("WINDOWS")
+    evidence = {
+        "ssh_key_configured": key_set,
+        "source_security_group_count": source_groups,
+        "port": 3389 if windows else 22,
+    }
+    failing = key_set and not (params["allow_with_source_groups"] and source_groups)
+    return Result("FAIL" if failing else "PASS", evidence)
+
+
+@evaluator("eks_irsa_oidc_provider")
+def eks_irsa_oidc_provider(resource: Resource, *, params: dict) -> Result:
+    """FAIL when no IAM OIDC provider matches the cluster's issuer, so IRSA cannot work."""
+    unknown = missing_data(resource, "IamOidcProviderRegistered")
+    if unknown:
+        return unknown
+    registered = resource.data.get("IamOidcProviderRegistered")
+    if registered is None:
+        return Result("NOT_EVALUATED", {"reason": "OIDC provider registration not collected"})
+    issuer = bool(resource.data.get("identity", {}).get("oidc", {}).get("issuer"))
+    evidence = {"oidc_issuer_present": issuer, "iam_oidc_provider_registered": bool(registered)}
+    return Result("PASS" if registered else "FAIL", evidence)

@@ -1,0 +1,235 @@
+"""Cases for the EKS cluster, node-group and add-on rules.
+
+The version rules judge against the release calendar in the catalog's params and today's date,
+so their in-support and ends-soon cases are picked from that calendar relative to today. The
+calendar must be refreshed before its newest version leaves standard support; until then these
+picks exist (the ends-soon FAIL only while some listed version ends within the rule's window).
+"""
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+from django.utils import timezone
+
+CATALOG = Path(__file__).resolve().parents[2] / "catalog" / "eks.yaml"
+
+
+def _rule_params(rule_id: str) -> dict:
+    rules = yaml.safe_load(CATALOG.read_text())["rules"]
+    return next(rule["evaluation"]["params"] for rule in rules if rule["id"] == rule_id)
+
+
+def _versions_where(condition) -> list[dict]:
+    """Clusters of every calendar version whose (standard end, extended end) meet `condition`."""
+    today = timezone.now().date()
+    return [
+        {"version": version}
+        for version, dates in _rule_params("EKS_VERSION_DRIFT_CLUSTER")["versions"].items()
+        if condition(
+            (date.fromisoformat(dates["end_of_standard_support"]) - today).days,
+            (date.fromisoformat(dates["end_of_extended_support"]) - today).days,
+        )
+    ]
+
+
+SOON_DAYS = _rule_params("EKS_VERSION_EOS_SOON")["days"]
+ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _nodegroup(**fields) -> dict:
+    return {
+        "nodegroupName": "workers",
+        "version": "1.33",
+        "clusterVersion": "1.33",
+        "amiType": "AL2023_x86_64_STANDARD",
+        **fields,
+    }
+
+
+CASES = {
+    "EKS_ENDPOINT_PUBLIC_ENABLED": {
+        "FAIL": [
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["0.0.0.0/0"],
+                }
+            },
+            # Restricting the CIDRs still leaves the endpoint public.
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["198.51.100.0/24"],
+                }
+            },
+            # moto stores the config as passed; the API's default is a public endpoint.
+            {"resourcesVpcConfig": {"subnetIds": ["subnet-1"]}},
+        ],
+        "PASS": [
+            {"resourcesVpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True}}
+        ],
+    },
+    "EKS_ENDPOINT_PRIVATE_DISABLED": {
+        "FAIL": [
+            {"resourcesVpcConfig": {"endpointPublicAccess": True, "endpointPrivateAccess": False}},
+            # The API's default is no private endpoint.
+            {"resourcesVpcConfig": {"subnetIds": ["subnet-1"]}},
+        ],
+        "PASS": [
+            {"resourcesVpcConfig": {"endpointPublicAccess": True, "endpointPrivateAccess": True}}
+        ],
+    },
+    "EKS_AUDIT_LOG_DISABLED": {
+        "FAIL": [
+            {"logging": {"clusterLogging": [{"types": ALL_LOG_TYPES, "enabled": False}]}},
+            # Audit is listed, but in the disabled group.
+            {
+                "logging": {
+                    "clusterLogging": [
+                        {"types": ["api", "authenticator"], "enabled": True},
+                        {"types": ["audit"], "enabled": False},
+                    ]
+                }
+            },
+            {},
+        ],
+        "PASS": [
+            # The enabled group need not come first, nor hold every type.
+            {
+                "logging": {
+                    "clusterLogging": [
+                        {"types": ["api", "scheduler"], "enabled": False},
+                        {"types": ["audit"], "enabled": True},
+                    ]
+                }
+            }
+        ],
+    },
+    "EKS_SECRETS_NOT_ENCRYPTED": {
+        "FAIL": [
+            {"encryptionConfig": []},
+            {},
+            # A config without a key is not envelope encryption.
+            {"encryptionConfig": [{"resources": ["secrets"], "provider": {}}]},
+            {"encryptionConfig": [{"resources": ["configmaps"], "provider": {"keyArn": KEY_ARN}}]},
+        ],
+        "PASS": [
+            {"encryptionConfig": [{"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}}]}
+        ],
+    },
+    "EKS_VERSION_DRIFT_CLUSTER": {
+        "FAIL": [
+            # Listed, and past its extended support.
+            {"version": "1.23"},
+            # Older than anything listed: long unsupported.
+            {"version": "1.19"},
+            # In (paid) extended support, for as long as the calendar has such a version.
+            *_versions_where(lambda standard, extended: standard <= 0 < extended),
+        ],
+        "PASS": _versions_where(lambda standard, extended: standard > 0),
+        "NOT_EVALUATED": [
+            # Newer than the calendar knows: unknown, not assumed supported.
+            {"version": "1.99"},
+            {"version": "2.0"},
+            {"name": "no-version"},
+        ],
+    },
+    "EKS_VERSION_EOS_SOON": {
+        "FAIL": _versions_where(lambda standard, extended: 0 < standard <= SOON_DAYS),
+        "PASS": _versions_where(lambda standard, extended: standard > SOON_DAYS),
+        "NOT_EVALUATED": [{"version": "1.99"}],
+    },
+    "EKS_NODEGROUP_VERSION_SKEW": {
+        "FAIL": [
+            _nodegroup(version="1.30", clusterVersion="1.33"),
+            # Nodes newer than the control plane break the upstream skew policy.
+            _nodegroup(version="1.34", clusterVersion="1.33"),
+            # Minor versions compare as numbers, not text: 1.9 is far behind 1.11.
+            _nodegroup(version="1.9", clusterVersion="1.11"),
+        ],
+        "PASS": [
+            _nodegroup(),
+            _nodegroup(version="1.32", clusterVersion="1.33"),
+            _nodegroup(version="1.10", clusterVersion="1.11"),
+        ],
+        "NOT_EVALUATED": [
+            _nodegroup(
+                clusterVersion=None,
+                _missing={
+                    "clusterVersion": "missing permission (AccessDeniedException): "
+                    "eks:DescribeCluster"
+                },
+            ),
+            _nodegroup(version=None),
+        ],
+    },
+    "EKS_NODEGROUP_AL2_AMI": {
+        "FAIL": [
+            _nodegroup(amiType="AL2_x86_64"),
+            _nodegroup(amiType="AL2_ARM_64"),
+            _nodegroup(amiType="AL2_x86_64_GPU"),
+        ],
+        "PASS": [
+            # AL2023 starts with "AL2" too, but is the supported successor.
+            _nodegroup(amiType="AL2023_x86_64_STANDARD"),
+            _nodegroup(amiType="BOTTLEROCKET_ARM_64"),
+        ],
+        "NOT_EVALUATED": [_nodegroup(amiType="CUSTOM")],
+    },
+    "EKS_NODEGROUP_SSH_OPEN": {
+        "FAIL": [
+            _nodegroup(remoteAccess={"ec2SshKey": "ops-key"}),
+            _nodegroup(remoteAccess={"ec2SshKey": "ops-key", "sourceSecurityGroups": []}),
+            _nodegroup(amiType="WINDOWS_CORE_2022_x86_64", remoteAccess={"ec2SshKey": "ops-key"}),
+        ],
+        "PASS": [
+            _nodegroup(),
+            _nodegroup(
+                remoteAccess={
+                    "ec2SshKey": "ops-key",
+                    "sourceSecurityGroups": ["sg-0123456789abcdef0"],
+                }
+            ),
+        ],
+    },
+    "EKS_NODEGROUP_REMOTE_ACCESS": {
+        "FAIL": [
+            _nodegroup(remoteAccess={"ec2SshKey": "ops-key"}),
+            # Restricted sources still leave a shared SSH key on every node.
+            _nodegroup(
+                remoteAccess={
+                    "ec2SshKey": "ops-key",
+                    "sourceSecurityGroups": ["sg-0123456789abcdef0"],
+                }
+            ),
+        ],
+        "PASS": [_nodegroup(), _nodegroup(remoteAccess={})],
+    },
+    "EKS_IRSA_NOT_CONFIGURED": {
+        "FAIL": [
+            {
+                "identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}},
+                "IamOidcProviderRegistered": False,
+            },
+            {"IamOidcProviderRegistered": False},
+        ],
+        "PASS": [
+            {
+                "identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}},
+                "IamOidcProviderRegistered": True,
+            }
+        ],
+        "NOT_EVALUATED": [
+            {
+                "_missing": {
+                    "IamOidcProviderRegistered": "missing permission (AccessDenied): "
+                    "iam:ListOpenIDConnectProviders"
+                }
+            },
+            # Never PASS on data the collector did not provide.
+            {"identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}}},
+        ],
+    },
+}

@@ -52,7 +52,12 @@ CASES = {
     },
     "EKS_PUBLIC_ENDPOINT_NO_CIDR": {
         "FAIL": [
-            {"resourcesVpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}},
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["0.0.0.0/0"],
+                }
+            },
             {
                 "resourcesVpcConfig": {
                     "endpointPublicAccess": True,
@@ -80,8 +85,10 @@ CASES = {
                 "logging": {
                     "clusterLogging": [
                         {"types": ["api", "audit"], "enabled": False},
-                        {"types": ["authenticator", "controllerManager", "scheduler"],
-                         "enabled": True},
+                        {
+                            "types": ["authenticator", "controllerManager", "scheduler"],
+                            "enabled": True,
+                        },
                     ]
                 }
             },

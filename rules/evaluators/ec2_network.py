@@ -38,8 +38,8 @@ def _is_world(cidr: Any) -> bool:
 
 
 def _shared_from_another_account(resource: Resource) -> bool:
-    # Set by the collector: a VPC or ACL shared through AWS RAM is the owner account's to fix, and
-    # its flow logs are invisible from here.
+    # The collector's flag for a VPC or ACL shared through AWS RAM: it is the owner account's to
+    # fix, and the owner's flow logs are invisible from here.
     return resource.data.get("OwnedByScannedAccount") is False
 
 
@@ -80,7 +80,8 @@ def _world_ingress(
 def _rule_evidence(
     permission: dict[str, Any], protocol: str, sources: list[str], **extra: Any
 ) -> dict[str, Any]:
-    evidence = {"protocol": protocol, "sources": sources, **extra}
+    # The API's own spelling ("tcp", "-1") reads better in a finding than the protocol number.
+    evidence = {"protocol": str(permission.get("IpProtocol")), "sources": sources, **extra}
     if protocol != ALL_PROTOCOLS:
         evidence["from_port"], evidence["to_port"] = (
             permission.get("FromPort"),

@@ -17,6 +17,11 @@ def _owned_arn(ctx: CollectContext, item: dict[str, Any], resource: str) -> str:
     return f"arn:{ctx.account.partition}:ec2:{ctx.region}:{owner}:{resource}"
 
 
+def _owned(ctx: CollectContext, item: dict[str, Any]) -> bool:
+    """False for a VPC or NACL another account shares in through AWS RAM: its owner's to fix."""
+    return (item.get("OwnerId") or ctx.account.account_id) == ctx.account.account_id
+
+
 @register(
     "ec2.network_acls",
     service="ec2",
@@ -30,7 +35,10 @@ def collect_network_acls(ctx: CollectContext) -> list[Resource]:
     )
     return [
         ctx.resource(
-            "AWS::EC2::NetworkAcl", _owned_arn(ctx, acl, f"network-acl/{acl['NetworkAclId']}"), acl
+            "AWS::EC2::NetworkAcl",
+            _owned_arn(ctx, acl, f"network-acl/{acl['NetworkAclId']}"),
+            # A new dict: the memoized listing is shared with other collectors.
+            {**acl, "OwnedByScannedAccount": _owned(ctx, acl)},
         )
         for acl in acls
     ]
@@ -68,7 +76,7 @@ def collect_vpcs(ctx: CollectContext) -> list[Resource]:
         ctx.resource(
             "AWS::EC2::VPC",
             _owned_arn(ctx, vpc, f"vpc/{vpc['VpcId']}"),
-            {**vpc, **extra[vpc["VpcId"]]},
+            {**vpc, **extra[vpc["VpcId"]], "OwnedByScannedAccount": _owned(ctx, vpc)},
         )
         for vpc in vpcs
     ]

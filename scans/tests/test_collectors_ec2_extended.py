@@ -151,6 +151,18 @@ def test_network_acls_match_moto(ec2):
         entry for entry in acl.data["Entries"] if entry["RuleNumber"] == 100
     ).items()
     assert sum(a.data["IsDefault"] for a in acls.values()) == 2
+    assert all(a.data["OwnedByScannedAccount"] for a in acls.values())
+
+
+def test_vpcs_and_acls_shared_in_by_another_account_are_marked(ec2):
+    ctx = new_ctx()
+    shared_owner = "210987654321"
+    listed = ctx.paginate("ec2", "describe_vpcs", "Vpcs", PaginationConfig={"PageSize": 1000})
+    listed[0]["OwnerId"] = shared_owner  # as DescribeVpcs shows a VPC shared through AWS RAM
+    vpcs = {r.data["VpcId"]: r for r in collect("ec2.vpcs", ctx)}
+    shared = vpcs[listed[0]["VpcId"]]
+    assert shared.data["OwnedByScannedAccount"] is False
+    assert f":{shared_owner}:vpc/" in shared.arn
 
 
 def test_flow_logs_are_joined_to_their_vpc_from_one_listing(ec2):

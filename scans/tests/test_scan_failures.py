@@ -47,15 +47,12 @@ def test_denied_calls_become_warnings_and_the_scan_goes_on(keys_without_eks):
     assert scan.minimal_permissions["ec2:DescribeInstances"] == "ok"
     assert "eks:ListClusters" in scan.denied_actions
     assert not [a for a in scan.denied_actions if a.startswith("ec2:")]
-    statuses = dict(
+    eks_statuses = set(
         Finding.objects.filter(scan=scan, rule_id__startswith="EKS_").values_list(
-            "rule_id", "status"
+            "status", flat=True
         )
     )
-    assert statuses == {
-        "EKS_PUBLIC_ENDPOINT_NO_CIDR": "NOT_EVALUATED",
-        "EKS_CONTROL_PLANE_LOGGING": "NOT_EVALUATED",
-    }, "no EKS PASS without the data to decide it"
+    assert eks_statuses == {"NOT_EVALUATED"}, "no EKS PASS without the data to decide it"
     finding = Finding.objects.get(scan=scan, rule_id="EKS_CONTROL_PLANE_LOGGING")
     assert finding.evidence == {"reason": "missing permission (403): eks:ListClusters"}
     assert "EC2_SG_SSH_OPEN" in set(

@@ -2,6 +2,8 @@
 
 Statuses are "FAIL", "PASS" and optionally "NOT_EVALUATED"; data is what the rule's collector
 puts in `Resource.data` (boto3 response shapes plus the collector's documented extra fields).
+An optional "PARAMS" entry overrides some of the rule's params for its cases, for data that moves
+with the calendar (EKS support dates).
 The catalog meta-test requires a FAIL and a PASS case for every rule.
 """
 

@@ -1,39 +1,32 @@
 """Cases for the EKS cluster, node-group and add-on rules.
 
-The version rules judge against the release calendar in the catalog's params and today's date,
-so their in-support and ends-soon cases are picked from that calendar relative to today. The
-calendar must be refreshed before its newest version leaves standard support; until then these
-picks exist (the ends-soon FAIL only while some listed version ends within the rule's window).
+The version rules judge against a support calendar and today's date; their cases carry a calendar
+built relative to today (PARAMS), so they never age. The catalog's own calendar is checked for
+shape in rules/tests/test_eks_calendar.py.
 """
 
-from datetime import date
-from pathlib import Path
+from datetime import timedelta
 
-import yaml
 from django.utils import timezone
 
-CATALOG = Path(__file__).resolve().parents[2] / "catalog" / "eks.yaml"
+
+def _day(offset: int) -> str:
+    return (timezone.now().date() + timedelta(days=offset)).isoformat()
 
 
-def _rule_params(rule_id: str) -> dict:
-    rules = yaml.safe_load(CATALOG.read_text())["rules"]
-    return next(rule["evaluation"]["params"] for rule in rules if rule["id"] == rule_id)
+def _support(standard: int, extended: int) -> dict:
+    return {"end_of_standard_support": _day(standard), "end_of_extended_support": _day(extended)}
 
 
-def _versions_where(condition) -> list[dict]:
-    """Clusters of every calendar version whose (standard end, extended end) meet `condition`."""
-    today = timezone.now().date()
-    return [
-        {"version": version}
-        for version, dates in _rule_params("EKS_VERSION_DRIFT_CLUSTER")["versions"].items()
-        if condition(
-            (date.fromisoformat(dates["end_of_standard_support"]) - today).days,
-            (date.fromisoformat(dates["end_of_extended_support"]) - today).days,
-        )
-    ]
-
-
-SOON_DAYS = _rule_params("EKS_VERSION_EOS_SOON")["days"]
+CALENDAR = {
+    "checked": _day(0),
+    "versions": {
+        "1.28": _support(-400, -35),  # past extended support
+        "1.30": _support(-30, 330),  # in (paid) extended support
+        "1.32": _support(45, 410),  # standard support ends soon
+        "1.33": _support(200, 565),  # comfortably supported
+    },
+}
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -120,15 +113,16 @@ CASES = {
         ],
     },
     "EKS_VERSION_DRIFT_CLUSTER": {
+        "PARAMS": CALENDAR,
         "FAIL": [
             # Listed, and past its extended support.
-            {"version": "1.23"},
+            {"version": "1.28"},
             # Older than anything listed: long unsupported.
             {"version": "1.19"},
-            # In (paid) extended support, for as long as the calendar has such a version.
-            *_versions_where(lambda standard, extended: standard <= 0 < extended),
+            # In (paid) extended support.
+            {"version": "1.30"},
         ],
-        "PASS": _versions_where(lambda standard, extended: standard > 0),
+        "PASS": [{"version": "1.32"}, {"version": "1.33"}],
         "NOT_EVALUATED": [
             # Newer than the calendar knows: unknown, not assumed supported.
             {"version": "1.99"},
@@ -137,8 +131,9 @@ CASES = {
         ],
     },
     "EKS_VERSION_EOS_SOON": {
-        "FAIL": _versions_where(lambda standard, extended: 0 < standard <= SOON_DAYS),
-        "PASS": _versions_where(lambda standard, extended: standard > SOON_DAYS),
+        "PARAMS": {**CALENDAR, "days": 90},
+        "FAIL": [{"version": "1.32"}],
+        "PASS": [{"version": "1.33"}],
         "NOT_EVALUATED": [{"version": "1.99"}],
     },
     "EKS_NODEGROUP_VERSION_SKEW": {

@@ -132,8 +132,15 @@ class CollectContext:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._memo:
-                self._memo[key] = produce()
-            return self._memo[key]
+                try:
+                    self._memo[key] = produce()
+                except CollectionError as error:
+                    # Denied or unavailable stays so for the unit: ask AWS once, tell every caller.
+                    self._memo[key] = error
+            result = self._memo[key]
+        if isinstance(result, CollectionError):
+            raise type(result)(result.action, result.reason)
+        return result
 
     def _record(self, action: str, status: str) -> None:
         with self._lock:

@@ -83,7 +83,7 @@ def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, dict[
             for instance_id in instance_ids
         }
     by_id = {information["InstanceId"]: information for information in managed}
-    states, failed = ssm._patch_states(ctx, [information["InstanceId"] for information in managed])
+    states, failed = ssm.patch_states(ctx, [information["InstanceId"] for information in managed])
     fields = {}
     for instance_id in instance_ids:
         if instance_id in failed:

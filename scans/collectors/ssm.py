@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 PATCH_STATE_BATCH = 50
 
 
-def _patch_states(
+def patch_states(
     ctx: CollectContext, instance_ids: list[str]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Patch state by instance id, and why it is unknown for the ids whose batch failed."""
@@ -56,7 +56,7 @@ def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
         "InstanceInformationList",
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
-    states, failed = _patch_states(ctx, [instance["InstanceId"] for instance in instances])
+    states, failed = patch_states(ctx, [instance["InstanceId"] for instance in instances])
     resources = []
     for instance in instances:
         instance_id = instance["InstanceId"]

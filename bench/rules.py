@@ -23,7 +23,7 @@ def main() -> int:
 
     django.setup()
     from rules.engine import evaluate, load_catalog
-    from rules.tests.cases import all_cases
+    from rules.tests.cases import all_cases, examples
     from scans.inventory import Resource
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -37,8 +37,7 @@ def main() -> int:
         (rules[rule_id].resource_type, data)
         for rule_id, by_status in sorted(all_cases().items())
         if rule_id in rules
-        for examples in by_status.values()
-        for data in examples
+        for _, _, data in examples(by_status)
     ]
     resources = [
         Resource(

@@ -7,6 +7,7 @@ reference admits only the group's own members.
 
 import ipaddress
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
@@ -30,7 +31,9 @@ def _protocol(value: Any) -> str:
     return PROTOCOL_NUMBERS.get(text, text)
 
 
+@cache
 def _is_world(cidr: Any) -> bool:
+    # Cached: an account has few distinct CIDRs and thousands of rules that repeat them.
     try:
         return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
     except ValueError:

@@ -6,23 +6,18 @@ import pytest
 
 from rules.engine import Catalog, evaluate, load_catalog
 from rules.evaluators import REGISTRY
-from rules.tests.cases import all_cases
+from rules.tests.cases import PARAMS_KEY, all_cases, examples
 from scans.inventory import Resource
 
 CASES = all_cases()
 RULES = {rule.id: rule for rule in load_catalog().rules}
 
 
-PARAMS_KEY = "PARAMS"
-
-
 def case_params() -> list:
     return [
         pytest.param(rule_id, status, data, id=f"{rule_id}-{status}-{index}")
         for rule_id, by_status in sorted(CASES.items())
-        for status, examples in sorted(by_status.items())
-        if status != PARAMS_KEY
-        for index, data in enumerate(examples)
+        for status, index, data in examples(by_status)
     ]
 
 

@@ -9,6 +9,9 @@ The catalog meta-test requires a FAIL and a PASS case for every rule.
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
+
+PARAMS_KEY = "PARAMS"
 
 
 def all_cases() -> dict[str, dict[str, list[dict]]]:
@@ -20,3 +23,11 @@ def all_cases() -> dict[str, dict[str, list[dict]]]:
                 raise ValueError(f"cases for {rule_id} are defined twice")
             merged[rule_id] = cases
     return merged
+
+
+def examples(by_status: dict) -> Iterator[tuple[str, int, dict]]:
+    """(expected status, index, data) for every example of one rule's cases."""
+    for status, items in sorted(by_status.items()):
+        if status != PARAMS_KEY:
+            for index, data in enumerate(items):
+                yield status, index, data

@@ -287,3 +287,28 @@ def eks_irsa_oidc_provider(resource: Resource, *, params: dict) -> Result:
     issuer = bool(resource.data.get("identity", {}).get("oidc", {}).get("issuer"))
     evidence = {"oidc_issuer_present": issuer, "iam_oidc_provider_registered": bool(registered)}
     return Result("PASS" if registered else "FAIL", evidence)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    # "v1.19.0-eksbuild.2" -> (1, 19, 0, 2): release first, then the EKS build.
+    return tuple(int(number) for number in re.findall(r"\d+", version))
+
+
+@evaluator("eks_addon_current")
+def eks_addon_current(resource: Resource, *, params: dict) -> Result:
+    """FAIL while an add-on runs a version older than EKS's default for the cluster's version."""
+    missing = missing_data(resource, "DefaultVersion")
+    if missing:
+        return missing
+    installed = resource.data.get("addonVersion")
+    default = resource.data.get("DefaultVersion")
+    evidence = {
+        "addon": resource.data.get("addonName"),
+        "addon_version": installed,
+        "default_version": default,
+        "cluster_version": resource.data.get("clusterVersion"),
+    }
+    if not installed or not default:
+        return Result("NOT_EVALUATED", {**evidence, "reason": "no version to compare"})
+    behind = _version_key(installed) < _version_key(default)
+    return Result("FAIL" if behind else "PASS", evidence)

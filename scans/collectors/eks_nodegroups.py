@@ -7,6 +7,7 @@ it): its Unavailable must leave only the add-on rules not evaluated, not the nod
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -107,10 +108,16 @@ def collect_nodegroups(ctx: CollectContext) -> list[Resource]:
     service="eks",
     scope="region",
     resource_types=("AWS::EKS::Addon",),
-    permissions=("eks:ListClusters", "eks:DescribeCluster", "eks:ListAddons", "eks:DescribeAddon"),
+    permissions=(
+        "eks:ListClusters",
+        "eks:DescribeCluster",
+        "eks:ListAddons",
+        "eks:DescribeAddon",
+        "eks:DescribeAddonVersions",
+    ),
 )
 def collect_addons(ctx: CollectContext) -> list[Resource]:
-    return _collect_per_cluster(
+    addons = _collect_per_cluster(
         ctx,
         resource_type="AWS::EKS::Addon",
         list_operation="list_addons",
@@ -120,3 +127,30 @@ def collect_addons(ctx: CollectContext) -> list[Resource]:
         item_key="addon",
         arn_key="addonArn",
     )
+    return [
+        replace(addon, data={**addon.data, **_default_version(ctx, addon.data)}) for addon in addons
+    ]
+
+
+def _default_version(ctx: CollectContext, addon: dict[str, Any]) -> dict[str, Any]:
+    """The version EKS installs by default for the add-on on the cluster's Kubernetes version.
+
+    One DescribeAddonVersions per (add-on, Kubernetes version): clusters that share both share
+    the answer through the unit's memo.
+    """
+    if not addon.get("clusterVersion"):
+        return {}
+    try:
+        response = ctx.call(
+            "eks",
+            "describe_addon_versions",
+            addonName=addon["addonName"],
+            kubernetesVersion=addon["clusterVersion"],
+        )
+    except CollectionError as error:
+        return {"_missing": {**addon.get("_missing", {}), "DefaultVersion": error.summary}}
+    for info in response.get("addons", []):
+        for version in info.get("addonVersions", []):
+            if any(c.get("defaultVersion") for c in version.get("compatibilities", [])):
+                return {"DefaultVersion": version["addonVersion"]}
+    return {"DefaultVersion": None}

@@ -176,6 +176,31 @@ def test_addons_carry_their_cluster_version(ctx):
             },
             {"clusterName": "prod", "addonName": "vpc-cni"},
         )
+        stub.add_response(
+            "describe_addon_versions",
+            {
+                "addons": [
+                    {
+                        "addonName": "vpc-cni",
+                        "addonVersions": [
+                            {
+                                "addonVersion": "v1.19.2-eksbuild.1",
+                                "compatibilities": [
+                                    {"clusterVersion": "1.31", "defaultVersion": False}
+                                ],
+                            },
+                            {
+                                "addonVersion": "v1.19.0-eksbuild.1",
+                                "compatibilities": [
+                                    {"clusterVersion": "1.31", "defaultVersion": True}
+                                ],
+                            },
+                        ],
+                    }
+                ]
+            },
+            {"addonName": "vpc-cni", "kubernetesVersion": "1.31"},
+        )
         (addon,) = collect(ctx, "eks.addons")
         stub.assert_no_pending_responses()
 
@@ -183,6 +208,8 @@ def test_addons_carry_their_cluster_version(ctx):
     assert addon.arn == addon_arn
     assert addon.data["clusterVersion"] == "1.31"
     assert addon.data["status"] == "DEGRADED"
+    # The version EKS installs by default, not merely the newest one listed.
+    assert addon.data["DefaultVersion"] == "v1.19.0-eksbuild.1"
 
 
 # SSM

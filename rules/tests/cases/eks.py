@@ -41,7 +41,31 @@ def _nodegroup(**fields) -> dict:
     }
 
 
+def _addon(**fields) -> dict:
+    return {
+        "addonName": "vpc-cni",
+        "addonVersion": "v1.19.0-eksbuild.1",
+        "clusterVersion": "1.32",
+        "DefaultVersion": "v1.19.0-eksbuild.1",
+        **fields,
+    }
+
+
 CASES = {
+    "EKS_ADDON_OUTDATED": {
+        "FAIL": [
+            _addon(addonVersion="v1.18.6-eksbuild.1"),
+            # The same release with an older EKS build is still behind.
+            _addon(DefaultVersion="v1.19.0-eksbuild.2"),
+            # Numbers compare as numbers: 1.9 is older than 1.10.
+            _addon(addonVersion="v1.9.3-eksbuild.1", DefaultVersion="v1.10.1-eksbuild.1"),
+        ],
+        "PASS": [_addon(), _addon(addonVersion="v1.20.0-eksbuild.1")],
+        "NOT_EVALUATED": [
+            _addon(_missing={"DefaultVersion": "API unavailable: eks:DescribeAddonVersions"}),
+            _addon(DefaultVersion=None),
+        ],
+    },
     "EKS_ENDPOINT_PUBLIC_ENABLED": {
         "FAIL": [
             {

@@ -54,6 +54,14 @@ def replace_in(path: Path, old: str, new: str) -> None:
             "    colour: red\n    title: Security group allows SSH",
             "colour",
         ),
+        (
+            "    compliance:\n"
+            '      cis_aws_foundations: {version: "3.0.0", sections: ["5.2", "5.3"]}\n'
+            '      security_hub: ["EC2.13", "EC2.53", "EC2.54"]\n',
+            "",
+            "compliance",
+        ),
+        ('sections: ["5.2", "5.3"]', "sections: []", "compliance.cis_aws_foundations"),
     ],
 )
 def test_bad_rule_names_file_rule_and_field_and_spares_the_rest(catalog_copy, old, new, field):

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,23 +14,62 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RuleSetting',
+            name="RuleSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=64, unique=True)),
-                ('title', models.CharField(max_length=255)),
-                ('service', models.CharField(max_length=32)),
-                ('resource_type', models.CharField(max_length=64)),
-                ('catalog_severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low'), ('info', 'Informational')], max_length=16)),
-                ('compliance', models.JSONField(default=dict)),
-                ('in_catalog', models.BooleanField(default=True)),
-                ('enabled', models.BooleanField(default=True)),
-                ('severity_override', models.CharField(blank=True, choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low'), ('info', 'Informational')], default='', max_length=16)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(max_length=64, unique=True)),
+                ("title", models.CharField(max_length=255)),
+                ("service", models.CharField(max_length=32)),
+                ("resource_type", models.CharField(max_length=64)),
+                (
+                    "catalog_severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                            ("info", "Informational"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("compliance", models.JSONField(default=dict)),
+                ("in_catalog", models.BooleanField(default=True)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "severity_override",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                            ("info", "Informational"),
+                        ],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule_id'],
+                "ordering": ["rule_id"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scans', '0002_permissions_and_not_evaluated'),
+        ("scans", "0002_permissions_and_not_evaluated"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scan',
-            name='rule_settings',
+            model_name="scan",
+            name="rule_settings",
             field=models.JSONField(default=dict),
         ),
     ]

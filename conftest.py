@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from findings.models import Finding
 from findings.services import finding_fingerprint
+from scans.demo import reset_moto_server
 from scans.models import Scan, ScanRegion
 
 # Moto must not seed ~1,300 public AMIs per region (see shared/MOTO.md).
@@ -61,9 +61,7 @@ def moto_endpoint(monkeypatch) -> str:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    # Servers in this process share moto's global state: start from an empty account.
-    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
-    urllib.request.urlopen(reset).close()  # noqa: S310  (http on loopback, built above)
+    reset_moto_server(endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     yield endpoint
     server.stop()

@@ -46,6 +46,8 @@ class AwsCredentials:
     session_token: str = field(default="", repr=False)
     role_arn: str = field(default="", repr=False)
     external_id: str = field(default="", repr=False)
+    # Where the account's APIs answer: empty for AWS itself, a loopback URL for the demo account.
+    endpoint_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
     )
 
 
-def client(session: boto3.Session, service: str, region: str):
-    return session.client(service, region_name=region, config=aws_config())
+def client(session: boto3.Session, service: str, region: str, endpoint_url: str = ""):
+    return session.client(
+        service, region_name=region, endpoint_url=endpoint_url or None, config=aws_config()
+    )
 
 
 def error_code(error: ClientError) -> str:
@@ -98,7 +102,9 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, Calle
     """
     try:
         session = scan_session(credentials)
-        identity = client(session, "sts", GLOBAL_API_REGION).get_caller_identity()
+        identity = client(
+            session, "sts", GLOBAL_API_REGION, credentials.endpoint_url
+        ).get_caller_identity()
     except ClientError as error:
         code = error_code(error)
         message = _REJECTED_KEY_MESSAGES.get(code, "AWS refused to verify these credentials.")
@@ -131,7 +137,8 @@ def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCred
     if credentials.external_id:
         arguments["ExternalId"] = credentials.external_id
     try:
-        assumed = client(session, "sts", GLOBAL_API_REGION).assume_role(**arguments)
+        sts = client(session, "sts", GLOBAL_API_REGION, credentials.endpoint_url)
+        assumed = sts.assume_role(**arguments)
     except ClientError as error:
         code = error_code(error)
         if code in DENIED_ERROR_CODES:
@@ -145,12 +152,14 @@ def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCred
         access_key_id=temporary["AccessKeyId"],
         secret_access_key=temporary["SecretAccessKey"],
         session_token=temporary["SessionToken"],
+        endpoint_url=credentials.endpoint_url,
     )
 
 
-def enabled_regions(session: boto3.Session) -> list[str]:
+def enabled_regions(session: boto3.Session, endpoint_url: str = "") -> list[str]:
     """The regions this account can use (opt-in regions only when opted in)."""
-    response = client(session, "ec2", GLOBAL_API_REGION).describe_regions(AllRegions=False)
+    ec2 = client(session, "ec2", GLOBAL_API_REGION, endpoint_url)
+    response = ec2.describe_regions(AllRegions=False)
     return sorted(
         region["RegionName"]
         for region in response["Regions"]

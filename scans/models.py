@@ -20,6 +20,7 @@ class Scan(models.Model):
     class Source(models.TextChoices):
         WEB = "web", "Web"
         COMMAND = "command", "Command line"
+        DEMO = "demo", "Demo account"
 
     # A UUID rather than a sequence: scan ids appear in URLs and task arguments.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

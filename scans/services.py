@@ -30,6 +30,7 @@ from scans.aws import (
 )
 from scans.collectors import collectors_for
 from scans.collectors.context import CollectContext, Denied, Unavailable
+from scans.demo import DEMO_REGIONS, demo_credentials, demo_server
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
@@ -82,7 +83,7 @@ def scan_start(
     session, identity = prove_credentials(credentials)
     if not regions:
         try:
-            regions = enabled_regions(session)
+            regions = enabled_regions(session, credentials.endpoint_url)
         except ClientError as error:
             raise CredentialsRejected(
                 "These keys may not list the account's regions (ec2:DescribeRegions); "
@@ -113,6 +114,17 @@ def scan_start(
         raise
     logger.info("Scan %s started over %d regions", scan.id, len(regions))
     return scan
+
+
+def scan_start_demo(*, user: AbstractBaseUser | None = None) -> Scan:
+    """Scan the seeded demo account, starting its moto server on first use."""
+    endpoint = demo_server.start()
+    return scan_start(
+        credentials=demo_credentials(endpoint),
+        regions=DEMO_REGIONS,
+        user=user,
+        source=Scan.Source.DEMO,
+    )
 
 
 @dataclass
@@ -181,6 +193,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             return
         ctx = CollectContext(
             session=scan_session(entry.credentials),
+            endpoint_url=entry.credentials.endpoint_url,
             account=AccountContext(entry.identity.account_id, entry.identity.partition),
             region=region,
         )

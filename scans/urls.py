@@ -6,6 +6,7 @@ app_name = "scans"
 urlpatterns = [
     path("", views.scan_list, name="list"),
     path("new/", views.scan_new, name="new"),
+    path("demo/", views.scan_demo, name="demo"),
     path("<uuid:scan_id>/", views.scan_detail, name="detail"),
     path("<uuid:scan_id>/progress/", views.scan_progress, name="progress"),
     path("<uuid:scan_id>/compliance/", views.scan_compliance, name="compliance"),

@@ -51,6 +51,7 @@ def vault_put(*, scan_id: uuid.UUID | str, entry: VaultEntry) -> None:
             "session_token": entry.credentials.session_token,
             "role_arn": entry.credentials.role_arn,
             "external_id": entry.credentials.external_id,
+            "endpoint_url": entry.credentials.endpoint_url,
             # The account id is needed to build ARNs and is kept out of the database.
             "account_id": entry.identity.account_id,
             "partition": entry.identity.partition,
@@ -83,6 +84,7 @@ def vault_get(*, scan_id: uuid.UUID | str) -> VaultEntry | None:
             session_token=payload["session_token"],
             role_arn=payload["role_arn"],
             external_id=payload["external_id"],
+            endpoint_url=payload["endpoint_url"],
         ),
         identity=CallerIdentity(account_id=payload["account_id"], partition=payload["partition"]),
     )

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from findings.selectors import compliance_summary
 from findings.views import findings_context
@@ -11,7 +12,7 @@ from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanForm
 from scans.permissions import policy_document
-from scans.services import credential_expiry_problem, scan_start
+from scans.services import credential_expiry_problem, scan_start, scan_start_demo
 from scans.vault import VaultUnavailable
 
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
@@ -19,7 +20,18 @@ SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "externa
 
 @require_GET
 def scan_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "scans/list.html", {"scans": selectors.scan_list()[:200]})
+    context = {"scans": selectors.scan_list()[:200], "demo_mode": settings.DEMO_MODE}
+    return render(request, "scans/list.html", context)
+
+
+@permission_required("scans.start_scan", raise_exception=True)
+@require_POST
+def scan_demo(request: HttpRequest) -> HttpResponse:
+    if not settings.DEMO_MODE:
+        raise Http404("The demo account is off (DEMO_MODE)")
+    scan = scan_start_demo(user=request.user)
+    messages.success(request, "Scan of the demo account started.")
+    return redirect("scans:detail", scan_id=scan.id)
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)

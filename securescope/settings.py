@@ -124,6 +124,8 @@ CACHES = {
 # How scan tasks run: "thread" (a pool inside this process) or "django-q" (qcluster workers).
 SCAN_EXECUTOR = env.str("SCAN_EXECUTOR", default="django-q" if REDIS_URL else "thread")
 SCAN_THREADS = env.int("SCAN_THREADS", default=8)
+# "Scan the demo account": an in-process moto server with a seeded company account (embedded).
+DEMO_MODE = env.bool("DEMO_MODE", default=not REDIS_URL)
 # Credentials live in the vault no longer than this, even if a worker dies mid-scan.
 VAULT_TTL_SECONDS = env.int("VAULT_TTL_SECONDS", default=3600)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=8)
@@ -203,5 +205,7 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         "boto3": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # The demo account's moto server logs every request it answers.
+        "werkzeug": {"level": "WARNING"},
     },
 }

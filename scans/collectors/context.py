@@ -85,8 +85,16 @@ def _strip_account_host_prefix(account_id: str) -> Callable[..., None]:
 
 
 class CollectContext:
-    def __init__(self, *, session: boto3.Session, account: AccountContext, region: str) -> None:
+    def __init__(
+        self,
+        *,
+        session: boto3.Session,
+        account: AccountContext,
+        region: str,
+        endpoint_url: str = "",
+    ) -> None:
         self.session = session
+        self.endpoint_url = endpoint_url
         self.account = account
         self.region = region
         self.api_region = GLOBAL_API_REGION if region == GLOBAL_REGION else region
@@ -103,7 +111,12 @@ class CollectContext:
         key = (service, region or self.api_region)
         with self._lock:
             if key not in self._clients:
-                api_client = self.session.client(service, region_name=key[1], config=aws_config())
+                api_client = self.session.client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.endpoint_url or None,
+                    config=aws_config(),
+                )
                 # Count and pace every request the client makes, each page included.
                 api_client.meta.events.register("before-call", self._before_call)
                 if service == "s3control" and "amazonaws" not in api_client.meta.endpoint_url:

@@ -6,24 +6,31 @@ environment: it can only scan with what the vault hands it.
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import redis
+import requests
 from django.conf import settings
 from django.db import connection
 from django_q.models import Success
 
 from conftest import (
     assert_no_canary,
+    create_user,
     database_dump,
     run_manage,
     seed_region,
 )
+from findings.models import Finding
 from scans.models import Scan
+from scans.services import scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +39,7 @@ REGIONS = ["eu-west-1", "us-west-2"]
 
 
 @pytest.fixture
-def production_env(moto_endpoint, tmp_path) -> dict[str, str]:
+def production_env(tmp_path) -> dict[str, str]:
     db = connection.settings_dict
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     env = {
@@ -47,7 +54,6 @@ def production_env(moto_endpoint, tmp_path) -> dict[str, str]:
         REDIS_URL=TEST_REDIS_URL,
         SECRET_KEY="production-shape-test-secret-key-0123456789",
         DATA_DIR=str(tmp_path / "data"),
-        AWS_ENDPOINT_URL=moto_endpoint,
         AWS_DEFAULT_REGION="us-east-1",
         Q_WORKERS="2",
         AWS_MAX_ATTEMPTS="2",
@@ -55,7 +61,10 @@ def production_env(moto_endpoint, tmp_path) -> dict[str, str]:
     return env
 
 
-def test_scan_runs_in_qcluster_workers_with_credentials_only_in_the_vault(production_env, tmp_path):
+def test_scan_runs_in_qcluster_workers_with_credentials_only_in_the_vault(
+    production_env, moto_endpoint, tmp_path
+):
+    production_env["AWS_ENDPOINT_URL"] = moto_endpoint
     for region in REGIONS:
         seed_region(region)
     manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -109,3 +118,97 @@ def test_scan_runs_in_qcluster_workers_with_credentials_only_in_the_vault(produc
     assert_no_canary(raw_redis, "Redis")
     assert_no_canary(database_dump(), "the database")
     assert_no_canary(scan.stderr + scan.stdout + worker_output, "process output")
+
+
+def start(env: dict[str, str], log: Path, *command: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+    )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_production_steps_serve_https_and_two_workers_finish_a_demo_scan(production_env, tmp_path):
+    """The README's production steps on loopback: migrate (done by the test database),
+    collectstatic, a certificate, gunicorn with TLS, two `scans` qcluster processes; then a demo
+    scan started over HTTPS by a signed-in user."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**production_env, "SECURESCOPE_BIND": f"127.0.0.1:{port}", "DEMO_MODE": "true"}
+    for step in (("collectstatic", "--noinput", "-v0"), ("gen_cert",)):
+        assert run_manage(env, *step).returncode == 0
+    create_user(username="operator", password="correct horse battery")
+    python = Path(sys.executable)
+    processes = [
+        start(
+            env,
+            tmp_path / "web.log",
+            str(python.parent / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "securescope.wsgi",
+        ),
+        *(
+            start(
+                {**env, "Q_CLUSTER_NAME": "scans"},
+                tmp_path / f"scans-{n}.log",
+                str(python),
+                "manage.py",
+                "qcluster",
+            )
+            for n in (1, 2)
+        ),
+    ]
+    try:
+        base = f"https://127.0.0.1:{port}"
+        browser = requests.Session()
+        # Trust only the certificate gen_cert made (not a CA bundle named in the environment).
+        browser.trust_env = False
+        browser.verify = str(Path(env["DATA_DIR"]) / "tls" / "cert.pem")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                login_page = browser.get(f"{base}/login/", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
+                time.sleep(0.5)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text)[1]
+        signed_in = browser.post(
+            f"{base}/login/",
+            data={
+                "username": "operator",
+                "password": "correct horse battery",
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": f"{base}/login/"},
+        )
+        assert signed_in.url == f"{base}/scans/"
+        token = browser.cookies["csrftoken"]
+        started = browser.post(
+            f"{base}/scans/demo/",
+            data={"csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/scans/"},
+            allow_redirects=False,
+        )
+        assert started.status_code == 302, started.text
+        scan = scan_wait(scan_id=Scan.objects.get().id, timeout=180)
+        assert scan.status == Scan.Status.SUCCEEDED, [
+            (log.name, log.read_text()[-2000:]) for log in tmp_path.glob("*.log")
+        ]
+        assert Finding.objects.filter(scan=scan, status="FAIL").exists()
+        assert Success.objects.count() == len(scan.regions) + 1, "every unit ran in qcluster"
+        page = browser.get(f"{base}{started.headers['Location']}")
+        assert "Compliance view" in page.text
+    finally:
+        stop(processes)

@@ -4,7 +4,7 @@ A demo scan runs through exactly the same pipeline as a real one; only the endpo
 account is built deterministically: open and tight security groups, instances with mixed IMDS
 settings, encrypted and unencrypted volumes, public and private snapshots, EKS clusters with a
 public endpoint, an old version and missing logs, S3 buckets with and without encryption, IAM
-users without MFA and a single-region trail. bench/world.py builds the same account at scale.
+users without MFA and a single-region trail. bench/world.py builds it at a larger scale.
 """
 
 import os

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from advice.selectors import AdviceLookup
 from findings.models import Finding
 from scans.models import Scan
 
@@ -33,6 +34,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
 }
+ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 CHUNK_SIZE = 2000
 
 
@@ -58,28 +60,40 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
     }
 
 
-def finding_record(finding: Finding) -> dict[str, Any]:
-    return {name: getattr(finding, name) for name in FINDING_FIELDS}
+def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
+    """The finding's exported fields; a failing one carries its advice (model or curated)."""
+    record = {name: getattr(finding, name) for name in FINDING_FIELDS}
+    if finding.status == Finding.Status.FAIL:
+        record["advice"] = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
+    return record
 
 
 def export_json(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+    advice = AdviceLookup(scan.id)
     yield '{"scan":' + _dumps(scan_summary(scan)) + ',"findings":['
     separator = "\n"
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
-        yield separator + _dumps(finding_record(finding))
+        yield separator + _dumps(finding_record(finding, advice))
         separator = ",\n"
     yield "\n]}\n"
 
 
 def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+    advice = AdviceLookup(scan.id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FINDING_FIELDS)
+    writer.writerow([*FINDING_FIELDS, *(f"advice_{name}" for name in ADVICE_FIELDS)])
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
-        record = finding_record(finding)
+        record = finding_record(finding, advice)
+        finding_advice = record.get("advice", {})
         writer.writerow(
-            _dumps(record[name]) if name in ("evidence", "compliance") else record[name]
-            for name in FINDING_FIELDS
+            [
+                *(
+                    _dumps(record[name]) if name in ("evidence", "compliance") else record[name]
+                    for name in FINDING_FIELDS
+                ),
+                *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),
+            ]
         )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
@@ -107,7 +121,16 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
         "| Status | Severity | Rule | Title | Region | Resource type | Resource hash | Evidence |\n"
         "|---|---|---|---|---|---|---|---|\n"
     )
+    advice = AdviceLookup(scan.id)
+    # Distinct advice per rule, in first-seen order: one section per kind of failure, not per
+    # finding. Bounded by the number of (rule, evidence shape) pairs, not by findings.
+    advice_by_rule: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
+        if finding.status == Finding.Status.FAIL:
+            finding_advice = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
+            advice_by_rule.setdefault((finding.rule_id, finding.title), {}).setdefault(
+                finding_advice["markdown"], finding_advice
+            )
         cells = (
             finding.status,
             finding.severity,
@@ -119,6 +142,19 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
             finding.evidence,
         )
         yield "| " + " | ".join(_md_cell(cell) for cell in cells) + " |\n"
+    if advice_by_rule:
+        yield "\n## Remediation advice\n"
+    for (rule_id, title), pieces in advice_by_rule.items():
+        yield f"\n### {rule_id}: {title}\n"
+        for piece in pieces.values():
+            if piece["source"] == "model":
+                origin = f"Written by {piece['model']} at {piece['generated_at']}."
+            else:
+                origin = "Curated remediation from the rule catalog."
+            # The advice's own headings sit one level below the rule's.
+            body = piece["markdown"].replace("\n### ", "\n#### ")
+            body = "#" + body if body.startswith("### ") else body
+            yield f"\n_{origin}_\n\n{body}"
 
 
 EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {

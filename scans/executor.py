@@ -1,65 +1,78 @@
-"""Where scan units run: a thread pool in this process (embedded) or qcluster workers.
+"""Where background tasks run: thread pools in this process (embedded) or qcluster workers.
 
-Chosen by the SCAN_EXECUTOR setting. Either way a unit receives only the scan id and a region
-name; the credentials stay in the vault.
+Chosen by the SCAN_EXECUTOR setting, for both clusters: `scans` (one task per scan unit) and
+`advice` (one task per failing evidence shape). Either way a task receives only ids and names;
+the credentials stay in the vault.
 """
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connections
+from django.utils.module_loading import import_string
 
 UNIT_TASK = "scans.tasks.run_scan_unit"
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
-def _thread_pool() -> ThreadPoolExecutor:
+def _pool_size(cluster: str) -> int:
+    # Advice runs one generation at a time, like the single-worker `advice` cluster.
+    return settings.SCAN_THREADS if cluster == "scans" else 1
+
+
+def _thread_pool(cluster: str) -> ThreadPoolExecutor:
     # Built on first use, not at import, so gunicorn forks before any thread exists.
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=settings.SCAN_THREADS, thread_name_prefix="scan-unit"
+    with _pools_lock:
+        if cluster not in _pools:
+            _pools[cluster] = ThreadPoolExecutor(
+                max_workers=_pool_size(cluster), thread_name_prefix=f"{cluster}-task"
             )
-        return _pool
+        return _pools[cluster]
 
 
-def _run_in_thread(scan_id: str, region: str) -> None:
-    from scans.tasks import run_scan_unit
-
+def _run_in_thread(task: str, args: tuple) -> None:
     try:
-        run_scan_unit(scan_id, region)
+        import_string(task)(*args)
     finally:
         connections.close_all()  # this thread's connections only
 
 
-def _enqueue_threads(scan_id: str, units: list[str]) -> None:
-    pool = _thread_pool()
-    for region in units:
-        pool.submit(_run_in_thread, scan_id, region)
+def _enqueue_threads(task: str, calls: list[tuple], cluster: str) -> None:
+    pool = _thread_pool(cluster)
+    for args in calls:
+        pool.submit(_run_in_thread, task, args)
 
 
-def _enqueue_django_q(scan_id: str, units: list[str]) -> None:
+def _enqueue_django_q(task: str, calls: list[tuple], cluster: str) -> None:
     from django_q.tasks import async_task
 
-    for region in units:
-        async_task(
-            UNIT_TASK, scan_id, region, cluster="scans", task_name=f"scan-{scan_id[:8]}-{region}"
-        )
+    for args in calls:
+        # The first argument is an id: its start is enough to tell tasks apart in the admin.
+        name = "-".join([str(args[0])[:8], *map(str, args[1:])])
+        async_task(task, *args, cluster=cluster, task_name=f"{cluster}-{name}")
 
 
-EXECUTORS: dict[str, Callable[[str, list[str]], None]] = {
+EXECUTORS: dict[str, Callable[[str, list[tuple], str], None]] = {
     "thread": _enqueue_threads,
     "django-q": _enqueue_django_q,
 }
 
 
+def enqueue_tasks(
+    task: str, calls: Iterable[tuple], *, cluster: str, executor: str | None = None
+) -> None:
+    """Run `task(*args)` for each args tuple of `calls` in `cluster`."""
+    EXECUTORS[executor or settings.SCAN_EXECUTOR](task, list(calls), cluster)
+
+
 def enqueue_scan_units(
     *, scan_id: uuid.UUID | str, units: list[str], executor: str | None = None
 ) -> None:
-    EXECUTORS[executor or settings.SCAN_EXECUTOR](str(scan_id), units)
+    enqueue_tasks(
+        UNIT_TASK, [(str(scan_id), region) for region in units], cluster="scans", executor=executor
+    )

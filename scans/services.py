@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from advice.services import advice_plan_for_scan
 from findings.selectors import failing_severity_counts
 from findings.services import findings_store
 from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
@@ -251,6 +252,8 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         scan.finished_at = timezone.now()
         scan.save(update_fields=["status", "severity_counts", "minimal_permissions", "finished_at"])
         transaction.on_commit(partial(vault_delete, scan_id=scan.id))
+        # In the same transaction, so whoever sees the scan finished also sees its advice plan.
+        advice_plan_for_scan(scan_id=scan.id)
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True
 

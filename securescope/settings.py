@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "scans",
     "findings",
     "rules",
+    "advice",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,25 @@ AWS_CALLS_PER_SECOND = env.float("AWS_CALLS_PER_SECOND", default=20.0)
 # High-cardinality per-item calls (snapshot and image attributes, per-bucket S3 calls) stop at
 # this many per unit, with a warning.
 SCAN_PER_ITEM_CALL_CAP = env.int("SCAN_PER_ITEM_CALL_CAP", default=500)
+
+# Switches for optional features (comma-separated). "llm": remediation advice from a local model
+# once LLM_MODEL_PATH or LLM_ENDPOINT names one.
+FEATURE_FLAGS = env.list("FEATURE_FLAGS", default=["llm"])
+# Which provider writes advice ("llama-cpp" or "llama-server"); empty: the one the settings below
+# imply (a model file: llama-cpp in the advice worker; an endpoint: llama.cpp's HTTP server).
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
+LLM_MODEL_PATH = env.str("LLM_MODEL_PATH", default="")
+LLM_ENDPOINT = env.str("LLM_ENDPOINT", default="")
+# The model's name on the server, also the advice cache key; empty: what /v1/models reports.
+LLM_MODEL_NAME = env.str("LLM_MODEL_NAME", default="")
+# llama-cpp: CPU threads (0: llama.cpp's choice) and context window in tokens.
+LLM_THREADS = env.int("LLM_THREADS", default=0)
+LLM_CONTEXT = env.int("LLM_CONTEXT", default=4096)
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=1024)
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=300)
+# Pace of generations per advice worker, and generations per scan at most (cached advice is free).
+ADVICE_REQUESTS_PER_MINUTE = env.float("ADVICE_REQUESTS_PER_MINUTE", default=30)
+ADVICE_PER_SCAN_CAP = env.int("ADVICE_PER_SCAN_CAP", default=200)
 
 Q_CLUSTER = {
     "name": "securescope",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("scans/", include("scans.urls")),
     path("findings/", include("findings.urls")),
+    path("advice/", include("advice.urls")),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import create_finding, create_scan, create_user
-from findings.exports import EXPORTERS, FINDING_FIELDS
+from findings.exports import ADVICE_FIELDS, EXPORTERS, FINDING_FIELDS
 from findings.selectors import finding_list
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,12 @@ def test_json_export_shape_and_order(scan_with_findings):
         ("EC2_SG_SSH_OPEN", "us-west-2"),
         ("IAM_ROOT_MFA", "global"),
     ]
-    assert all(set(f) == set(FINDING_FIELDS) for f in document["findings"])
+    # Failing findings carry their advice; without a model, the catalog's curated remediation.
+    for finding in document["findings"]:
+        expected = (
+            {*FINDING_FIELDS, "advice"} if finding["status"] == "FAIL" else set(FINDING_FIELDS)
+        )
+        assert set(finding) == expected
     assert {f["status"] for f in document["findings"]} == {"FAIL", "PASS"}
 
 
@@ -95,7 +100,7 @@ def test_unknown_export_format_is_404(client, scan_with_findings):
 
 def test_csv_export_has_header_and_json_cells(scan_with_findings):
     rows = list(csv.reader(io.StringIO(render(scan_with_findings, "csv"))))
-    assert tuple(rows[0]) == FINDING_FIELDS
+    assert tuple(rows[0]) == (*FINDING_FIELDS, *(f"advice_{name}" for name in ADVICE_FIELDS))
     assert len(rows) == 4
     evidence = json.loads(rows[1][FINDING_FIELDS.index("evidence")])
     assert evidence["open_ports"] == [22]

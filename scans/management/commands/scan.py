@@ -15,6 +15,9 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
+from advice.providers import advice_disabled_reason
+from advice.selectors import advice_progress
+from advice.services import advice_wait
 from findings.exports import EXPORTERS
 from findings.models import Finding, Severity
 from findings.selectors import finding_list
@@ -48,6 +51,14 @@ class Command(BaseCommand):
             help="enqueue to the qcluster workers instead of scanning in this process",
         )
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+        parser.add_argument(
+            "--advice",
+            action="store_true",
+            help="wait for the model's remediation advice and export it with the findings",
+        )
+        parser.add_argument(
+            "--advice-timeout", type=float, default=1800, help="seconds to wait for advice"
+        )
 
     def handle(self, *args, **options) -> None:
         regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
@@ -80,6 +91,8 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=EXIT_BAD_INPUT) from None
         self.stderr.write(f"Scan {scan.id} of {scan.account_label}: {len(scan.regions)} regions")
         scan = self._wait_with_progress(scan, options["timeout"])
+        if options["advice"]:
+            self._wait_for_advice(scan, options["advice_timeout"])
         self._export(scan, options["format"], options["output"])
         self._exit(scan, options["fail_on"])
 
@@ -122,6 +135,24 @@ class Command(BaseCommand):
                 return finished
             if time.monotonic() > deadline:
                 raise CommandError("The scan did not finish in time.", returncode=EXIT_FAILED)
+
+    def _wait_for_advice(self, scan: Scan, timeout: float) -> None:
+        reason = advice_disabled_reason()
+        if reason:
+            self.stderr.write(f"warning: no advice: {reason}; exporting curated remediation")
+            return
+        pending = advice_wait(scan_id=scan.id, timeout=timeout)
+        progress = advice_progress(scan_id=scan.id)
+        curated = progress.finished - progress.from_model
+        self.stderr.write(
+            f"Advice: {progress.from_model} from the model, {curated} curated, "
+            f"of {progress.total} kinds of failure."
+        )
+        if pending:
+            self.stderr.write(
+                f"warning: {pending} still waiting after {timeout:.0f} s; "
+                "they are exported with the curated remediation"
+            )
 
     def _export(self, scan: Scan, export_format: str, output: str | None) -> None:
         chunks = EXPORTERS[export_format](scan, finding_list(scan_id=scan.id))

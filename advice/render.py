@@ -1,0 +1,41 @@
+"""Advice as Markdown (stored and exported) and as sanitized HTML (shown)."""
+
+import nh3
+from markdown_it import MarkdownIt
+
+from advice.prompts import SECTION_TITLES
+from rules.engine import Rule
+
+# Raw HTML in Markdown is not passed through; nh3 then keeps only the tags Markdown produces.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+ALLOWED_TAGS = {"h3", "p", "pre", "code", "ul", "ol", "li", "strong", "em", "blockquote", "br"}
+
+
+def _fenced(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}sh\n{text}\n{fence}"
+
+
+def sections_markdown(sections: dict[str, str]) -> str:
+    parts = []
+    for name, title in SECTION_TITLES.items():
+        body = _fenced(sections[name]) if name == "remediation_cli" else sections[name]
+        parts.append(f"### {title}\n\n{body}")
+    return "\n\n".join(parts) + "\n"
+
+
+def curated_markdown(rule: Rule) -> str:
+    """The catalog's own remediation, shown when no model wrote advice."""
+    parts = [f"### Why it matters\n\n{rule.rationale.strip()}"]
+    if rule.remediation.get("cli"):
+        parts.append(f"### Fix it with the AWS CLI\n\n{_fenced(rule.remediation['cli'].strip())}")
+    if rule.remediation.get("console"):
+        parts.append(f"### Fix it in the console\n\n{rule.remediation['console'].strip()}")
+    return "\n\n".join(parts) + "\n"
+
+
+def markdown_html(markdown: str) -> str:
+    """Safe HTML for a template: no raw HTML, no links, no attributes survive."""
+    return nh3.clean(_markdown.render(markdown), tags=ALLOWED_TAGS, attributes={}, link_rel=None)

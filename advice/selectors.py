@@ -1,0 +1,100 @@
+"""Reads: a scan's advice progress, and the advice each failing finding shows or exports."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+
+from advice.models import Advice, ScanAdvice
+from advice.providers import advice_disabled_reason
+from advice.render import curated_markdown
+from advice.shape import shape_key
+from rules.engine import Rule, load_catalog
+
+
+@dataclass(frozen=True)
+class AdviceProgress:
+    total: int
+    pending: int
+    from_model: int
+    curated: int
+    refused: int
+    capped: int
+    failed: int
+    disabled_reason: str | None
+
+    @property
+    def finished(self) -> int:
+        return self.total - self.pending
+
+
+def advice_progress(*, scan_id: object) -> AdviceProgress:
+    Status = ScanAdvice.Status
+    counts = ScanAdvice.objects.filter(scan_id=scan_id).aggregate(
+        total=Count("id"),
+        pending=Count("id", filter=Q(status=Status.PENDING)),
+        from_model=Count("id", filter=Q(status=Status.DONE, advice__source=Advice.Source.MODEL)),
+        curated=Count("id", filter=Q(status=Status.DONE, advice__source=Advice.Source.CURATED)),
+        refused=Count("id", filter=Q(status=Status.REFUSED)),
+        capped=Count("id", filter=Q(status=Status.CAPPED)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+    )
+    return AdviceProgress(**counts, disabled_reason=advice_disabled_reason())
+
+
+def _rules_by_id() -> dict[str, Rule]:
+    return {rule.id: rule for rule in load_catalog().rules}
+
+
+class AdviceLookup:
+    """The advice of a scan's failing findings: the model's where it passed, curated otherwise.
+
+    Built once per export or page (one query), then answers per finding from memory.
+    """
+
+    def __init__(self, scan_id: object) -> None:
+        self._advice = {
+            (item.rule_id, item.shape_key): item.advice
+            for item in ScanAdvice.objects.filter(scan_id=scan_id, advice__isnull=False)
+            .select_related("advice")
+            .only("rule_id", "shape_key", "advice")
+        }
+        self._rules = _rules_by_id()
+        self._curated: dict[str, str] = {}
+
+    def advice_for(self, *, rule_id: str, evidence: dict[str, Any]) -> dict[str, Any]:
+        advice = self._advice.get((rule_id, shape_key(rule_id, evidence))) if self._advice else None
+        if advice is not None and advice.source == Advice.Source.MODEL:
+            return {
+                "source": Advice.Source.MODEL.value,
+                "model": advice.model_id,
+                "generated_at": advice.generated_at.isoformat().replace("+00:00", "Z"),
+                "markdown": advice.markdown,
+            }
+        return {
+            "source": Advice.Source.CURATED.value,
+            "model": None,
+            "generated_at": None,
+            "markdown": self._curated_markdown(rule_id),
+        }
+
+    def _curated_markdown(self, rule_id: str) -> str:
+        if rule_id not in self._curated:
+            rule = self._rules.get(rule_id)
+            self._curated[rule_id] = curated_markdown(rule) if rule else ""
+        return self._curated[rule_id]
+
+
+def scan_advice_list(*, scan_id: object) -> list[ScanAdvice]:
+    """The scan's advice items, each with `markdown`: its advice, or the curated remediation."""
+    items = list(
+        ScanAdvice.objects.filter(scan_id=scan_id)
+        .select_related("advice")
+        .order_by("rule_id", "-findings_count", "id")
+    )
+    rules = _rules_by_id()
+    for item in items:
+        rule = rules.get(item.rule_id)
+        curated = curated_markdown(rule) if rule else ""
+        item.markdown = item.advice.markdown if item.advice else curated
+    return items

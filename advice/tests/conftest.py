@@ -1,0 +1,116 @@
+"""A stand-in for llama.cpp's server on 127.0.0.1 that speaks the OpenAI chat format.
+
+In "answer" mode it writes advice a reviewer would accept from the facts in the prompt (the
+curated command as the fix), so the whole path from scan to export runs without a model; other
+modes act out what goes wrong with a real server.
+"""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from advice.providers import advice_provider
+
+STAND_IN_MODEL = "stand-in-mistral-7b"
+
+
+def accepted_answer(prompt: str) -> dict[str, str]:
+    facts = json.loads(prompt.split("\n", 1)[1])
+    reference = facts["reference_remediation"]
+    return {
+        "rationale": f"{facts['title']}: the control exists because attackers look for it first.",
+        "remediation_cli": reference["cli"] or "No CLI change applies to this control.",
+        "remediation_console": reference["console"] or "No console change applies here.",
+        "blast_radius": f"Only {facts['resource_type']} resources that rely on the old setting.",
+        "regression_testing": "Run the workload's health checks before and after the change.",
+    }
+
+
+class StandInServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), StandInHandler)
+        self.mode = "answer"
+        self.delay = 0.0
+        self.prompts: list[str] = []
+        self.requests: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class StandInHandler(BaseHTTPRequestHandler):
+    server: StandInServer
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _reply(self, status: int, body: object) -> None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._reply(200, {"object": "list", "data": [{"id": STAND_IN_MODEL}]})
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append(request)
+        prompt = request["messages"][-1]["content"]
+        self.server.prompts.append(prompt)
+        time.sleep(self.server.delay)
+        mode = self.server.mode
+        if mode == "error":
+            self._reply(500, {"error": {"message": "model crashed"}})
+            return
+        if mode == "not-a-completion":
+            self._reply(200, {"unexpected": True})
+            return
+        content = "this is not JSON" if mode == "not-json" else json.dumps(accepted_answer(prompt))
+        self._reply(
+            200,
+            {
+                "object": "chat.completion",
+                "model": STAND_IN_MODEL,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 300, "completion_tokens": 120},
+            },
+        )
+
+
+@pytest.fixture
+def stand_in():
+    server = StandInServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def llm_server(stand_in, settings):
+    """Advice on, written by the stand-in through the llama-server provider."""
+    settings.FEATURE_FLAGS = ["llm"]
+    settings.LLM_ENDPOINT = stand_in.url
+    settings.LLM_MODEL_PATH = ""
+    settings.LLM_TIMEOUT_SECONDS = 2
+    settings.ADVICE_REQUESTS_PER_MINUTE = 60000
+    advice_provider.cache_clear()
+    yield stand_in
+    advice_provider.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_provider():
+    advice_provider.cache_clear()
+    yield
+    advice_provider.cache_clear()

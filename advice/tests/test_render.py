@@ -1,0 +1,41 @@
+from advice.render import curated_markdown, markdown_html, sections_markdown
+from advice.tests.test_quality_gate import GOOD
+from rules.engine import load_catalog
+
+
+def test_model_html_never_reaches_the_page():
+    markdown = (
+        "### Fix\n\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
+        "[click](javascript:alert(3)) <a href='https://evil.example'>x</a>\n\n"
+        "```sh\naws ec2 describe-instances\n```\n"
+    )
+    html = markdown_html(markdown)
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "<a" not in html
+    # What is left of the tags is inert text.
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<pre><code>aws ec2 describe-instances" in html
+    assert "&lt;script&gt;" in html
+
+
+def test_sections_render_in_order_with_the_cli_fenced():
+    markdown = sections_markdown({**GOOD, "remediation_cli": "aws ec2 x ```evil```"})
+    titles = [line for line in markdown.splitlines() if line.startswith("### ")]
+    assert titles == [
+        "### Why it matters",
+        "### Fix it with the AWS CLI",
+        "### Fix it in the console",
+        "### Blast radius",
+        "### Regression testing",
+    ]
+    # A fence inside the command cannot close the code block early.
+    assert "<pre><code" in markdown_html(markdown)
+    assert "evil" in markdown_html(markdown).split("</pre>")[0]
+
+
+def test_curated_markdown_carries_the_catalog_remediation():
+    rule = next(rule for rule in load_catalog().rules if rule.id == "EC2_IMDSV2_REQUIRED")
+    markdown = curated_markdown(rule)
+    assert rule.remediation["cli"].strip() in markdown
+    assert "### Fix it in the console" in markdown

@@ -3,16 +3,18 @@
 import json
 from typing import Any
 
+from django.conf import settings
+
 from advice.sanitizer import prompt_check
 from rules.engine import Rule
 
-SECTION_LIMITS = {
-    "rationale": 1200,
-    "remediation_cli": 800,
-    "remediation_console": 1000,
-    "blast_radius": 800,
-    "regression_testing": 800,
-}
+SECTIONS = (
+    "rationale",
+    "remediation_cli",
+    "remediation_console",
+    "blast_radius",
+    "regression_testing",
+)
 SECTION_TITLES = {
     "rationale": "Why it matters",
     "remediation_cli": "Fix it with the AWS CLI",
@@ -20,27 +22,43 @@ SECTION_TITLES = {
     "blast_radius": "Blast radius",
     "regression_testing": "Regression testing",
 }
-ADVICE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        name: {"type": "string", "minLength": 1, "maxLength": limit}
-        for name, limit in SECTION_LIMITS.items()
-    },
-    "required": list(SECTION_LIMITS),
-    "additionalProperties": False,
-}
 
-SYSTEM_PROMPT = (
-    "You are a senior AWS security engineer. You write short, precise remediation advice for "
-    "one failed security control. Placeholders such as <instance-id> stand for identifiers you "
-    "are never given; keep them as placeholders. Base the fix on the reference remediation. "
-    "Answer with a JSON object with the keys rationale, remediation_cli, remediation_console, "
-    "blast_radius and regression_testing."
+
+def advice_schema() -> dict[str, Any]:
+    """The JSON schema that constrains decoding (llama.cpp grammar or response_format).
+
+    Each section is at most ADVICE_SECTION_MAX_CHARS long: llama.cpp expands maxLength into
+    nested repetitions, refuses limits much above a few hundred characters (llama-cpp-python 0.3
+    crashed the process at 1,200), and a small model on a CPU spends its time filling them.
+    """
+    limit = settings.ADVICE_SECTION_MAX_CHARS
+    return {
+        "type": "object",
+        "properties": {
+            name: {"type": "string", "minLength": 1, "maxLength": limit} for name in SECTIONS
+        },
+        "required": list(SECTIONS),
+        "additionalProperties": False,
+    }
+
+
+INSTRUCTIONS = (
+    "You are a senior AWS security engineer. Write short, precise remediation advice for one "
+    "failed security control: why it matters, how to fix it with the AWS CLI and in the console, "
+    "what the fix can break (blast radius), and how to test that nothing regressed. "
+    "Placeholders such as <instance-id> stand for identifiers you are never given; keep them as "
+    "placeholders. Base the fix on the reference remediation. Answer with a JSON object with the "
+    "keys rationale, remediation_cli, remediation_console, blast_radius and regression_testing."
 )
+FACTS_HEADING = "Facts (JSON):\n"
 
 
 def advice_messages(*, rule: Rule, shape: dict[str, Any]) -> list[dict[str, str]]:
-    """Chat messages for one (rule, evidence shape); refused if an identifier slipped in."""
+    """The chat for one (rule, evidence shape); refused if an identifier slipped in.
+
+    One user message: the chat templates of several instruct models (Mistral 7B v0.2 among
+    them) reject a system role.
+    """
     facts = {
         "rule_id": rule.id,
         "title": rule.title,
@@ -53,10 +71,5 @@ def advice_messages(*, rule: Rule, shape: dict[str, Any]) -> list[dict[str, str]
             "console": rule.remediation.get("console", ""),
         },
     }
-    user = (
-        "A resource failed this control. Explain why it matters, how to fix it with the AWS CLI "
-        "and in the console, what the fix can break (blast radius), and how to test that nothing "
-        "regressed.\n" + json.dumps(facts, indent=1, sort_keys=True)
-    )
-    prompt_check(user)
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    prompt = f"{INSTRUCTIONS}\n\n{FACTS_HEADING}{json.dumps(facts, indent=1, sort_keys=True)}"
+    return [{"role": "user", "content": prompt_check(prompt)}]

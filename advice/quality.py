@@ -8,7 +8,9 @@ and the curated remediation is shown instead, marked as such.
 import json
 import re
 
-from advice.prompts import SECTION_LIMITS
+from django.conf import settings
+
+from advice.prompts import SECTIONS
 from advice.sanitizer import identifier_kinds
 
 MIN_SECTION_CHARS = 20
@@ -30,7 +32,8 @@ def _sections(raw: str) -> dict[str, str]:
     if not isinstance(answer, dict):
         raise AdviceRejected("not a JSON object")
     sections = {}
-    for name, limit in SECTION_LIMITS.items():
+    limit = settings.ADVICE_SECTION_MAX_CHARS
+    for name in SECTIONS:
         value = answer.get(name)
         if not isinstance(value, str) or len(value.strip()) < MIN_SECTION_CHARS:
             raise AdviceRejected(f"section {name} missing or too short")

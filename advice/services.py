@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from advice.models import Advice, ScanAdvice
-from advice.prompts import ADVICE_SCHEMA, advice_messages
+from advice.prompts import advice_messages, advice_schema
 from advice.providers import AdviceProvider, ProviderError, advice_disabled_reason, advice_provider
 from advice.quality import AdviceRejected, advice_checked
 from advice.render import curated_markdown, sections_markdown
@@ -97,7 +97,7 @@ def _advice_written(*, rule: Rule, item: ScanAdvice, provider: AdviceProvider) -
     """Ask the model once for this shape and keep what the quality gate lets through."""
     _generation_pace(settings.ADVICE_REQUESTS_PER_MINUTE).acquire()
     generation = provider.generate(
-        advice_messages(rule=rule, shape=item.shape), schema=ADVICE_SCHEMA
+        advice_messages(rule=rule, shape=item.shape), schema=advice_schema()
     )
     fields: dict[str, Any] = {
         "generated_at": timezone.now(),

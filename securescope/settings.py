@@ -151,7 +151,9 @@ LLM_MODEL_NAME = env.str("LLM_MODEL_NAME", default="")
 # llama-cpp: CPU threads (0: llama.cpp's choice) and context window in tokens.
 LLM_THREADS = env.int("LLM_THREADS", default=0)
 LLM_CONTEXT = env.int("LLM_CONTEXT", default=4096)
-LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=1024)
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=1536)
+# Characters per advice section (rationale, CLI, console, blast radius, regression testing).
+ADVICE_SECTION_MAX_CHARS = env.int("ADVICE_SECTION_MAX_CHARS", default=500)
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=300)
 # Pace of generations per advice worker, and generations per scan at most (cached advice is free).
 ADVICE_REQUESTS_PER_MINUTE = env.float("ADVICE_REQUESTS_PER_MINUTE", default=30)

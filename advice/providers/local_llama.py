@@ -47,7 +47,8 @@ class LocalLlamaProvider:
                     max_tokens=self._max_tokens,
                     temperature=0.2,
                 )
-            except (RuntimeError, ValueError) as error:
+            except Exception as error:
+                # Whatever llama.cpp or the chat template raised, the advice falls back to curated.
                 raise ProviderError(f"llama.cpp failed ({type(error).__name__})") from None
         return Generation(
             text=response["choices"][0]["message"]["content"] or "",

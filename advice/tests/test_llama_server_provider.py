@@ -1,14 +1,15 @@
 import pytest
 
 from advice.models import Advice, ScanAdvice
-from advice.prompts import ADVICE_SCHEMA
+from advice.prompts import advice_messages, advice_schema
 from advice.providers import ProviderError
 from advice.providers.llama_server import LlamaServerProvider, validated_endpoint
 from advice.services import advice_item_run
 from advice.tests.conftest import STAND_IN_MODEL
 from conftest import create_scan
+from rules.engine import load_catalog
 
-MESSAGES = [{"role": "user", "content": "facts\n{}"}]
+MESSAGES = [{"role": "user", "content": "hello"}]
 
 
 @pytest.mark.parametrize(
@@ -48,20 +49,14 @@ def provider(stand_in, *, model_name="", timeout=2.0):
 
 
 def test_a_completion_is_constrained_to_the_advice_schema(stand_in):
-    generation = provider(stand_in).generate(
-        [
-            {
-                "role": "user",
-                "content": 'facts\n{"title": "t", "resource_type": "r", '
-                '"reference_remediation": {"cli": "aws ec2 x", "console": "c"}}',
-            }
-        ],
-        schema=ADVICE_SCHEMA,
-    )
+    rule = next(rule for rule in load_catalog().rules if rule.id == "EC2_SG_SSH_OPEN")
+    messages = advice_messages(rule=rule, shape={"open_ports": [22]})
+    generation = provider(stand_in).generate(messages, schema=advice_schema())
     assert generation.completion_tokens == 120
     sent = stand_in.requests[-1]
-    assert sent["response_format"]["json_schema"]["schema"] == ADVICE_SCHEMA
+    assert sent["response_format"]["json_schema"]["schema"] == advice_schema()
     assert sent["model"] == STAND_IN_MODEL
+    assert sent["messages"] == messages
 
 
 def test_the_model_id_is_the_setting_or_what_the_server_reports(stand_in):
@@ -81,14 +76,14 @@ def test_server_failures_become_provider_errors(stand_in, mode, delay, message):
     client = provider(stand_in, timeout=0.5)
     stand_in.mode, stand_in.delay = mode, delay
     with pytest.raises(ProviderError, match=message):
-        client.generate(MESSAGES, schema=ADVICE_SCHEMA)
+        client.generate(MESSAGES, schema=advice_schema())
 
 
 def test_an_unreachable_server_is_a_provider_error():
     with pytest.raises(ProviderError, match="call failed"):
         LlamaServerProvider(
             endpoint="http://127.0.0.1:9", model_name="m", timeout=1, max_tokens=1
-        ).generate(MESSAGES, schema=ADVICE_SCHEMA)
+        ).generate(MESSAGES, schema=advice_schema())
 
 
 def plan_item(**overrides) -> ScanAdvice:

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advice.prompts import advice_messages
@@ -50,6 +50,8 @@ identifiers = st.one_of(
 filler = st.text(alphabet='abcdefghijklmnopqrstuvwxyz ,:{}[]"', max_size=40)
 
 
+# No deadline: on a loaded 2-core machine a slow example is not a failure of the sanitizer.
+@settings(deadline=None)
 @given(before=filler, identifier=identifiers, after=filler)
 def test_a_prompt_with_any_identifier_is_refused(before, identifier, after):
     with pytest.raises(PromptRefused) as refused:
@@ -57,6 +59,7 @@ def test_a_prompt_with_any_identifier_is_refused(before, identifier, after):
     assert identifier not in str(refused.value)
 
 
+@settings(deadline=None)
 @given(identifier=identifiers)
 def test_an_identifier_inside_evidence_refuses_the_whole_prompt(identifier):
     rule = load_catalog().rules[0]
@@ -84,7 +87,7 @@ def test_the_refusal_is_logged_by_kind_never_by_value(caplog):
 def test_every_catalog_rule_can_be_asked_about(rule):
     """The curated text that goes into every prompt must itself pass the identifier check."""
     messages = advice_messages(rule=rule, shape={"open_ports": [22], "http_tokens": "optional"})
-    assert not identifier_kinds(messages[1]["content"])
+    assert not identifier_kinds(messages[0]["content"])
 
 
 @pytest.mark.parametrize(

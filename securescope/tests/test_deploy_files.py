@@ -21,7 +21,10 @@ def compose() -> dict:
 
 def test_compose_has_the_production_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "scans", "advice"}
+    assert set(services) == {"postgres", "redis", "web", "scans", "advice", "llama"}
+    # llama.cpp's server is optional: it starts only with --profile llm.
+    assert services["llama"]["profiles"] == ["llm"]
+    assert "/models/" in " ".join(services["llama"]["command"])
     redis_command = " ".join(services["redis"]["command"])
     assert "--save  --appendonly no" in redis_command.replace('""', "")
     workers = {services[name]["environment"]["Q_CLUSTER_NAME"] for name in ("scans", "advice")}
@@ -37,7 +40,7 @@ def test_compose_volumes_are_declared_and_env_vars_documented():
             assert source in declared, (name, source)
         if name in ("postgres", "redis"):
             continue
-        assert set(service["environment"]) - DOCUMENTED - PER_PROCESS == set(), name
+        assert set(service.get("environment", {})) - DOCUMENTED - PER_PROCESS == set(), name
 
 
 def test_dockerfile_is_multi_stage_non_root_and_without_compilers():

@@ -216,3 +216,13 @@ def securityhub_enabled_with_standard(resource: Resource, *, params: dict) -> Re
         "ready_standards_count": len(ready),
     }
     return Result("PASS" if ready else "FAIL", evidence)
+
+
+@evaluator("organization_all_features")
+def organization_all_features(resource: Resource, *, params: dict) -> Result:
+    """FAIL outside an organization, or in one with consolidated billing only (no SCPs)."""
+    if not resource.data.get("InOrganization"):
+        return Result("FAIL", {"in_organization": False})
+    feature_set = resource.data.get("FeatureSet")
+    evidence = {"in_organization": True, "feature_set": feature_set}
+    return Result("PASS" if feature_set == "ALL" else "FAIL", evidence)

@@ -430,6 +430,13 @@ CASES = {
             }
         ],
     },
+    "ORGANIZATIONS_ALL_FEATURES": {
+        "FAIL": [
+            {"InOrganization": False},
+            {"InOrganization": True, "FeatureSet": "CONSOLIDATED_BILLING"},
+        ],
+        "PASS": [{"InOrganization": True, "FeatureSet": "ALL"}],
+    },
     "SECURITYHUB_ENABLED": {
         "FAIL": [
             {"Enabled": False},

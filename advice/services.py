@@ -165,3 +165,11 @@ def advice_wait(*, scan_id: object, timeout: float, poll_interval: float = 0.5) 
         if not pending or time.monotonic() > deadline:
             return pending
         time.sleep(poll_interval)
+
+
+def advice_unreferenced_delete() -> int:
+    """Drop cached advice that no scan's item points at any more (after old scans are purged)."""
+    deleted, _ = Advice.objects.exclude(
+        id__in=ScanAdvice.objects.filter(advice__isnull=False).values("advice_id")
+    ).delete()
+    return deleted

@@ -8,12 +8,14 @@ keys are sorted, findings come in the selector's total order, timestamps are UTC
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from findings.models import Finding
+from findings.models import Finding, Severity
+from findings.selectors import compliance_summary, severity_rank
 from scans.models import Scan
 
 FINDING_FIELDS = (
@@ -27,6 +29,7 @@ FINDING_FIELDS = (
     "resource_hash",
     "evidence",
     "compliance",
+    "muted",
 )
 CONTENT_TYPES = {
     "json": "application/json",
@@ -59,7 +62,8 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
-    return {name: getattr(finding, name) for name in FINDING_FIELDS}
+    """One finding as exported; `muted` is True when an active mute covers it."""
+    return {name: getattr(finding, name, False) for name in FINDING_FIELDS}
 
 
 def export_json(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
@@ -93,32 +97,75 @@ def _md_cell(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _md_compliance(scan: Scan) -> Iterator[str]:
+    frameworks = compliance_summary(scan_id=scan.id)
+    if not frameworks:
+        return
+    yield (
+        "## Compliance\n\n"
+        "Share of evaluated findings that pass, over the whole scan.\n\n"
+        "| Framework | Rules | Pass | Fail | Not evaluated | Passing |\n|---|---|---|---|---|---|\n"
+    )
+    for tally in frameworks:
+        name = f"{tally.name} v{tally.version}" if tally.version else tally.name
+        percent = f"{tally.percent} %" if tally.percent is not None else "n/a"
+        yield (
+            f"| {_md_cell(name)} | {len(tally.rule_ids)} | {tally.passed} | {tally.failed} | "
+            f"{tally.not_evaluated} | {percent} |\n"
+        )
+    yield "\n"
+
+
 def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+    """A report: summary, compliance table, then the findings by severity, then by rule."""
     summary = scan_summary(scan)
     counts = ", ".join(f"{name} {count}" for name, count in scan.failing_counts)
+    groups = Counter()
+    for row in findings.order_by().values("severity", "rule_id").annotate(count=Count("id")):
+        groups[row["severity"]] += row["count"]
+        groups[row["severity"], row["rule_id"]] = row["count"]
     yield (
         f"# SecureScope scan of account {summary['account']}\n\n"
+        "## Summary\n\n"
         f"- Scan: `{summary['id']}`\n"
         f"- Status: {summary['status']}\n"
         f"- Regions: {', '.join(summary['regions'])}\n"
         f"- Started: {summary['created_at']}, finished: {summary['finished_at']}\n"
         f"- Failing findings by severity: {counts or 'none'}\n"
+        f"- Findings in this report: {sum(groups[s] for s in Severity.values)}\n"
         f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
-        "| Status | Severity | Rule | Title | Region | Resource type | Resource hash | Evidence |\n"
-        "|---|---|---|---|---|---|---|---|\n"
     )
-    for finding in findings.iterator(chunk_size=CHUNK_SIZE):
+    yield from _md_compliance(scan)
+    ordered = findings.annotate(report_rank=severity_rank()).order_by(
+        "report_rank", "rule_id", "region", "resource_type", "resource_hash"
+    )
+    severity = rule_id = None
+    for finding in ordered.iterator(chunk_size=CHUNK_SIZE):
+        # A blank line ends the previous table before the next heading.
+        gap = "\n" if rule_id else ""
+        if finding.severity != severity:
+            severity, rule_id = finding.severity, None
+            yield f"{gap}## {Severity(severity).label} ({groups[severity]})\n\n"
+            gap = ""
+        if finding.rule_id != rule_id:
+            rule_id = finding.rule_id
+            yield (
+                f"{gap}### {finding.rule_id}: {_md_cell(finding.title)} "
+                f"({groups[severity, rule_id]})\n\n"
+                "| Status | Region | Resource type | Resource hash | Evidence | Muted |\n"
+                "|---|---|---|---|---|---|\n"
+            )
         cells = (
             finding.status,
-            finding.severity,
-            finding.rule_id,
-            finding.title,
             finding.region,
             finding.resource_type,
             finding.resource_hash,
             finding.evidence,
+            "muted" if getattr(finding, "muted", False) else "",
         )
         yield "| " + " | ".join(_md_cell(cell) for cell in cells) + " |\n"
+    if severity is None:
+        yield "No findings match the filters.\n"
 
 
 EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {

@@ -1,27 +1,200 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, QuerySet
+from django.db import models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from findings.models import Finding, Severity
+from findings.models import Finding, Mute, Severity
+from rules.models import RuleSetting
+from scans.inventory import GLOBAL_REGION
+from scans.models import Scan
+
+
+class Change(models.TextChoices):
+    """How a failing finding compares with the previous scan of the same account."""
+
+    NEW = "new", "New since the previous scan"
+    UNCHANGED = "unchanged", "Failing in both scans"
+    RESOLVED = "resolved", "Resolved since the previous scan"
+
+
+class MutedFilter(models.TextChoices):
+    HIDE = "", "Hide muted"
+    INCLUDE = "include", "Include muted"
+    ONLY = "only", "Only muted"
+
+
+# Sortable columns; every order ends on the export order so pages never overlap.
+SORT_KEYS = {
+    "rule": ("rule_id",),
+    "severity": ("severity_rank", "rule_id"),
+    "status": ("status", "rule_id"),
+    "service": ("service", "rule_id"),
+    "region": ("region", "rule_id"),
+    "resource_type": ("resource_type", "rule_id"),
+    "title": ("title", "rule_id"),
+}
+EXPORT_ORDER = ("rule_id", "region", "resource_type", "resource_hash")
+
+
+def previous_scan(*, scan: Scan) -> Scan | None:
+    """The last finished scan of the same account before this one."""
+    return (
+        Scan.objects.filter(
+            account_hash=scan.account_hash,
+            created_at__lt=scan.created_at,
+            status__in=Scan.TERMINAL_STATUSES,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def active_mutes(*, account_hash: str) -> QuerySet[Mute]:
+    return Mute.objects.filter(account_hash=account_hash, expires_at__gt=timezone.now())
+
+
+def _is_muted(account_hash: str) -> Exists:
+    return Exists(
+        active_mutes(account_hash=account_hash).filter(
+            Q(fingerprint="", rule_id=OuterRef("rule_id")) | Q(fingerprint=OuterRef("fingerprint"))
+        )
+    )
+
+
+def _fails_in(scan_id: object) -> Exists:
+    return Exists(
+        Finding.objects.filter(
+            scan_id=scan_id, fingerprint=OuterRef("fingerprint"), status=Finding.Status.FAIL
+        )
+    )
 
 
 def finding_list(
     *,
-    scan_id: object,
+    scan_id: object = None,
+    scan: Scan | None = None,
     severities: list[str] | None = None,
     status: str | None = None,
     rule_ids: list[str] | None = None,
+    service: str = "",
+    region: str = "",
+    resource_type: str = "",
+    section: str = "",
+    search: str = "",
+    change: str = "",
+    muted: str = MutedFilter.HIDE,
+    sort: str = "",
 ) -> QuerySet[Finding]:
-    """A scan's findings in the export order: rule, region, resource type, resource hash."""
-    findings = Finding.objects.filter(scan_id=scan_id)
-    if severities:
+    """A scan's findings, filtered, each annotated with `muted`; export order unless sorted.
+
+    `severities=None` keeps every severity; an empty list keeps none.
+    `section` is "<framework>:<section>" (cis_aws_foundations:5.2). `change` compares with the
+    previous scan of the same account: "resolved" lists that scan's findings instead.
+    """
+    if scan is None:
+        scan = Scan.objects.only("id", "account_hash", "created_at").get(id=scan_id)
+    findings = Finding.objects.filter(scan_id=scan.id)
+    if change:
+        previous = previous_scan(scan=scan)
+        if change == Change.RESOLVED:
+            findings = (
+                Finding.objects.filter(scan_id=previous.id, status=Finding.Status.FAIL).exclude(
+                    _fails_in(scan.id)
+                )
+                if previous
+                else Finding.objects.none()
+            )
+        else:
+            findings = findings.filter(status=Finding.Status.FAIL)
+            if previous and change == Change.UNCHANGED:
+                findings = findings.filter(_fails_in(previous.id))
+            elif previous:
+                findings = findings.exclude(_fails_in(previous.id))
+            elif change == Change.UNCHANGED:
+                findings = findings.none()
+    if severities is not None:
         findings = findings.filter(severity__in=severities)
     if status:
         findings = findings.filter(status=status)
     if rule_ids:
         findings = findings.filter(rule_id__in=rule_ids)
-    return findings.order_by("rule_id", "region", "resource_type", "resource_hash")
+    for name, value in (("service", service), ("region", region), ("resource_type", resource_type)):
+        if value:
+            findings = findings.filter(**{name: value})
+    if section:
+        framework, _, number = section.partition(":")
+        findings = findings.filter(**{f"compliance__{framework}__sections__contains": [number]})
+    if search:
+        findings = findings.filter(title__icontains=search)
+    findings = findings.annotate(muted=_is_muted(scan.account_hash))
+    if muted == MutedFilter.HIDE:
+        findings = findings.filter(muted=False)
+    elif muted == MutedFilter.ONLY:
+        findings = findings.filter(muted=True)
+    descending = sort.startswith("-")
+    keys = SORT_KEYS.get(sort.lstrip("-"))
+    if not keys:
+        return findings.order_by(*EXPORT_ORDER)
+    if keys[0] == "severity_rank":
+        findings = findings.annotate(severity_rank=severity_rank())
+    first = f"-{keys[0]}" if descending else keys[0]
+    return findings.order_by(first, *keys[1:], *EXPORT_ORDER[1:])
+
+
+def severity_rank() -> Case:
+    """0 for critical ... 4 for info, so "severity" sorts by meaning, not alphabetically."""
+    return Case(
+        *(When(severity=value, then=Value(rank)) for rank, value in enumerate(Severity.values)),
+        output_field=IntegerField(),
+    )
+
+
+def finding_get(*, finding_id: int) -> Finding:
+    return get_object_or_404(
+        Finding.objects.select_related("scan", "scan__created_by"), id=finding_id
+    )
+
+
+def finding_history(*, finding: Finding) -> QuerySet[Finding]:
+    """The same fingerprint in every scan of the account, newest first."""
+    return (
+        Finding.objects.filter(
+            fingerprint=finding.fingerprint, scan__account_hash=finding.scan.account_hash
+        )
+        .select_related("scan")
+        .only("id", "status", "severity", "scan__id", "scan__created_at", "scan__status")
+        .order_by("-scan__created_at")
+    )
+
+
+def finding_mutes(*, finding: Finding) -> QuerySet[Mute]:
+    """Active mutes that cover this finding."""
+    return (
+        active_mutes(account_hash=finding.scan.account_hash)
+        .filter(Q(fingerprint=finding.fingerprint) | Q(fingerprint="", rule_id=finding.rule_id))
+        .select_related("owner")
+    )
+
+
+def mute_list(*, include_expired: bool = False) -> QuerySet[Mute]:
+    mutes = Mute.objects.select_related("owner", "created_by")
+    if not include_expired:
+        mutes = mutes.filter(expires_at__gt=timezone.now())
+    return mutes.order_by("expires_at", "id")
 
 
 def failing_severity_counts(*, scan_id: object) -> dict[str, int]:
@@ -129,3 +302,23 @@ def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
     for _, tally in ordered:
         tally.sections.sort(key=lambda section: _section_key(section.name))
     return [tally for _, tally in ordered]
+
+
+def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
+    """Filter options from the rule catalog and the scan's regions: one small query, not a
+    DISTINCT over the scan's findings."""
+    services, resource_types, sections = set(), set(), set()
+    for service, resource_type, compliance in RuleSetting.objects.values_list(
+        "service", "resource_type", "compliance"
+    ):
+        services.add(service)
+        resource_types.add(resource_type)
+        for framework in ("cis_aws_foundations", "cis_eks"):
+            for number in (compliance.get(framework) or {}).get("sections", []):
+                sections.add((framework, _section_key(number), number))
+    return {
+        "service": sorted(services),
+        "region": [GLOBAL_REGION, *sorted(scan.regions)],
+        "resource_type": sorted(resource_types),
+        "section": [f"{framework}:{number}" for framework, _, number in sorted(sections)],
+    }

@@ -271,3 +271,12 @@ def assert_no_canary(text: str | bytes, where: str) -> None:
         assert needle not in text, f"credential found in {where}"
         # A prefix long enough to identify the key also counts as a leak.
         assert needle[:12] not in text, f"credential prefix found in {where}"
+
+
+def create_member(*, username: str, group: str):
+    """A user in one of the team groups ("viewer" or "operator") made by the migration."""
+    from django.contrib.auth.models import Group
+
+    user = create_user(username=username, can_scan=False)
+    user.groups.add(Group.objects.get(name=group))
+    return user

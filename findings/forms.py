@@ -57,8 +57,12 @@ class FindingFilterForm(forms.Form):
         ]
 
     def filters(self) -> dict:
-        """Keyword arguments for `finding_list` (invalid input filters nothing)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Keyword arguments for `finding_list`; a field with invalid input filters nothing."""
+        data = {}
+        if self.is_bound:
+            # Run validation: cleaned_data then holds every field that was valid.
+            self.is_valid()
+            data = self.cleaned_data
         return {
             "severities": data.get("severity") or None,
             "status": data.get("status") or None,

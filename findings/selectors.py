@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from findings.models import Finding, Mute, Severity
-from rules.models import RuleSetting
+from rules.engine import load_catalog
 from scans.inventory import GLOBAL_REGION
 from scans.models import Scan
 
@@ -305,16 +305,14 @@ def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
 
 
 def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
-    """Filter options from the rule catalog and the scan's regions: one small query, not a
-    DISTINCT over the scan's findings."""
+    """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
+    than a DISTINCT over the scan's findings."""
     services, resource_types, sections = set(), set(), set()
-    for service, resource_type, compliance in RuleSetting.objects.values_list(
-        "service", "resource_type", "compliance"
-    ):
-        services.add(service)
-        resource_types.add(resource_type)
+    for rule in load_catalog().rules:
+        services.add(rule.service)
+        resource_types.add(rule.resource_type)
         for framework in ("cis_aws_foundations", "cis_eks"):
-            for number in (compliance.get(framework) or {}).get("sections", []):
+            for number in (rule.compliance.get(framework) or {}).get("sections", []):
                 sections.add((framework, _section_key(number), number))
     return {
         "service": sorted(services),

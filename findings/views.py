@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +30,7 @@ from findings.severity import SESSION_KEY, narrowed
 from rules.engine import load_catalog
 from scans.aws import CredentialsRejected
 from scans.models import Scan
-from scans.selectors import scan_get, scan_list
+from scans.selectors import scan_get
 from securescope.models import AuditEvent
 from securescope.services import audit_record
 
@@ -79,11 +80,11 @@ def findings_table(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def findings_page(request: HttpRequest) -> HttpResponse:
     """Findings of one scan (the latest finished one unless `?scan=` picks another)."""
-    finished = scan_list().filter(status__in=Scan.TERMINAL_STATUSES)
+    finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES).order_by("-created_at")
     chosen = request.GET.get("scan")
     try:
         scan = finished.get(id=chosen) if chosen else finished.first()
-    except (Scan.DoesNotExist, ValueError):
+    except (Scan.DoesNotExist, ValidationError):
         raise Http404("No such finished scan") from None
     if scan is None:
         return render(request, "findings/list.html", {"scan": None})

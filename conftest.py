@@ -277,6 +277,10 @@ def create_member(*, username: str, group: str):
     """A user in one of the team groups ("viewer" or "operator") made by the migration."""
     from django.contrib.auth.models import Group
 
+    from securescope.services import team_groups_ensure
+
+    if not Group.objects.filter(name=group).exists():
+        team_groups_ensure()  # a transactional test flushed the migration's groups
     user = create_user(username=username, can_scan=False)
     user.groups.add(Group.objects.get(name=group))
     return user

@@ -149,14 +149,13 @@ def finding_identify(request: HttpRequest, finding_id: int) -> HttpResponse:
     form = IdentifyForm(request.POST)
     context: dict[str, Any] = {"finding": finding, "identify_form": form}
     if form.is_valid():
-        credentials = form.credentials()
         try:
             context["identified"] = resource_identify(
-                finding=finding, credentials=credentials, user=request.user
+                finding=finding, credentials=form.credentials(), user=request.user
             )
             context["looked_up"] = True
         except (CredentialsRejected, IdentifyFailed) as error:
-            form.add_error(None, str(error))
+            context["identify_error"] = str(error)
         context["identify_form"] = IdentifyForm()
     template = "findings/_identify.html" if request.htmx else "findings/identify.html"
     return render(request, template, context)

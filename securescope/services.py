@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import transaction
 
 from securescope.models import AuditEvent
@@ -32,3 +32,26 @@ def audit_record(
         target=str(target),
         detail=detail or {},
     )
+
+
+# What each team group may do beyond reading; admins are staff or superusers. Migration
+# securescope.0002 created these groups; this restores them where a test flushed the database.
+TEAM_GROUPS = {
+    "viewer": (),
+    "operator": (
+        "scans.start_scan",
+        "findings.identify_resource",
+        "findings.add_mute",
+        "findings.delete_mute",
+    ),
+}
+
+
+@transaction.atomic
+def team_groups_ensure() -> None:
+    for name, permissions in TEAM_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (permission.split(".") for permission in permissions)
+        )

@@ -94,7 +94,13 @@ def create_scan(**overrides) -> Scan:
         "status": Scan.Status.SUCCEEDED,
         "regions": ["us-east-1"],
     }
-    return Scan.objects.create(**{**values, **overrides})
+    created_at = overrides.pop("created_at", None)
+    scan = Scan.objects.create(**{**values, **overrides})
+    if created_at is not None:
+        # auto_now_add ignores a value given to create().
+        Scan.objects.filter(id=scan.id).update(created_at=created_at)
+        scan.created_at = created_at
+    return scan
 
 
 def create_scan_region(scan: Scan, **overrides) -> ScanRegion:

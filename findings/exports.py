@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from findings.models import Finding, Severity
-from findings.selectors import compliance_summary, severity_rank
+from findings.selectors import compliance_summary
 from scans.models import Scan
 
 FINDING_FIELDS = (
@@ -136,7 +136,7 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
         f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
     )
     yield from _md_compliance(scan)
-    ordered = findings.annotate(report_rank=severity_rank()).order_by(
+    ordered = findings.annotate(report_rank=Severity.rank_expression()).order_by(
         "report_rank", "rule_id", "region", "resource_type", "resource_hash"
     )
     severity = rule_id = None

@@ -58,6 +58,8 @@ def diff_page(request: HttpRequest, scan_id: str) -> HttpResponse:
             )
     context = {
         "scan": head,
+        # The scan compared with this one (scan_diff puts the earlier of the two first).
+        "other": None if diff is None else (diff.base if diff.head.id == head.id else diff.head),
         "candidates": candidates.only("id", "created_at", "account_label")[:50],
         "diff": diff,
         "sections": sections,

@@ -96,3 +96,13 @@ def test_change_report_is_streamed_and_byte_identical(client, scans, export_form
     if export_format == "md":
         assert body.startswith(b"# Change report for account ****9012")
         assert b"## Regressed (1)" in body
+
+
+def test_comparing_with_a_later_scan_links_a_working_change_report(client, scans):
+    _, base, head = scans
+    client.force_login(create_user())
+    response = client.get(reverse("findings:diff", args=[base.id]), {"base": head.id})
+    assert response.context["other"] == head
+    export = reverse("findings:diff_export", args=[base.id, "csv"]) + f"?base={head.id}"
+    assert export in response.content.decode()
+    assert client.get(export).status_code == 200

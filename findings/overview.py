@@ -84,7 +84,11 @@ def account_overviews(*, severities: list[str]) -> list[AccountOverview]:
             failing=failing,
             passed=status_counts[scan.id].get(Finding.Status.PASS, 0),
             failed=status_counts[scan.id].get(Finding.Status.FAIL, 0),
-            cis=[t for t in compliance_summary(scan_id=scan.id) if t.name.startswith("CIS")],
+            cis=[
+                tally
+                for tally in compliance_summary(scan_id=scan.id, severities=severities)
+                if tally.name.startswith("CIS")
+            ],
             trend=[
                 (old, sum(old.severity_counts.get(s, 0) for s in severities))
                 for old in reversed(history[scan.account_hash])

@@ -270,15 +270,18 @@ def _section_key(section: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in section.split("."))
 
 
-def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
-    """Results of one scan grouped by framework and section, in two queries."""
+def compliance_summary(
+    *, scan_id: object, severities: list[str] | None = None
+) -> list[ComplianceTally]:
+    """Results of one scan grouped by framework and section, in two queries; only the rules
+    of `severities` when given (the global severity floor)."""
     per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
     first_finding = {}
+    findings = Finding.objects.filter(scan_id=scan_id)
+    if severities is not None:
+        findings = findings.filter(severity__in=severities)
     for row in (
-        Finding.objects.filter(scan_id=scan_id)
-        .values("rule_id", "status")
-        .annotate(count=Count("id"), first=Min("id"))
-        .order_by()
+        findings.values("rule_id", "status").annotate(count=Count("id"), first=Min("id")).order_by()
     ):
         per_rule[row["rule_id"]][row["status"]] = row["count"]
         first_finding.setdefault(row["rule_id"], row["first"])

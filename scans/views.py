@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from findings.selectors import compliance_summary, previous_scan
+from findings.severity import narrowed
 from findings.views import findings_context
 from scans import selectors
 from scans.aws import CredentialsRejected
@@ -109,5 +110,6 @@ def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_compliance(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
-    context = {"scan": scan, "frameworks": compliance_summary(scan_id=scan.id)}
+    frameworks = compliance_summary(scan_id=scan.id, severities=narrowed(request, None))
+    context = {"scan": scan, "frameworks": frameworks}
     return render(request, "scans/compliance.html", context)

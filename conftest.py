@@ -94,7 +94,13 @@ def create_scan(**overrides) -> Scan:
         "status": Scan.Status.SUCCEEDED,
         "regions": ["us-east-1"],
     }
-    return Scan.objects.create(**{**values, **overrides})
+    created_at = overrides.pop("created_at", None)
+    scan = Scan.objects.create(**{**values, **overrides})
+    if created_at is not None:
+        # auto_now_add ignores a value given to create().
+        Scan.objects.filter(id=scan.id).update(created_at=created_at)
+        scan.created_at = created_at
+    return scan
 
 
 def create_scan_region(scan: Scan, **overrides) -> ScanRegion:
@@ -271,3 +277,16 @@ def assert_no_canary(text: str | bytes, where: str) -> None:
         assert needle not in text, f"credential found in {where}"
         # A prefix long enough to identify the key also counts as a leak.
         assert needle[:12] not in text, f"credential prefix found in {where}"
+
+
+def create_member(*, username: str, group: str):
+    """A user in one of the team groups ("viewer" or "operator") made by the migration."""
+    from django.contrib.auth.models import Group
+
+    from securescope.services import team_groups_ensure
+
+    if not Group.objects.filter(name=group).exists():
+        team_groups_ensure()  # a transactional test flushed the migration's groups
+    user = create_user(username=username, can_scan=False)
+    user.groups.add(Group.objects.get(name=group))
+    return user

@@ -46,10 +46,27 @@ def _rules_by_id() -> dict[str, Rule]:
     return {rule.id: rule for rule in load_catalog().rules}
 
 
-class AdviceLookup:
-    """The advice of a scan's failing findings: the model's where it passed, curated otherwise.
+def advice_record(advice: Advice | None, curated: str) -> dict[str, Any]:
+    """What a failing finding shows and exports: the model's advice if it passed, else curated."""
+    if advice is not None and advice.source == Advice.Source.MODEL:
+        return {
+            "source": Advice.Source.MODEL.value,
+            "model": advice.model_id,
+            "generated_at": advice.generated_at.isoformat().replace("+00:00", "Z"),
+            "markdown": advice.markdown,
+        }
+    return {
+        "source": Advice.Source.CURATED.value,
+        "model": None,
+        "generated_at": None,
+        "markdown": curated,
+    }
 
-    Built once per export or page (one query), then answers per finding from memory.
+
+class AdviceLookup:
+    """The advice of a scan's failing findings, for exports.
+
+    Built once per export (one query), then answers per finding from memory.
     """
 
     def __init__(self, scan_id: object) -> None:
@@ -64,25 +81,28 @@ class AdviceLookup:
 
     def advice_for(self, *, rule_id: str, evidence: dict[str, Any]) -> dict[str, Any]:
         advice = self._advice.get((rule_id, shape_key(rule_id, evidence))) if self._advice else None
-        if advice is not None and advice.source == Advice.Source.MODEL:
-            return {
-                "source": Advice.Source.MODEL.value,
-                "model": advice.model_id,
-                "generated_at": advice.generated_at.isoformat().replace("+00:00", "Z"),
-                "markdown": advice.markdown,
-            }
-        return {
-            "source": Advice.Source.CURATED.value,
-            "model": None,
-            "generated_at": None,
-            "markdown": self._curated_markdown(rule_id),
-        }
+        return advice_record(advice, self._curated_markdown(rule_id))
 
     def _curated_markdown(self, rule_id: str) -> str:
         if rule_id not in self._curated:
             rule = self._rules.get(rule_id)
             self._curated[rule_id] = curated_markdown(rule) if rule else ""
         return self._curated[rule_id]
+
+
+def finding_advice(
+    *, scan_id: object, rule: Rule | None, rule_id: str, evidence: dict[str, Any]
+) -> tuple[ScanAdvice | None, dict[str, Any]]:
+    """One failing finding's advice item (None: none was planned) and what it shows."""
+    item = (
+        ScanAdvice.objects.filter(
+            scan_id=scan_id, rule_id=rule_id, shape_key=shape_key(rule_id, evidence)
+        )
+        .select_related("advice")
+        .first()
+    )
+    curated = curated_markdown(rule) if rule else ""
+    return item, advice_record(item.advice if item else None, curated)
 
 
 def scan_advice_list(*, scan_id: object) -> list[ScanAdvice]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from findings.models import Finding
+from findings.models import Finding, Mute
 
 
 @admin.register(Finding)
@@ -13,4 +13,23 @@ class FindingAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Mute)
+class MuteAdmin(admin.ModelAdmin):
+    """Read-only: mutes are made and removed in the app, where each change is audited."""
+
+    list_display = ["rule_id", "account_label", "fingerprint", "owner", "expires_at", "created_by"]
+    list_filter = ["expires_at"]
+    search_fields = ["rule_id", "justification"]
+    list_select_related = ["owner", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -8,13 +8,15 @@ keys are sorted, findings come in the selector's total order, timestamps are UTC
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from advice.selectors import AdviceLookup
-from findings.models import Finding
+from findings.models import Finding, Severity
+from findings.selectors import compliance_summary
 from scans.models import Scan
 
 FINDING_FIELDS = (
@@ -28,13 +30,14 @@ FINDING_FIELDS = (
     "resource_hash",
     "evidence",
     "compliance",
+    "muted",
 )
+ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
 }
-ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 CHUNK_SIZE = 2000
 
 
@@ -61,8 +64,9 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
 
 
 def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
-    """The finding's exported fields; a failing one carries its advice (model or curated)."""
-    record = {name: getattr(finding, name) for name in FINDING_FIELDS}
+    """One finding as exported; `muted` is True when an active mute covers it. A failing one
+    carries its advice: the model's, or the catalog's curated remediation."""
+    record = {name: getattr(finding, name, False) for name in FINDING_FIELDS}
     if finding.status == Finding.Status.FAIL:
         record["advice"] = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
     return record
@@ -107,54 +111,97 @@ def _md_cell(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _md_compliance(scan: Scan) -> Iterator[str]:
+    frameworks = compliance_summary(scan_id=scan.id)
+    if not frameworks:
+        return
+    yield (
+        "## Compliance\n\n"
+        "Share of evaluated findings that pass, over the whole scan.\n\n"
+        "| Framework | Rules | Pass | Fail | Not evaluated | Passing |\n|---|---|---|---|---|---|\n"
+    )
+    for tally in frameworks:
+        name = f"{tally.name} v{tally.version}" if tally.version else tally.name
+        percent = f"{tally.percent} %" if tally.percent is not None else "n/a"
+        yield (
+            f"| {_md_cell(name)} | {len(tally.rule_ids)} | {tally.passed} | {tally.failed} | "
+            f"{tally.not_evaluated} | {percent} |\n"
+        )
+    yield "\n"
+
+
+def _md_advice(pieces: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """The distinct advice of one rule's failing findings, below the rule's table."""
+    for piece in pieces.values():
+        if piece["source"] == "model":
+            origin = f"Remediation advice written by {piece['model']} at {piece['generated_at']}."
+        else:
+            origin = "Remediation: the rule catalog's curated advice."
+        # The advice's own headings sit one level below the rule's.
+        body = ("\n" + piece["markdown"]).replace("\n### ", "\n#### ")
+        yield f"\n_{origin}_\n{body}"
+
+
 def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+    """A report: summary, compliance table, then the findings by severity, then by rule."""
     summary = scan_summary(scan)
     counts = ", ".join(f"{name} {count}" for name, count in scan.failing_counts)
+    groups = Counter()
+    for row in findings.order_by().values("severity", "rule_id").annotate(count=Count("id")):
+        groups[row["severity"]] += row["count"]
+        groups[row["severity"], row["rule_id"]] = row["count"]
     yield (
         f"# SecureScope scan of account {summary['account']}\n\n"
+        "## Summary\n\n"
         f"- Scan: `{summary['id']}`\n"
         f"- Status: {summary['status']}\n"
         f"- Regions: {', '.join(summary['regions'])}\n"
         f"- Started: {summary['created_at']}, finished: {summary['finished_at']}\n"
         f"- Failing findings by severity: {counts or 'none'}\n"
+        f"- Findings in this report: {sum(groups[s] for s in Severity.values)}\n"
         f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
-        "| Status | Severity | Rule | Title | Region | Resource type | Resource hash | Evidence |\n"
-        "|---|---|---|---|---|---|---|---|\n"
+    )
+    yield from _md_compliance(scan)
+    ordered = findings.annotate(report_rank=Severity.rank_expression()).order_by(
+        "report_rank", "rule_id", "region", "resource_type", "resource_hash"
     )
     advice = AdviceLookup(scan.id)
-    # Distinct advice per rule, in first-seen order: one section per kind of failure, not per
-    # finding. Bounded by the number of (rule, evidence shape) pairs, not by findings.
-    advice_by_rule: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for finding in findings.iterator(chunk_size=CHUNK_SIZE):
-        if finding.status == Finding.Status.FAIL:
-            finding_advice = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
-            advice_by_rule.setdefault((finding.rule_id, finding.title), {}).setdefault(
-                finding_advice["markdown"], finding_advice
+    # Distinct advice of the current rule's failing findings, keyed by its text.
+    rule_advice: dict[str, dict[str, Any]] = {}
+    severity = rule_id = None
+    for finding in ordered.iterator(chunk_size=CHUNK_SIZE):
+        # A blank line ends the previous table before the next heading.
+        gap = "\n" if rule_id else ""
+        if rule_id and (finding.severity != severity or finding.rule_id != rule_id):
+            yield from _md_advice(rule_advice)
+            rule_advice = {}
+        if finding.severity != severity:
+            severity, rule_id = finding.severity, None
+            yield f"{gap}## {Severity(severity).label} ({groups[severity]})\n\n"
+            gap = ""
+        if finding.rule_id != rule_id:
+            rule_id = finding.rule_id
+            yield (
+                f"{gap}### {finding.rule_id}: {_md_cell(finding.title)} "
+                f"({groups[severity, rule_id]})\n\n"
+                "| Status | Region | Resource type | Resource hash | Evidence | Muted |\n"
+                "|---|---|---|---|---|---|\n"
             )
         cells = (
             finding.status,
-            finding.severity,
-            finding.rule_id,
-            finding.title,
             finding.region,
             finding.resource_type,
             finding.resource_hash,
             finding.evidence,
+            "muted" if getattr(finding, "muted", False) else "",
         )
         yield "| " + " | ".join(_md_cell(cell) for cell in cells) + " |\n"
-    if advice_by_rule:
-        yield "\n## Remediation advice\n"
-    for (rule_id, title), pieces in advice_by_rule.items():
-        yield f"\n### {rule_id}: {title}\n"
-        for piece in pieces.values():
-            if piece["source"] == "model":
-                origin = f"Written by {piece['model']} at {piece['generated_at']}."
-            else:
-                origin = "Curated remediation from the rule catalog."
-            # The advice's own headings sit one level below the rule's.
-            body = piece["markdown"].replace("\n### ", "\n#### ")
-            body = "#" + body if body.startswith("### ") else body
-            yield f"\n_{origin}_\n\n{body}"
+        if finding.status == Finding.Status.FAIL:
+            piece = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
+            rule_advice.setdefault(piece["markdown"], piece)
+    yield from _md_advice(rule_advice)
+    if severity is None:
+        yield "No findings match the filters.\n"
 
 
 EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {

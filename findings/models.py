@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -16,6 +17,18 @@ class Severity(models.TextChoices):
     @classmethod
     def at_or_above(cls, value: str) -> list[str]:
         return list(cls.values)[: cls.rank(value) + 1]
+
+    @classmethod
+    def rank_expression(cls) -> models.Case:
+        """0 for critical ... 4 for info in SQL, so severity sorts by meaning; an index on the
+        same expression serves the findings page's severity sort."""
+        return models.Case(
+            *(
+                models.When(severity=value, then=models.Value(rank))
+                for rank, value in enumerate(cls.values)
+            ),
+            output_field=models.IntegerField(),
+        )
 
 
 class Finding(models.Model):
@@ -48,10 +61,54 @@ class Finding(models.Model):
             models.Index(fields=["scan", "status", "severity"]),
             models.Index(fields=["scan", "rule_id", "region", "resource_type", "resource_hash"]),
             models.Index(fields=["fingerprint"]),
+            models.Index(
+                models.F("scan"),
+                Severity.rank_expression(),
+                models.F("rule_id"),
+                models.F("region"),
+                models.F("resource_type"),
+                models.F("resource_hash"),
+                name="finding_severity_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["scan", "fingerprint"], name="unique_finding_per_scan")
         ]
+        permissions = [("identify_resource", "Can reveal which resource a finding is about")]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.status} {self.resource_hash[:12]}"
+
+
+class Mute(models.Model):
+    """Silences one finding fingerprint, or a whole rule, in one account until it expires.
+
+    A muted finding is still stored and shown under the "muted" filter; exports mark it.
+    """
+
+    account_hash = models.CharField(max_length=64)
+    account_label = models.CharField(max_length=16)
+    rule_id = models.CharField(max_length=64)
+    # Empty: every finding of the rule in the account.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    justification = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_mutes"
+    )
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["account_hash", "expires_at"])]
+
+    def __str__(self) -> str:
+        scope = f"{self.rule_id} {self.fingerprint[:12]}" if self.fingerprint else self.rule_id
+        return f"Mute of {scope} in {self.account_label}"
+
+    @property
+    def is_whole_rule(self) -> bool:
+        return not self.fingerprint

@@ -1,27 +1,211 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, QuerySet
+from django.db import models
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from findings.models import Finding, Severity
+from findings.models import Finding, Mute, Severity
+from rules.engine import load_catalog
+from scans.inventory import GLOBAL_REGION
+from scans.models import Scan
+
+
+class Change(models.TextChoices):
+    """How a failing finding compares with the previous scan of the same account."""
+
+    NEW = "new", "New since the previous scan"
+    UNCHANGED = "unchanged", "Failing in both scans"
+    RESOLVED = "resolved", "Resolved since the previous scan"
+
+
+class MutedFilter(models.TextChoices):
+    HIDE = "", "Hide muted"
+    INCLUDE = "include", "Include muted"
+    ONLY = "only", "Only muted"
+
+
+# Sortable columns; every order ends on the export order so pages never overlap.
+SORT_KEYS = {
+    "rule": ("rule_id",),
+    "severity": ("severity_rank", "rule_id"),
+    "status": ("status", "rule_id"),
+    "service": ("service", "rule_id"),
+    "region": ("region", "rule_id"),
+    "resource_type": ("resource_type", "rule_id"),
+    "title": ("title", "rule_id"),
+}
+EXPORT_ORDER = ("rule_id", "region", "resource_type", "resource_hash")
+
+
+def previous_scan(*, scan: Scan) -> Scan | None:
+    """The last finished scan of the same account before this one."""
+    return (
+        Scan.objects.filter(
+            account_hash=scan.account_hash,
+            created_at__lt=scan.created_at,
+            status__in=Scan.TERMINAL_STATUSES,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def active_mutes(*, account_hash: str) -> QuerySet[Mute]:
+    return Mute.objects.filter(account_hash=account_hash, expires_at__gt=timezone.now())
+
+
+def _muted_condition(account_hash: str) -> Q | None:
+    """The account's active mutes as a plain condition, None when there is none.
+
+    Mutes are few (people write them), so one small query and an IN list keep the findings
+    count an index scan, where a correlated EXISTS would probe the mutes once per finding.
+    """
+    rows = list(active_mutes(account_hash=account_hash).values_list("rule_id", "fingerprint"))
+    whole_rules = {rule_id for rule_id, fingerprint in rows if not fingerprint}
+    fingerprints = {fingerprint for _, fingerprint in rows if fingerprint}
+    condition = None
+    if whole_rules:
+        condition = Q(rule_id__in=sorted(whole_rules))
+    if fingerprints:
+        by_fingerprint = Q(fingerprint__in=sorted(fingerprints))
+        condition = by_fingerprint if condition is None else condition | by_fingerprint
+    return condition
+
+
+def _fails_in(scan_id: object) -> Exists:
+    return Exists(
+        Finding.objects.filter(
+            scan_id=scan_id, fingerprint=OuterRef("fingerprint"), status=Finding.Status.FAIL
+        )
+    )
 
 
 def finding_list(
     *,
-    scan_id: object,
+    scan_id: object = None,
+    scan: Scan | None = None,
     severities: list[str] | None = None,
     status: str | None = None,
     rule_ids: list[str] | None = None,
+    service: str = "",
+    region: str = "",
+    resource_type: str = "",
+    section: str = "",
+    search: str = "",
+    change: str = "",
+    muted: str = MutedFilter.HIDE,
+    sort: str = "",
 ) -> QuerySet[Finding]:
-    """A scan's findings in the export order: rule, region, resource type, resource hash."""
-    findings = Finding.objects.filter(scan_id=scan_id)
-    if severities:
+    """A scan's findings, filtered, each annotated with `muted`; export order unless sorted.
+
+    `severities=None` keeps every severity; an empty list keeps none.
+    `section` is "<framework>:<section>" (cis_aws_foundations:5.2). `change` compares with the
+    previous scan of the same account: "resolved" lists that scan's findings instead.
+    """
+    if scan is None:
+        scan = Scan.objects.only("id", "account_hash", "created_at").get(id=scan_id)
+    findings = Finding.objects.filter(scan_id=scan.id)
+    if change:
+        previous = previous_scan(scan=scan)
+        if change == Change.RESOLVED:
+            findings = (
+                Finding.objects.filter(scan_id=previous.id, status=Finding.Status.FAIL).exclude(
+                    _fails_in(scan.id)
+                )
+                if previous
+                else Finding.objects.none()
+            )
+        else:
+            findings = findings.filter(status=Finding.Status.FAIL)
+            if previous and change == Change.UNCHANGED:
+                findings = findings.filter(_fails_in(previous.id))
+            elif previous:
+                findings = findings.exclude(_fails_in(previous.id))
+            elif change == Change.UNCHANGED:
+                findings = findings.none()
+    if severities is not None:
         findings = findings.filter(severity__in=severities)
     if status:
         findings = findings.filter(status=status)
     if rule_ids:
         findings = findings.filter(rule_id__in=rule_ids)
-    return findings.order_by("rule_id", "region", "resource_type", "resource_hash")
+    for name, value in (("service", service), ("region", region), ("resource_type", resource_type)):
+        if value:
+            findings = findings.filter(**{name: value})
+    if section:
+        framework, _, number = section.partition(":")
+        findings = findings.filter(**{f"compliance__{framework}__sections__contains": [number]})
+    if search:
+        findings = findings.filter(title__icontains=search)
+    muted_condition = _muted_condition(scan.account_hash)
+    if muted_condition is None:
+        findings = findings.annotate(muted=Value(False, output_field=BooleanField()))
+        if muted == MutedFilter.ONLY:
+            findings = findings.none()
+    else:
+        findings = findings.annotate(
+            muted=ExpressionWrapper(muted_condition, output_field=BooleanField())
+        )
+        if muted == MutedFilter.HIDE:
+            findings = findings.exclude(muted_condition)
+        elif muted == MutedFilter.ONLY:
+            findings = findings.filter(muted_condition)
+    keys = SORT_KEYS.get(sort.lstrip("-"))
+    if not keys:
+        return findings.order_by(*EXPORT_ORDER)
+    if keys[0] == "severity_rank":
+        findings = findings.annotate(severity_rank=Severity.rank_expression())
+    order = [*keys, *EXPORT_ORDER[1:]]
+    # Descending reverses every key, so an index on the ascending order serves both directions.
+    if sort.startswith("-"):
+        order = [f"-{key}" for key in order]
+    return findings.order_by(*order)
+
+
+def finding_get(*, finding_id: int) -> Finding:
+    return get_object_or_404(
+        Finding.objects.select_related("scan", "scan__created_by"), id=finding_id
+    )
+
+
+def finding_history(*, finding: Finding) -> QuerySet[Finding]:
+    """The same fingerprint in every scan of the account, newest first."""
+    return (
+        Finding.objects.filter(
+            fingerprint=finding.fingerprint, scan__account_hash=finding.scan.account_hash
+        )
+        .select_related("scan")
+        .only("id", "status", "severity", "scan__id", "scan__created_at", "scan__status")
+        .order_by("-scan__created_at")
+    )
+
+
+def finding_mutes(*, finding: Finding) -> QuerySet[Mute]:
+    """Active mutes that cover this finding."""
+    return (
+        active_mutes(account_hash=finding.scan.account_hash)
+        .filter(Q(fingerprint=finding.fingerprint) | Q(fingerprint="", rule_id=finding.rule_id))
+        .select_related("owner")
+    )
+
+
+def mute_list(*, include_expired: bool = False) -> QuerySet[Mute]:
+    mutes = Mute.objects.select_related("owner", "created_by")
+    if not include_expired:
+        mutes = mutes.filter(expires_at__gt=timezone.now())
+    return mutes.order_by("expires_at", "id")
 
 
 def failing_severity_counts(*, scan_id: object) -> dict[str, int]:
@@ -86,15 +270,18 @@ def _section_key(section: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in section.split("."))
 
 
-def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
-    """Results of one scan grouped by framework and section, in two queries."""
+def compliance_summary(
+    *, scan_id: object, severities: list[str] | None = None
+) -> list[ComplianceTally]:
+    """Results of one scan grouped by framework and section, in two queries; only the rules
+    of `severities` when given (the global severity floor)."""
     per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
     first_finding = {}
+    findings = Finding.objects.filter(scan_id=scan_id)
+    if severities is not None:
+        findings = findings.filter(severity__in=severities)
     for row in (
-        Finding.objects.filter(scan_id=scan_id)
-        .values("rule_id", "status")
-        .annotate(count=Count("id"), first=Min("id"))
-        .order_by()
+        findings.values("rule_id", "status").annotate(count=Count("id"), first=Min("id")).order_by()
     ):
         per_rule[row["rule_id"]][row["status"]] = row["count"]
         first_finding.setdefault(row["rule_id"], row["first"])
@@ -129,3 +316,21 @@ def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
     for _, tally in ordered:
         tally.sections.sort(key=lambda section: _section_key(section.name))
     return [tally for _, tally in ordered]
+
+
+def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
+    """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
+    than a DISTINCT over the scan's findings."""
+    services, resource_types, sections = set(), set(), set()
+    for rule in load_catalog().rules:
+        services.add(rule.service)
+        resource_types.add(rule.resource_type)
+        for framework in ("cis_aws_foundations", "cis_eks"):
+            for number in (rule.compliance.get(framework) or {}).get("sections", []):
+                sections.add((framework, _section_key(number), number))
+    return {
+        "service": sorted(services),
+        "region": [GLOBAL_REGION, *sorted(scan.regions)],
+        "resource_type": sorted(resource_types),
+        "section": [f"{framework}:{number}" for framework, _, number in sorted(sections)],
+    }

@@ -1,11 +1,15 @@
 import hashlib
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from findings.models import Finding
+from findings.models import Finding, Mute
 from rules.engine import Evaluation
+from securescope.models import AuditEvent
 from securescope.privacy import redact_evidence, resource_hash
+from securescope.services import audit_record
 
 BATCH_SIZE = 1000
 
@@ -56,3 +60,56 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> tup
     if batch:
         flush()
     return stored, failed
+
+
+@transaction.atomic
+def mute_create(
+    *,
+    finding: Finding,
+    whole_rule: bool,
+    justification: str,
+    owner: AbstractBaseUser,
+    expires_on: date,
+    user: AbstractBaseUser,
+) -> Mute:
+    """Mute one finding's fingerprint, or its whole rule, in the finding's account."""
+    expires_at = datetime.combine(expires_on, time.max, tzinfo=UTC)
+    mute = Mute.objects.create(
+        account_hash=finding.scan.account_hash,
+        account_label=finding.scan.account_label,
+        rule_id=finding.rule_id,
+        fingerprint="" if whole_rule else finding.fingerprint,
+        justification=justification,
+        owner=owner,
+        expires_at=expires_at,
+        created_by=user,
+    )
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.MUTE_CREATED,
+        target=f"mute {mute.id}",
+        detail={
+            "account": mute.account_label,
+            "rule_id": mute.rule_id,
+            "fingerprint": mute.fingerprint,
+            "owner": owner.get_username(),
+            "expires_at": expires_at.isoformat(),
+            "justification": justification,
+        },
+    )
+    return mute
+
+
+@transaction.atomic
+def mute_delete(*, mute: Mute, user: AbstractBaseUser) -> None:
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.MUTE_DELETED,
+        target=f"mute {mute.id}",
+        detail={
+            "account": mute.account_label,
+            "rule_id": mute.rule_id,
+            "fingerprint": mute.fingerprint,
+        },
+    )
+    mute.delete()

@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from rules.engine import Catalog
 from rules.models import RuleSetting
+from securescope.models import AuditEvent
+from securescope.services import audit_record
 
 SYNCED_FIELDS = ("title", "service", "resource_type", "catalog_severity", "compliance")
 
@@ -42,6 +44,7 @@ def rule_settings_sync(*, catalog: Catalog) -> dict[str, int]:
     return {"created": created, "updated": updated, "removed": removed}
 
 
+@transaction.atomic
 def rule_setting_update(
     *,
     setting: RuleSetting,
@@ -57,4 +60,10 @@ def rule_setting_update(
     setting.updated_by = user if user and user.is_authenticated else None
     setting.updated_at = timezone.now()
     setting.save(update_fields=["enabled", "severity_override", "updated_by", "updated_at"])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.RULE_CHANGED,
+        target=setting.rule_id,
+        detail={"enabled": setting.enabled, "severity_override": setting.severity_override},
+    )
     return setting

@@ -3,6 +3,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from scans.aws import AwsCredentials
+from scans.models import Scan
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -106,3 +107,21 @@ class ScanForm(forms.Form):
             role_arn=data["role_arn"],
             external_id=data["external_id"],
         )
+
+
+class ScanFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Scan.Status.choices])
+    account = forms.ChoiceField(required=False, label="Account")
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Scan.Source.choices])
+
+    def __init__(self, *args, accounts: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "Any account"), *accounts]
+
+    def filters(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status", ""),
+            "account_hash": data.get("account", ""),
+            "source": data.get("source", ""),
+        }

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -54,6 +55,10 @@ class Scan(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.finished_at - self.created_at if self.finished_at else None
 
     @property
     def denied_actions(self) -> list[str]:

@@ -7,8 +7,18 @@ from scans.inventory import GLOBAL_REGION
 from scans.models import Scan, ScanRegion
 
 
-def scan_list() -> QuerySet[Scan]:
-    return Scan.objects.select_related("created_by").order_by("-created_at")
+def scan_list(*, status: str = "", account_hash: str = "", source: str = "") -> QuerySet[Scan]:
+    scans = Scan.objects.select_related("created_by").order_by("-created_at")
+    for name, value in (("status", status), ("account_hash", account_hash), ("source", source)):
+        if value:
+            scans = scans.filter(**{name: value})
+    return scans
+
+
+def account_choices() -> list[tuple[str, str]]:
+    """(account hash, masked label) of every scanned account, by label."""
+    rows = Scan.objects.values_list("account_hash", "account_label").distinct()
+    return sorted(set(rows), key=lambda row: (row[1], row[0]))
 
 
 def scan_get(*, scan_id: object) -> Scan:

@@ -37,7 +37,9 @@ from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
 from scans.selectors import recent_scan_seconds
 from scans.vault import VaultEntry, vault_delete, vault_get, vault_put
+from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
+from securescope.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +109,12 @@ def scan_start(
             )
             units = [GLOBAL_REGION, *regions]
             ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.SCAN_STARTED,
+                target=f"scan {scan.id}",
+                detail={"account": scan.account_label, "regions": regions, "source": source},
+            )
             transaction.on_commit(
                 partial(enqueue_scan_units, scan_id=scan.id, units=units, executor=executor)
             )

@@ -1,16 +1,18 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from findings.selectors import compliance_summary
+from findings.selectors import compliance_summary, previous_scan
+from findings.severity import narrowed
 from findings.views import findings_context
 from scans import selectors
 from scans.aws import CredentialsRejected
-from scans.forms import ScanForm
+from scans.forms import ScanFilterForm, ScanForm
 from scans.permissions import policy_document
 from scans.services import credential_expiry_problem, scan_start, scan_start_demo
 from scans.vault import VaultUnavailable
@@ -18,10 +20,24 @@ from scans.vault import VaultUnavailable
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
 
 
+SCANS_PER_PAGE = 50
+
+
 @require_GET
 def scan_list(request: HttpRequest) -> HttpResponse:
-    context = {"scans": selectors.scan_list()[:200], "demo_mode": settings.DEMO_MODE}
-    return render(request, "scans/list.html", context)
+    form = ScanFilterForm(request.GET or None, accounts=selectors.account_choices())
+    scans = selectors.scan_list(**form.filters())
+    page = Paginator(scans, SCANS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter_form": form,
+        "page": page,
+        "filter_query": query.urlencode(),
+        "demo_mode": settings.DEMO_MODE,
+    }
+    template = "scans/_list_table.html" if request.htmx else "scans/list.html"
+    return render(request, template, context)
 
 
 @permission_required("scans.start_scan", raise_exception=True)
@@ -69,6 +85,7 @@ def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
         "seconds_left": selectors.scan_seconds_left(units=units),
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
+        "previous_scan": previous_scan(scan=scan),
         **findings_context(request, scan),
     }
     return render(request, "scans/detail.html", context)
@@ -93,5 +110,6 @@ def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_compliance(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
-    context = {"scan": scan, "frameworks": compliance_summary(scan_id=scan.id)}
+    frameworks = compliance_summary(scan_id=scan.id, severities=narrowed(request, None))
+    context = {"scan": scan, "frameworks": frameworks}
     return render(request, "scans/compliance.html", context)

@@ -176,3 +176,14 @@ def test_a_prompt_with_an_identifier_is_refused_counted_and_never_sent(settings,
     assert "resource_id" in item.error
     assert "sg-0123456789abcdef0" not in item.error
     assert not llm_server.prompts
+
+
+def test_a_failing_finding_shows_its_advice_and_who_wrote_it(client, llm_server):
+    scan = create_scan(status=Scan.Status.SUCCEEDED)
+    finding = create_finding(scan, rule_id="EC2_SG_SSH_OPEN", evidence={"open_ports": [22]})
+    advice_plan_for_scan(scan_id=scan.id)
+    assert advice_wait(scan_id=scan.id, timeout=30) == 0
+    client.force_login(create_user())
+    page = client.get(reverse("findings:detail", args=[finding.id])).content.decode()
+    assert f"Advice written by {STAND_IN_MODEL}" in page
+    assert "<h3>Blast radius</h3>" in page

@@ -92,3 +92,16 @@ def test_compliance_page_query_count_is_fixed(client, scan, django_assert_max_nu
     client.force_login(create_user())
     with django_assert_max_num_queries(7):
         client.get(reverse("scans:compliance", args=[scan.id]))
+
+
+def test_compliance_page_honours_the_severity_floor(client):
+    scan = create_scan()
+    create_finding(scan, severity="critical", resource_hash="1" * 64)
+    create_finding(scan, severity="low", resource_hash="2" * 64, status="PASS")
+    client.force_login(create_user())
+    url = reverse("scans:compliance", args=[scan.id])
+    (everything,) = client.get(url).context["frameworks"]
+    assert (everything.passed, everything.failed) == (1, 1)
+    client.post(reverse("findings:severity"), {"severity_floor": "high"})
+    (floored,) = client.get(url).context["frameworks"]
+    assert (floored.passed, floored.failed) == (0, 1)

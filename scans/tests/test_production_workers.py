@@ -193,7 +193,7 @@ def test_production_steps_serve_https_and_two_workers_finish_a_demo_scan(product
             },
             headers={"Referer": f"{base}/login/"},
         )
-        assert signed_in.url == f"{base}/scans/"
+        assert signed_in.url == f"{base}/", "signing in lands on the overview"
         token = browser.cookies["csrftoken"]
         started = browser.post(
             f"{base}/scans/demo/",

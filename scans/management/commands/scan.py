@@ -136,6 +136,8 @@ class Command(BaseCommand):
     def _exit(self, scan: Scan, fail_on: str | None) -> None:
         if scan.status == Scan.Status.FAILED:
             raise CommandError("Every region of the scan failed.", returncode=EXIT_FAILED)
+        if scan.status == Scan.Status.CANCELLED:
+            raise CommandError("The scan was cancelled.", returncode=EXIT_FAILED)
         if fail_on:
             failing = finding_list(
                 scan_id=scan.id,

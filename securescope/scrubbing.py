@@ -30,7 +30,8 @@ _NAMED_VALUE = re.compile(
 )
 _KEY_MATERIAL = re.compile(
     r"(?:AKIA|ASIA)[A-Z0-9]{16}"  # access key ids
-    r"|(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"  # secret access keys
+    # Secret access keys; `=` is left out of the class so that `secret=...` still matches.
+    r"|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
     r"|[A-Za-z0-9/+=]{100,}"  # session tokens
 )
 

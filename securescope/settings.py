@@ -260,6 +260,9 @@ DEFAULT_EXCEPTION_REPORTER = "securescope.scrubbing.ScrubbingExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "securescope.scrubbing.ScrubbingExceptionReporterFilter"
 LOGGING["filters"] = {"scrub_secrets": {"()": "securescope.scrubbing.SecretScrubFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["scrub_secrets"]
+# Django's own console and mail handlers would print tracebacks unscrubbed: its records go
+# through the root handler instead.
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
 
 # A scan unit still running this long after it started has lost its worker (killed, or its
 # task lost with it): the reaper fails it so the scan can end. Longer than django-q2's timeout.

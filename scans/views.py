@@ -12,6 +12,7 @@ from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanForm
 from scans.housekeeping import scan_units_reap
+from scans.models import Scan
 from scans.permissions import policy_document
 from scans.services import credential_expiry_problem, scan_cancel, scan_start, scan_start_demo
 from scans.vault import VaultUnavailable
@@ -70,11 +71,19 @@ def scan_cancel_view(request: HttpRequest, scan_id: str) -> HttpResponse:
     return redirect("scans:detail", scan_id=scan.id)
 
 
+def _scan_reaped(scan_id: str) -> Scan:
+    """The scan, after failing its units whose worker died: without qcluster (the embedded
+    mode) no schedule runs the reaper, so reading a running scan does."""
+    scan = selectors.scan_get(scan_id=scan_id)
+    if not scan.is_finished:
+        scan_units_reap(scan_id=scan.id)
+        scan = selectors.scan_get(scan_id=scan_id)
+    return scan
+
+
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
-    # Without qcluster (embedded mode) no schedule runs the reaper: the page does.
-    scan_units_reap(scan_id=scan_id)
-    scan = selectors.scan_get(scan_id=scan_id)
+    scan = _scan_reaped(scan_id)
     denied = scan.denied_actions
     units = list(selectors.scan_region_list(scan_id=scan.id))
     context = {
@@ -91,8 +100,7 @@ def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
     """The HTMX-polled progress table; once the scan ends, reload the page to show findings."""
-    scan_units_reap(scan_id=scan_id)
-    scan = selectors.scan_get(scan_id=scan_id)
+    scan = _scan_reaped(scan_id)
     units = list(selectors.scan_region_list(scan_id=scan.id))
     context = {
         "scan": scan,

@@ -15,7 +15,14 @@ import pytest
 import redis
 from django.conf import settings
 
-from conftest import run_manage, seed_region
+from conftest import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    assert_no_canary,
+    run_manage,
+    seed_region,
+)
 from scans.housekeeping import STALLED_UNIT_ERROR
 from scans.models import Scan, ScanRegion
 from scans.tests.test_production_workers import TEST_REDIS_URL, production_env  # noqa: F401
@@ -59,7 +66,12 @@ def test_sigkilled_worker_mid_region_ends_the_scan_partial_without_credentials(
     )
     scan_command = subprocess.Popen(
         [sys.executable, manage, "scan", "--workers", "--regions", ",".join(REGIONS)],
-        env={**env, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "x" * 40},
+        env={
+            **env,
+            "AWS_ACCESS_KEY_ID": CANARY_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
+            "AWS_SESSION_TOKEN": CANARY_TOKEN,
+        },
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "scan.log").open("w"),
     )
@@ -69,9 +81,12 @@ def test_sigkilled_worker_mid_region_ends_the_scan_partial_without_credentials(
             timeout=120,
             what="one unit done and the next one running",
         )
+        vault = redis.Redis.from_url(TEST_REDIS_URL)
+        # KEYS and DUMP of everything Redis holds while the scan runs: encrypted only.
+        assert vault.keys("*securescope:vault*")
+        assert_no_canary(b"".join(vault.dump(key) or b"" for key in vault.keys("*")), "Redis")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
-        vault = redis.Redis.from_url(TEST_REDIS_URL)
         assert vault.keys("*securescope:vault*"), "credentials outlive the killed worker..."
 
         # ...until the reaper (the scheduled task, run here at once) gives the units up.
@@ -89,6 +104,8 @@ def test_sigkilled_worker_mid_region_ends_the_scan_partial_without_credentials(
         assert killed.count() == len(REGIONS) + 1 - unit_statuses().count("succeeded")
         assert not vault.keys("*securescope:vault*"), "credentials deleted with the scan's end"
         assert scan_command.wait(timeout=30) == 4, (tmp_path / "scan.log").read_text()
+        for log in ("qcluster.log", "scan.log"):
+            assert_no_canary((tmp_path / log).read_text(), log)
     finally:
         for process in (worker, scan_command):
             if process.poll() is None:

@@ -220,7 +220,7 @@ MIDDLEWARE += [
 ]
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out user or address is refused before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
+    "securescope.throttling.SignInThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Only a reverse proxy that terminates TLS may tell Django the request was HTTPS; trusting the

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -265,3 +266,12 @@ def test_gen_cert_script_makes_a_certificate_for_both_names(tmp_path):
     names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert {"localhost", "securescope.local"} <= set(names.get_values_for_type(x509.DNSName))
     assert oct((tmp_path / "tls" / "key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.django_db
+def test_authentication_without_a_request_is_not_throttled_away():
+    """Management commands authenticate in-process; django-axes alone would refuse them."""
+    create_user(username="alice")
+
+    assert authenticate(username="alice", password=PASSWORD) is not None
+    assert authenticate(username="alice", password="wrong password") is None

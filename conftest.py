@@ -46,6 +46,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _plain_http_test_client(settings):
+    # The test client speaks plain HTTP; securescope/tests/test_transport.py turns the redirect
+    # back on to check it.
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_vault():
     from django.core.cache import caches
 

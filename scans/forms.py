@@ -1,5 +1,9 @@
+import re
+from collections import Counter
+
 import boto3
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from scans.aws import AwsCredentials
@@ -16,6 +20,21 @@ class NoEchoTextInput(forms.TextInput):
 def region_choices() -> list[tuple[str, str]]:
     # From botocore's bundled endpoint data: no network call.
     return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
+
+
+class RegionListField(forms.MultipleChoiceField):
+    """Known regions, each once; a list longer than AWS has is refused before it is read."""
+
+    def validate(self, value: list[str]) -> None:
+        known = len(list(self.choices))
+        if len(value) > known:
+            raise ValidationError(f"{len(value)} regions given; AWS has {known}.", code="too_many")
+        duplicated = sorted(name for name, count in Counter(value).items() if count > 1)
+        if duplicated:
+            raise ValidationError(
+                f"Listed more than once: {', '.join(duplicated)}.", code="duplicated"
+            )
+        super().validate(value)
 
 
 class ScanForm(forms.Form):
@@ -58,6 +77,8 @@ class ScanForm(forms.Form):
             RegexValidator(
                 r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
                 "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
+                # \w alone would let any Unicode letter through; IAM names are ASCII.
+                flags=re.ASCII,
             )
         ],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -68,7 +89,9 @@ class ScanForm(forms.Form):
         max_length=1224,
         validators=[
             RegexValidator(
-                r"^[\w+=,.@:/-]{2,1224}$", "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_"
+                r"^[\w+=,.@:/-]{2,1224}$",
+                "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
+                flags=re.ASCII,
             )
         ],
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -82,7 +105,7 @@ class ScanForm(forms.Form):
     start_anyway = forms.BooleanField(
         label="Start even if the credentials may expire first", required=False
     )
-    regions = forms.MultipleChoiceField(
+    regions = RegionListField(
         required=False,
         choices=region_choices,
         widget=forms.CheckboxSelectMultiple,

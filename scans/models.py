@@ -15,8 +15,9 @@ class Scan(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Partial"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
-    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED)
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
 
     class Source(models.TextChoices):
         WEB = "web", "Web"
@@ -78,8 +79,9 @@ class ScanRegion(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
-    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED)
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
     region = models.CharField(max_length=32)

@@ -12,7 +12,7 @@ from functools import partial
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from advice.services import advice_plan_for_scan
@@ -30,13 +30,13 @@ from scans.aws import (
     scan_session,
 )
 from scans.collectors import collectors_for
-from scans.collectors.context import CollectContext, Denied, Unavailable
+from scans.collectors.context import CollectContext, Denied, ScanStopped, Unavailable
 from scans.demo import DEMO_REGIONS, demo_credentials, demo_server
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
 from scans.selectors import recent_scan_seconds
-from scans.vault import VaultEntry, vault_delete, vault_get, vault_put
+from scans.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
 from securescope.services import audit_record
@@ -44,6 +44,9 @@ from securescope.services import audit_record
 logger = logging.getLogger(__name__)
 
 COLLECTOR_THREADS = 4
+# Storing a unit's findings survives the database dropping out this many times, briefly.
+DB_WRITE_ATTEMPTS = 3
+DB_RETRY_DELAY_SECONDS = 2.0
 
 
 # Assumed for an installation that has not finished a scan yet.
@@ -191,7 +194,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
     """Collect, evaluate and store one unit of a scan, then finalize the scan if it was last."""
     unit = ScanRegion.objects.select_related("scan").get(scan_id=scan_id, region=region)
     if unit.status in ScanRegion.TERMINAL_STATUSES:
-        return  # a retried task whose first attempt finished
+        return  # a retried task whose first attempt finished, or a cancelled scan
     unit.status = ScanRegion.Status.RUNNING
     unit.started_at = timezone.now()
     unit.save(update_fields=["status", "started_at"])
@@ -205,8 +208,11 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             endpoint_url=entry.credentials.endpoint_url,
             account=AccountContext(entry.identity.account_id, entry.identity.partition),
             region=region,
+            should_stop=partial(_credentials_gone, scan_id),
         )
         collection = _collect(ctx)
+        if _credentials_gone(scan_id):
+            raise ScanStopped
         unit.resources_collected = sum(
             NOT_EVALUATED_KEY not in resource.data for resource in collection.resources
         )
@@ -215,11 +221,11 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         unit.api_calls = dict(sorted(ctx.api_calls.items()))
         unit.save(update_fields=["resources_collected", "warnings", "permissions", "api_calls"])
         catalog = load_catalog().with_settings(unit.scan.rule_settings)
-        stored, failed = findings_store(
-            scan_id=scan_id, evaluations=evaluate(catalog, collection.resources)
-        )
-        unit.findings_count, unit.failed_count = stored, failed
-        _unit_finish(unit, error="; ".join(collection.errors))
+        evaluations = list(evaluate(catalog, collection.resources))
+        _unit_store(unit, evaluations, error="; ".join(collection.errors))
+    except ScanStopped:
+        # A cancelled scan has already ended this unit; otherwise the credentials expired.
+        _unit_finish(unit, error="Stopped: the scan's credentials were removed mid-scan.")
     except CredentialsRejected as error:
         _unit_finish(unit, error=str(error))
     except Exception as error:
@@ -230,11 +236,50 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         scan_finalize_if_complete(scan_id=scan_id)
 
 
+def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
+    return not vault_contains(scan_id=scan_id)
+
+
+def _unit_store(unit: ScanRegion, evaluations: list, *, error: str) -> None:
+    """The unit's findings and its end in one transaction: a unit is complete or has none.
+
+    A database that drops out is retried a bounded number of times; after that the error
+    propagates, the unit stays running and the reaper fails it.
+    """
+    for attempt in range(1, DB_WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                stored, failed = findings_store(scan_id=unit.scan_id, evaluations=evaluations)
+                unit.findings_count, unit.failed_count = stored, failed
+                _unit_finish(unit, error=error)
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == DB_WRITE_ATTEMPTS:
+                raise
+            logger.warning(
+                "Database unavailable storing scan %s unit %s (attempt %d of %d)",
+                unit.scan_id,
+                unit.region,
+                attempt,
+                DB_WRITE_ATTEMPTS,
+            )
+            if not connection.in_atomic_block:
+                connection.close()  # reconnect on the next query
+            time.sleep(DB_RETRY_DELAY_SECONDS * attempt)
+
+
 def _unit_finish(unit: ScanRegion, *, error: str) -> None:
+    """End the unit unless something else ended it first (a cancel, or the reaper)."""
     unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
     unit.error = error
     unit.finished_at = timezone.now()
-    unit.save(update_fields=["status", "error", "finished_at", "findings_count", "failed_count"])
+    ScanRegion.objects.filter(pk=unit.pk).exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
+        status=unit.status,
+        error=unit.error,
+        finished_at=unit.finished_at,
+        findings_count=unit.findings_count,
+        failed_count=unit.failed_count,
+    )
 
 
 def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
@@ -246,7 +291,9 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         statuses = list(scan.scan_regions.values_list("status", flat=True))
         if any(status not in ScanRegion.TERMINAL_STATUSES for status in statuses):
             return False
-        failed = statuses.count(ScanRegion.Status.FAILED)
+        failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
+            ScanRegion.Status.CANCELLED
+        )
         scan.minimal_permissions = _merged_permissions(
             scan.scan_regions.values_list("permissions", flat=True)
         )
@@ -263,6 +310,43 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         # In the same transaction, so whoever sees the scan finished also sees its advice plan.
         advice_plan_for_scan(scan_id=scan.id)
     logger.info("Scan %s finished: %s", scan.id, scan.status)
+    return True
+
+
+def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = None) -> bool:
+    """Stop a running scan: credentials deleted at once, units still to run cancelled.
+
+    Units that are running stop at their next AWS call (they find the vault entry gone) and
+    leave the cancelled status alone. Returns False when the scan had already ended.
+    """
+    # First and outside the transaction: workers stop even if what follows fails.
+    vault_delete(scan_id=scan_id)
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(id=scan_id)
+        if scan.is_finished:
+            return False
+        now = timezone.now()
+        scan.scan_regions.exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
+            status=ScanRegion.Status.CANCELLED, error="Cancelled.", finished_at=now
+        )
+        who = user.get_username() if user is not None and user.is_authenticated else "an operator"
+        scan.status = Scan.Status.CANCELLED
+        scan.error = f"Cancelled by {who}."
+        scan.minimal_permissions = _merged_permissions(
+            scan.scan_regions.values_list("permissions", flat=True)
+        )
+        scan.severity_counts = failing_severity_counts(scan_id=scan.id)
+        scan.finished_at = now
+        scan.save(
+            update_fields=[
+                "status",
+                "error",
+                "minimal_permissions",
+                "severity_counts",
+                "finished_at",
+            ]
+        )
+    logger.info("Scan %s cancelled", scan.id)
     return True
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:scan_id>/", views.scan_detail, name="detail"),
     path("<uuid:scan_id>/progress/", views.scan_progress, name="progress"),
     path("<uuid:scan_id>/compliance/", views.scan_compliance, name="compliance"),
+    path("<uuid:scan_id>/cancel/", views.scan_cancel_view, name="cancel"),
 ]

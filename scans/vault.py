@@ -92,3 +92,8 @@ def vault_get(*, scan_id: uuid.UUID | str) -> VaultEntry | None:
 
 def vault_delete(*, scan_id: uuid.UUID | str) -> None:
     caches["vault"].delete(_key(scan_id))
+
+
+def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
+    """Whether the scan still has credentials: cheap enough to ask before every AWS call."""
+    return caches["vault"].has_key(_key(scan_id))

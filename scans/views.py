@@ -13,8 +13,10 @@ from findings.views import findings_context
 from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanFilterForm, ScanForm
+from scans.housekeeping import scan_units_reap
+from scans.models import Scan
 from scans.permissions import policy_document
-from scans.services import credential_expiry_problem, scan_start, scan_start_demo
+from scans.services import credential_expiry_problem, scan_cancel, scan_start, scan_start_demo
 from scans.vault import VaultUnavailable
 
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
@@ -74,9 +76,30 @@ def scan_new(request: HttpRequest) -> HttpResponse:
     return render(request, "scans/new.html", {"form": form})
 
 
+@permission_required("scans.start_scan", raise_exception=True)
+@require_POST
+def scan_cancel_view(request: HttpRequest, scan_id: str) -> HttpResponse:
+    scan = selectors.scan_get(scan_id=scan_id)
+    if scan_cancel(scan_id=scan.id, user=request.user):
+        messages.success(request, "Scan cancelled; its credentials were deleted.")
+    else:
+        messages.info(request, "The scan had already ended.")
+    return redirect("scans:detail", scan_id=scan.id)
+
+
+def _scan_reaped(scan_id: str) -> Scan:
+    """The scan, after failing its units whose worker died: without qcluster (the embedded
+    mode) no schedule runs the reaper, so reading a running scan does."""
+    scan = selectors.scan_get(scan_id=scan_id)
+    if not scan.is_finished:
+        scan_units_reap(scan_id=scan.id)
+        scan = selectors.scan_get(scan_id=scan_id)
+    return scan
+
+
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
-    scan = selectors.scan_get(scan_id=scan_id)
+    scan = _scan_reaped(scan_id)
     denied = scan.denied_actions
     units = list(selectors.scan_region_list(scan_id=scan.id))
     context = {
@@ -94,7 +117,7 @@ def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
     """The HTMX-polled progress table; once the scan ends, reload the page to show findings."""
-    scan = selectors.scan_get(scan_id=scan_id)
+    scan = _scan_reaped(scan_id)
     units = list(selectors.scan_region_list(scan_id=scan.id))
     context = {
         "scan": scan,

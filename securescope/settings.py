@@ -9,6 +9,7 @@ django-q2 broker, scans in `qcluster` workers. `.env.example` documents every va
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -232,3 +233,64 @@ LOGGING = {
         "werkzeug": {"level": "WARNING"},
     },
 }
+
+# --- Hardening: transport, headers, login throttling, scrubbed reports, housekeeping --------
+INSTALLED_APPS += ["csp", "axes"]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user or address is refused before the password is even checked.
+    "securescope.throttling.SignInThrottlingBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Only a reverse proxy that terminates TLS may tell Django the request was HTTPS; trusting the
+# header without one would let any client claim it.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = ENFORCE_HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if ENFORCE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENFORCE_HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload commits a whole registrable domain to browsers' lists; that is the
+    # operator's decision for their domain, not a default an internal tool may make.
+    "security.W021",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# Either counter alone locks: many passwords against one user, or one address trying many users.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Its start-up banner would open every management command's output; failures still log.
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "securescope.throttling.client_ip"
+DEFAULT_EXCEPTION_REPORTER = "securescope.scrubbing.ScrubbingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "securescope.scrubbing.ScrubbingExceptionReporterFilter"
+LOGGING["filters"] = {"scrub_secrets": {"()": "securescope.scrubbing.SecretScrubFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["scrub_secrets"]
+# Django's own console and mail handlers would print tracebacks unscrubbed: its records go
+# through the root handler instead.
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
+
+# A scan unit still running this long after it started has lost its worker (killed, or its
+# task lost with it): the reaper fails it so the scan can end. Longer than django-q2's timeout.
+SCAN_UNIT_DEADLINE_SECONDS = env.int(
+    "SCAN_UNIT_DEADLINE_SECONDS", default=Q_CLUSTER["timeout"] + 300
+)
+# Scans (with their findings) older than this many days are deleted daily; 0 keeps them all.
+FINDINGS_RETENTION_DAYS = env.int("FINDINGS_RETENTION_DAYS", default=90)

@@ -40,6 +40,10 @@ UNAVAILABLE_ERROR_CODES = frozenset(
 ItemT = TypeVar("ItemT")
 
 
+class ScanStopped(Exception):
+    """The scan was cancelled, or its credentials left the vault: make no further AWS call."""
+
+
 class CollectionError(Exception):
     def __init__(self, action: str, reason: str) -> None:
         super().__init__(f"{action}: {reason}")
@@ -92,8 +96,11 @@ class CollectContext:
         account: AccountContext,
         region: str,
         endpoint_url: str = "",
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.session = session
+        # Asked before every request (pages included): the call boundary where a cancel lands.
+        self.should_stop = should_stop
         self.endpoint_url = endpoint_url
         self.account = account
         self.region = region
@@ -127,6 +134,8 @@ class CollectContext:
             return self._clients[key]
 
     def _before_call(self, model: Any, **kwargs: Any) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise ScanStopped
         service = model.service_model.service_name
         region = kwargs.get("context", {}).get("client_region") or self.api_region
         rate_limiter(account=self.account.account_id, service=service, region=region).acquire()

@@ -180,6 +180,7 @@ def test_production_steps_serve_https_and_two_workers_finish_a_demo_scan(product
             try:
                 login_page = browser.get(f"{base}/login/", timeout=5)
                 break
+            # Refused before gunicorn listens, unanswered while its workers still boot.
             except (requests.ConnectionError, requests.Timeout):
                 assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
                 time.sleep(0.5)

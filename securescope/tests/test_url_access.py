@@ -33,6 +33,7 @@ EXPECTED = {
     "scans:detail": (LOGIN, 200, 200),
     "scans:progress": (LOGIN, 200, 200),
     "scans:compliance": (LOGIN, 200, 200),
+    "scans:cancel": (LOGIN, 403, 405),
     "findings:list": (LOGIN, 200, 200),
     "findings:table": (LOGIN, 200, 200),
     "findings:export": (LOGIN, 200, 200),
@@ -58,6 +59,7 @@ ADMIN_OPEN = {
 POST_REFUSED_TO_VIEWER = [
     "scans:new",
     "scans:demo",
+    "scans:cancel",
     "findings:identify",
     "findings:mute",
     "findings:mute_delete",

@@ -3,8 +3,9 @@
 Credentials come from the standard AWS environment variables and are never written anywhere;
 `AWS_ENDPOINT_URL` is honoured by boto3, so the command can run against a moto server.
 
-Exit codes: 0 done; 1 the scan failed; 2 bad input or credentials rejected; 3 `--fail-on` found a
-failing finding at or above that severity; 4 the scan was partial (some regions failed).
+Exit codes: 0 done; 1 the scan failed or was cancelled; 2 bad input or credentials rejected;
+3 `--fail-on` found a failing finding at or above that severity; 4 the scan was partial (some
+regions failed).
 """
 
 import os
@@ -167,6 +168,8 @@ class Command(BaseCommand):
     def _exit(self, scan: Scan, fail_on: str | None) -> None:
         if scan.status == Scan.Status.FAILED:
             raise CommandError("Every region of the scan failed.", returncode=EXIT_FAILED)
+        if scan.status == Scan.Status.CANCELLED:
+            raise CommandError("The scan was cancelled.", returncode=EXIT_FAILED)
         if fail_on:
             failing = finding_list(
                 scan_id=scan.id,

@@ -17,7 +17,13 @@ class LocalLlamaProvider:
         path = Path(model_path)
         if path.suffix != ".gguf" or not path.is_file():
             raise ProviderError(f"LLM_MODEL_PATH is not a .gguf file: {path.name}")
-        from llama_cpp import Llama
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ProviderError(
+                "llama-cpp-python is not installed: pip install -e '.[llm]' (deploy/start does "
+                "when LLM_MODEL_PATH is set)"
+            ) from None
 
         # The chat template comes from the GGUF's metadata (chat_format left unset).
         self._llama = Llama(

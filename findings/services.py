@@ -1,5 +1,7 @@
 import hashlib
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -36,23 +38,33 @@ def _finding(scan_id: object, evaluation: Evaluation) -> Finding:
     )
 
 
-def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> tuple[int, int]:
-    """Write the evaluations as findings in batches; returns (stored, failed)."""
-    stored = failed = 0
+@dataclass
+class StoreResult:
+    stored: int = 0
+    failed: int = 0
+    # Time spent in the database writes alone, for the scan's timings (bench/scan.py reads it).
+    write_seconds: float = 0.0
+
+
+def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> StoreResult:
+    """Write the evaluations as findings in batches of BATCH_SIZE, one transaction each."""
+    result = StoreResult()
     batch: list[Finding] = []
 
     def flush() -> None:
+        started = time.perf_counter()
         with transaction.atomic():
             Finding.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        result.write_seconds += time.perf_counter() - started
         batch.clear()
 
     for evaluation in evaluations:
         finding = _finding(scan_id, evaluation)
         batch.append(finding)
-        stored += 1
-        failed += finding.status == Finding.Status.FAIL
+        result.stored += 1
+        result.failed += finding.status == Finding.Status.FAIL
         if len(batch) >= BATCH_SIZE:
             flush()
     if batch:
         flush()
-    return stored, failed
+    return result

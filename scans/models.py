@@ -86,6 +86,9 @@ class ScanRegion(models.Model):
     permissions = models.JSONField(default=dict)
     # API operation -> number of requests, pages included.
     api_calls = models.JSONField(default=dict)
+    # Seconds per phase: "collect" (AWS calls), "evaluate_and_store" (rules and findings), and
+    # "write" (the findings' database writes within it); read by bench/scan.py.
+    timings = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -197,7 +197,9 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             account=AccountContext(entry.identity.account_id, entry.identity.partition),
             region=region,
         )
+        started = time.perf_counter()
         collection = _collect(ctx)
+        collected = time.perf_counter()
         unit.resources_collected = sum(
             NOT_EVALUATED_KEY not in resource.data for resource in collection.resources
         )
@@ -206,10 +208,15 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         unit.api_calls = dict(sorted(ctx.api_calls.items()))
         unit.save(update_fields=["resources_collected", "warnings", "permissions", "api_calls"])
         catalog = load_catalog().with_settings(unit.scan.rule_settings)
-        stored, failed = findings_store(
+        stored = findings_store(
             scan_id=scan_id, evaluations=evaluate(catalog, collection.resources)
         )
-        unit.findings_count, unit.failed_count = stored, failed
+        unit.findings_count, unit.failed_count = stored.stored, stored.failed
+        unit.timings = {
+            "collect": round(collected - started, 3),
+            "evaluate_and_store": round(time.perf_counter() - collected, 3),
+            "write": round(stored.write_seconds, 3),
+        }
         _unit_finish(unit, error="; ".join(collection.errors))
     except CredentialsRejected as error:
         _unit_finish(unit, error=str(error))
@@ -225,7 +232,16 @@ def _unit_finish(unit: ScanRegion, *, error: str) -> None:
     unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
     unit.error = error
     unit.finished_at = timezone.now()
-    unit.save(update_fields=["status", "error", "finished_at", "findings_count", "failed_count"])
+    unit.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "findings_count",
+            "failed_count",
+            "timings",
+        ]
+    )
 
 
 def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:

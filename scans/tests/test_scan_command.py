@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from conftest import seed_region
-from scans.models import Scan
+from scans.models import Scan, ScanRegion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +62,11 @@ def test_rejected_credentials_exit_2(auditor_keys, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAZZZZZZZZZEXAMPLE")
     assert run_scan("--regions", "eu-west-1") == 2
     assert Scan.objects.count() == 0
+
+
+def test_each_unit_records_where_its_time_went(seeded, tmp_path):
+    assert run_scan("--regions", "eu-west-1", "--output", str(tmp_path / "scan.json")) == 0
+    for unit in ScanRegion.objects.all():
+        assert set(unit.timings) == {"collect", "evaluate_and_store", "write"}, unit.region
+        # The findings' writes happen within evaluate-and-store.
+        assert 0 < unit.timings["write"] <= unit.timings["evaluate_and_store"], unit.region

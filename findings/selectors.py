@@ -1,9 +1,13 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Min, QuerySet
 
 from findings.models import Finding, Severity
+
+if TYPE_CHECKING:
+    from scans.models import Scan
 
 
 def finding_list(
@@ -129,3 +133,41 @@ def compliance_summary(*, scan_id: object) -> list[ComplianceTally]:
     for _, tally in ordered:
         tally.sections.sort(key=lambda section: _section_key(section.name))
     return [tally for _, tally in ordered]
+
+
+def finding_counts(*, scan_id: object) -> dict[str, dict[str, int]]:
+    """A scan's findings by status and severity, every pair present (zero when none)."""
+    counts = {status: dict.fromkeys(Severity.values, 0) for status in Finding.Status.values}
+    rows = (
+        Finding.objects.filter(scan_id=scan_id)
+        .values("status", "severity")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["status"]][row["severity"]] = row["count"]
+    return counts
+
+
+def finding_count(
+    *,
+    scan: "Scan",
+    severities: list[str] | None = None,
+    status: str | None = None,
+    rule_ids: list[str] | None = None,
+) -> int:
+    """How many findings `finding_list` returns for these filters.
+
+    A finished scan answers from the counts it stored when it finished: counting 200,000 rows
+    took most of a findings page's time (BENCHMARKS.md). A running scan, or a rule filter,
+    counts rows.
+    """
+    if scan.is_finished and scan.finding_counts and not rule_ids:
+        return sum(
+            scan.finding_counts.get(each_status, {}).get(severity, 0)
+            for each_status in ([status] if status else Finding.Status.values)
+            for severity in (severities or Severity.values)
+        )
+    return finding_list(
+        scan_id=scan.id, severities=severities, status=status, rule_ids=rule_ids
+    ).count()

@@ -34,6 +34,9 @@ class Scan(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     regions = models.JSONField(default=list)
     severity_counts = models.JSONField(default=dict)
+    # {status: {severity: count}}, counted once when the scan finished: the findings pages read
+    # their totals here instead of counting a scan's rows on every request.
+    finding_counts = models.JSONField(default=dict)
     # The rule configuration at the start ({"disabled": [...], "severity_overrides": {...}}), so
     # every unit evaluates the same one and exports can say which rules were off.
     rule_settings = models.JSONField(default=dict)

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from findings.selectors import failing_severity_counts
+from findings.selectors import failing_severity_counts, finding_counts
 from findings.services import findings_store
 from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
 from rules.selectors import rule_settings_snapshot
@@ -264,8 +264,17 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         else:
             scan.status = Scan.Status.PARTIAL
         scan.severity_counts = failing_severity_counts(scan_id=scan.id)
+        scan.finding_counts = finding_counts(scan_id=scan.id)
         scan.finished_at = timezone.now()
-        scan.save(update_fields=["status", "severity_counts", "minimal_permissions", "finished_at"])
+        scan.save(
+            update_fields=[
+                "status",
+                "severity_counts",
+                "finding_counts",
+                "minimal_permissions",
+                "finished_at",
+            ]
+        )
         transaction.on_commit(partial(vault_delete, scan_id=scan.id))
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True

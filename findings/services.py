@@ -1,15 +1,32 @@
 import hashlib
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from findings.models import Finding
 from rules.engine import Evaluation
 from securescope.privacy import redact_evidence, resource_hash
 
 BATCH_SIZE = 1000
+# A finding as a row, in this column order; evidence and compliance are JSON.
+COLUMNS = (
+    "scan_id",
+    "rule_id",
+    "title",
+    "service",
+    "severity",
+    "status",
+    "region",
+    "resource_type",
+    "resource_hash",
+    "evidence",
+    "compliance",
+    "fingerprint",
+)
+JSON_COLUMNS = frozenset({"evidence", "compliance"})
 
 
 def finding_fingerprint(*, rule_id: str, resource_hash: str, region: str) -> str:
@@ -17,25 +34,47 @@ def finding_fingerprint(*, rule_id: str, resource_hash: str, region: str) -> str
     return hashlib.sha256(f"{rule_id}|{resource_hash}|{region}".encode()).hexdigest()
 
 
-def _finding(scan_id: object, evaluation: Evaluation) -> Finding:
+def _row(scan_id: object, evaluation: Evaluation) -> tuple:
     rule, resource = evaluation.rule, evaluation.resource
     hashed = resource_hash(resource.arn)
-    return Finding(
-        scan_id=scan_id,
-        rule_id=rule.id,
-        title=rule.title,
-        service=rule.service,
-        severity=rule.severity,
-        status=evaluation.result.status,
-        region=resource.region,
-        resource_type=resource.type,
-        resource_hash=hashed,
-        evidence=redact_evidence(evaluation.result.evidence),
-        compliance=rule.compliance,
-        fingerprint=finding_fingerprint(
-            rule_id=rule.id, resource_hash=hashed, region=resource.region
-        ),
+    return (
+        scan_id,
+        rule.id,
+        rule.title,
+        rule.service,
+        rule.severity,
+        evaluation.result.status,
+        resource.region,
+        resource.type,
+        hashed,
+        redact_evidence(evaluation.result.evidence),
+        rule.compliance,
+        finding_fingerprint(rule_id=rule.id, resource_hash=hashed, region=resource.region),
     )
+
+
+def _copy(rows: list[tuple]) -> None:
+    """PostgreSQL's COPY: three times the rows per second of bulk_create's INSERT ... UNNEST,
+    which builds a model per row and escapes every value of its arrays in Python
+    (BENCHMARKS.md)."""
+    json_at = [index for index, name in enumerate(COLUMNS) if name in JSON_COLUMNS]
+    statement = f"COPY {Finding._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = list(row)
+            for index in json_at:
+                values[index] = json.dumps(values[index])
+            copy.write_row(values)
+
+
+def _write(rows: list[tuple]) -> None:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _copy(rows)
+        else:
+            Finding.objects.bulk_create(
+                [Finding(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
+            )
 
 
 @dataclass
@@ -49,20 +88,20 @@ class StoreResult:
 def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> StoreResult:
     """Write the evaluations as findings in batches of BATCH_SIZE, one transaction each."""
     result = StoreResult()
-    batch: list[Finding] = []
+    batch: list[tuple] = []
+    status_at = COLUMNS.index("status")
 
     def flush() -> None:
         started = time.perf_counter()
-        with transaction.atomic():
-            Finding.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        _write(batch)
         result.write_seconds += time.perf_counter() - started
         batch.clear()
 
     for evaluation in evaluations:
-        finding = _finding(scan_id, evaluation)
-        batch.append(finding)
+        row = _row(scan_id, evaluation)
+        batch.append(row)
         result.stored += 1
-        result.failed += finding.status == Finding.Status.FAIL
+        result.failed += row[status_at] == Finding.Status.FAIL
         if len(batch) >= BATCH_SIZE:
             flush()
     if batch:

@@ -161,10 +161,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL",
-            "postgres://securescope:securescope@127.0.0.1:5432/securescope_bench",
-        ),
+        default="postgres://securescope:securescope@127.0.0.1:5432/securescope_bench",
     )
     parser.add_argument("--findings", default="20000,200000", help="comma-separated sizes")
     parser.add_argument("--requests", type=int, default=100)

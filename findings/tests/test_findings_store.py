@@ -41,7 +41,10 @@ def test_findings_are_written_in_batches_and_the_write_time_is_recorded(monkeypa
     assert result.write_seconds > 0
 
 
-def test_a_stored_finding_holds_what_the_evaluation_said():
+@pytest.mark.parametrize("writer", ["_copy", "_insert"])
+def test_a_stored_finding_holds_what_the_evaluation_said(monkeypatch, writer):
+    # COPY is PostgreSQL's writer, executemany the others'; both run here on PostgreSQL.
+    monkeypatch.setattr(services, "_write", getattr(services, writer))
     evidence = {
         "open_ports": [22, 3389],
         "cidr": "0.0.0.0/0",

@@ -73,8 +73,8 @@ def aws_config() -> Config:
 
 
 # botocore's service models and endpoint data, parsed once per process. Every session would
-# otherwise parse its own copy (EC2's model alone is megabytes of JSON): that was a fifth of a
-# scan's CPU and most of its memory (BENCHMARKS.md). The models are read-only once loaded, as
+# otherwise parse its own copy (EC2's model alone is 4 MB of JSON): that was a fifth of a
+# scan's CPU and 40% of its memory (BENCHMARKS.md). The models are read-only once loaded, as
 # boto3's default session already shares them between threads (botocore issue #3078).
 _shared_loader = botocore.loaders.Loader()
 _session_lock = threading.Lock()

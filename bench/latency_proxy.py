@@ -97,9 +97,12 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.getheaders():
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        # A HEAD answer has no body but tells the length of the one GET would return.
+        head = self.command == "HEAD"
+        length = response.getheader("Content-Length", "0") if head else str(len(payload))
+        self.send_header("Content-Length", length)
         self.end_headers()
-        if self.command != "HEAD":
+        if not head:
             self.wfile.write(payload)
 
     def finish(self) -> None:

@@ -26,6 +26,7 @@ from findings.selectors import (
     finding_list,
     finding_mutes,
     mute_list,
+    stored_finding_count,
 )
 from findings.services import mute_create, mute_delete
 from findings.severity import SESSION_KEY, narrowed
@@ -40,11 +41,13 @@ PAGE_SIZE = 100
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
 
 
-def _filtered_findings(request: HttpRequest, scan: Scan) -> tuple[FindingFilterForm, Any]:
+def _filtered_findings(
+    request: HttpRequest, scan: Scan
+) -> tuple[FindingFilterForm, dict[str, Any], Any]:
     form = FindingFilterForm(request.GET or None, choices=finding_filter_choices(scan=scan))
     filters = form.filters()
     filters["severities"] = narrowed(request, filters["severities"])
-    return form, finding_list(scan=scan, **filters)
+    return form, filters, finding_list(scan=scan, **filters)
 
 
 def findings_context(
@@ -54,8 +57,13 @@ def findings_context(
 
     `table_url` answers the table's HTMX requests; `push_url` puts filters in the address bar
     (on the findings page, not inside the scan page)."""
-    form, findings = _filtered_findings(request, scan)
-    page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, filters, findings = _filtered_findings(request, scan)
+    paginator = Paginator(findings, PAGE_SIZE)
+    count = stored_finding_count(scan=scan, **filters)
+    if count is not None:
+        # Paginator.count is a cached property: set, it spares a COUNT over the scan's findings.
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -105,7 +113,7 @@ def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> H
     if export_format not in EXPORTERS:
         raise Http404("Unknown export format")
     scan = scan_get(scan_id=scan_id)
-    _, findings = _filtered_findings(request, scan)
+    _, _, findings = _filtered_findings(request, scan)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT_DOWNLOADED,

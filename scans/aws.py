@@ -4,9 +4,12 @@ Errors raised from here carry an AWS error code and our own wording, never AWS's
 which can contain ARNs or account ids.
 """
 
+import threading
 from dataclasses import dataclass, field
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -69,18 +72,38 @@ def aws_config() -> Config:
     )
 
 
+# botocore's service models and endpoint data, parsed once per process. Every session would
+# otherwise parse its own copy (EC2's model alone is 4 MB of JSON): that was a fifth of a
+# scan's CPU and 40% of its memory (BENCHMARKS.md). The models are read-only once loaded, as
+# boto3's default session already shares them between threads (botocore issue #3078).
+_shared_loader = botocore.loaders.Loader()
+_session_lock = threading.Lock()
+_client_lock = threading.Lock()
+
+
 def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token or None,
-    )
+    core = botocore.session.Session()
+    core.register_component("data_loader", _shared_loader)
+    with _session_lock:
+        session = boto3.Session(
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token or None,
+            botocore_session=core,
+        )
+        # Each boto3 session appends boto3's data folder to the loader's paths: keep one.
+        _shared_loader.search_paths[:] = dict.fromkeys(_shared_loader.search_paths)
+    return session
 
 
-def client(session: boto3.Session, service: str, region: str, endpoint_url: str = ""):
-    return session.client(
-        service, region_name=region, endpoint_url=endpoint_url or None, config=aws_config()
-    )
+def new_client(session: boto3.Session, service: str, region: str, endpoint_url: str = ""):
+    # One at a time in the process: scan units start together, and the first client of a
+    # service parses its model while the others wait for the shared copy instead of each
+    # parsing their own. Creating a client is CPU work under the GIL, so nothing is lost.
+    with _client_lock:
+        return session.client(
+            service, region_name=region, endpoint_url=endpoint_url or None, config=aws_config()
+        )
 
 
 def error_code(error: ClientError) -> str:
@@ -102,7 +125,7 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, Calle
     """
     try:
         session = scan_session(credentials)
-        identity = client(
+        identity = new_client(
             session, "sts", GLOBAL_API_REGION, credentials.endpoint_url
         ).get_caller_identity()
     except ClientError as error:
@@ -137,7 +160,7 @@ def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCred
     if credentials.external_id:
         arguments["ExternalId"] = credentials.external_id
     try:
-        sts = client(session, "sts", GLOBAL_API_REGION, credentials.endpoint_url)
+        sts = new_client(session, "sts", GLOBAL_API_REGION, credentials.endpoint_url)
         assumed = sts.assume_role(**arguments)
     except ClientError as error:
         code = error_code(error)
@@ -158,7 +181,7 @@ def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCred
 
 def enabled_regions(session: boto3.Session, endpoint_url: str = "") -> list[str]:
     """The regions this account can use (opt-in regions only when opted in)."""
-    ec2 = client(session, "ec2", GLOBAL_API_REGION, endpoint_url)
+    ec2 = new_client(session, "ec2", GLOBAL_API_REGION, endpoint_url)
     response = ec2.describe_regions(AllRegions=False)
     return sorted(
         region["RegionName"]

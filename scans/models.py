@@ -36,6 +36,9 @@ class Scan(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     regions = models.JSONField(default=list)
     severity_counts = models.JSONField(default=dict)
+    # {status: {severity: count}}, counted once when the scan finished: the findings pages read
+    # their totals here instead of counting a scan's rows on every request.
+    finding_counts = models.JSONField(default=dict)
     # The rule configuration at the start ({"disabled": [...], "severity_overrides": {...}}), so
     # every unit evaluates the same one and exports can say which rules were off.
     rule_settings = models.JSONField(default=dict)
@@ -93,6 +96,9 @@ class ScanRegion(models.Model):
     permissions = models.JSONField(default=dict)
     # API operation -> number of requests, pages included.
     api_calls = models.JSONField(default=dict)
+    # Seconds per phase: "collect" (AWS calls), "evaluate_and_store" (rules and findings), and
+    # "write" (the findings' database writes within it); read by bench/scan.py.
+    timings = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -20,9 +20,9 @@ from botocore.parsers import ResponseParserError
 from scans.aws import (
     GLOBAL_API_REGION,
     THROTTLING_ERROR_CODES,
-    aws_config,
     error_code,
     is_access_denied,
+    new_client,
 )
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.ratelimit import rate_limiter
@@ -118,12 +118,7 @@ class CollectContext:
         key = (service, region or self.api_region)
         with self._lock:
             if key not in self._clients:
-                api_client = self.session.client(
-                    service,
-                    region_name=key[1],
-                    endpoint_url=self.endpoint_url or None,
-                    config=aws_config(),
-                )
+                api_client = new_client(self.session, service, key[1], self.endpoint_url)
                 # Count and pace every request the client makes, each page included.
                 api_client.meta.events.register("before-call", self._before_call)
                 if service == "s3control" and "amazonaws" not in api_client.meta.endpoint_url:

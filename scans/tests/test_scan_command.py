@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from conftest import seed_region
-from scans.models import Scan
+from findings.models import Finding
+from scans.models import Scan, ScanRegion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +63,21 @@ def test_rejected_credentials_exit_2(auditor_keys, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAZZZZZZZZZEXAMPLE")
     assert run_scan("--regions", "eu-west-1") == 2
     assert Scan.objects.count() == 0
+
+
+def test_each_unit_records_where_its_time_went(seeded, tmp_path):
+    assert run_scan("--regions", "eu-west-1", "--output", str(tmp_path / "scan.json")) == 0
+    for unit in ScanRegion.objects.all():
+        assert set(unit.timings) == {"collect", "evaluate_and_store", "write"}, unit.region
+        # The findings' writes happen within evaluate-and-store.
+        assert 0 < unit.timings["write"] <= unit.timings["evaluate_and_store"], unit.region
+
+
+def test_finished_scan_stores_its_counts_by_status_and_severity(seeded, tmp_path):
+    assert run_scan("--regions", "eu-west-1", "--output", str(tmp_path / "scan.json")) == 0
+    scan = Scan.objects.get()
+    findings = Finding.objects.filter(scan=scan)
+    for status, by_severity in scan.finding_counts.items():
+        for severity, count in by_severity.items():
+            assert count == findings.filter(status=status, severity=severity).count()
+    assert sum(sum(row.values()) for row in scan.finding_counts.values()) == findings.count() > 0

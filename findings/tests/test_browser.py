@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test.testcases import LiveServerThread
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -57,12 +59,21 @@ def browser(tmp_path):
 
 
 @pytest.fixture
-def site(live_server, settings, moto_endpoint):
-    # The live server speaks plain HTTP on loopback; secure-only cookies would never come back.
+def site(settings, moto_endpoint):
+    # The server speaks plain HTTP on loopback; secure-only cookies would never come back, and
+    # the HTTPS redirect is off (conftest). Not pytest-django's session-wide live_server: its
+    # middleware is built once, before any test's settings, so it would redirect to HTTPS.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    server = LiveServerThread("localhost", StaticFilesHandler)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
     seed_region(REGION)
     create_member(username="olga", group="operator")
-    return live_server.url
+    yield f"http://localhost:{server.port}"
+    server.terminate()
 
 
 def shoot(driver, name: str) -> None:

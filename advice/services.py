@@ -95,10 +95,9 @@ def _finish(
 
 def _advice_written(*, rule: Rule, item: ScanAdvice, provider: AdviceProvider) -> Advice:
     """Ask the model once for this shape and keep what the quality gate lets through."""
+    messages = advice_messages(rule=rule, shape=item.shape)  # refused before any pacing
     _generation_pace(settings.ADVICE_REQUESTS_PER_MINUTE).acquire()
-    generation = provider.generate(
-        advice_messages(rule=rule, shape=item.shape), schema=advice_schema()
-    )
+    generation = provider.generate(messages, schema=advice_schema())
     fields: dict[str, Any] = {
         "generated_at": timezone.now(),
         "completion_tokens": generation.completion_tokens,
@@ -115,9 +114,10 @@ def _advice_written(*, rule: Rule, item: ScanAdvice, provider: AdviceProvider) -
             rejected_reason=str(rejected)[:255],
         )
     try:
-        return Advice.objects.create(
-            rule_id=rule.id, shape_key=item.shape_key, model_id=provider.model_id, **fields
-        )
+        with transaction.atomic():  # a savepoint, so a lost race leaves any outer block usable
+            return Advice.objects.create(
+                rule_id=rule.id, shape_key=item.shape_key, model_id=provider.model_id, **fields
+            )
     except IntegrityError:
         # Another worker wrote the same shape meanwhile; its answer is as good as ours.
         return Advice.objects.get(

@@ -33,20 +33,6 @@ PAGE_VARIANTS = {
     "severity=critical&status=FAIL": {"severity": "critical", "status": "FAIL"},
     "page 50": {"page": "50"},
 }
-COLUMNS = (
-    "scan_id",
-    "rule_id",
-    "title",
-    "service",
-    "severity",
-    "status",
-    "region",
-    "resource_type",
-    "resource_hash",
-    "evidence",
-    "compliance",
-    "fingerprint",
-)
 
 
 def setup_django(database_url: str) -> None:
@@ -65,6 +51,7 @@ def create_bench_scan(findings: int):
     """A finished scan with `findings` findings, written with COPY in seconds, then finalized."""
     from django.db import connection, transaction
 
+    from findings.services import COLUMNS, finding_fingerprint
     from rules.engine import load_catalog
     from scans.models import Scan
     from scans.services import scan_finalize_if_complete
@@ -83,7 +70,9 @@ def create_bench_scan(findings: int):
                 range(findings), cycle(rules), cycle(REGIONS), cycle(STATUSES), strict=False
             ):
                 resource = hashlib.sha256(f"{scan.id}-{index}".encode()).hexdigest()
-                fingerprint = hashlib.sha256(f"{rule.id}|{resource}|{region}".encode()).hexdigest()
+                fingerprint = finding_fingerprint(
+                    rule_id=rule.id, resource_hash=resource, region=region
+                )
                 evidence = {"open_ports": [22, 443], "cidr": "0.0.0.0/0", "index": index % 97}
                 copy.write_row(
                     (

@@ -53,7 +53,8 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
     ec2 = _client("ec2", endpoint, region)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=zone)
+    # A /20: room for the instances of bench/world.py's larger scales (a /24 holds about 250).
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/20", AvailabilityZone=zone)
     subnet_id = subnet["Subnet"]["SubnetId"]
     counts = {name: per * scale for name, per in PER_SCALE.items()}
     # Ports opened to the world, in turn: SSH, HTTPS, PostgreSQL, RDP, everything, and an office.

@@ -209,18 +209,6 @@ def mute_list(*, include_expired: bool = False) -> QuerySet[Mute]:
     return mutes.order_by("expires_at", "id")
 
 
-def failing_severity_counts(*, scan_id: object) -> dict[str, int]:
-    """Failing findings by severity, every severity present (zero when none)."""
-    rows = (
-        Finding.objects.filter(scan_id=scan_id, status=Finding.Status.FAIL)
-        .values("severity")
-        .annotate(count=Count("id"))
-    )
-    counts = dict.fromkeys(Severity.values, 0)
-    counts.update({row["severity"]: row["count"] for row in rows})
-    return counts
-
-
 FRAMEWORK_LABELS = {
     "cis_aws_foundations": "CIS AWS Foundations Benchmark",
     "cis_eks": "CIS Amazon EKS Benchmark",

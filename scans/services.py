@@ -16,7 +16,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from advice.services import advice_plan_for_scan
-from findings.selectors import failing_severity_counts, finding_counts
+from findings.models import Finding
+from findings.selectors import finding_counts
 from findings.services import findings_store
 from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
 from rules.selectors import rule_settings_snapshot
@@ -320,8 +321,8 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
             scan.status = Scan.Status.FAILED
         else:
             scan.status = Scan.Status.PARTIAL
-        scan.severity_counts = failing_severity_counts(scan_id=scan.id)
         scan.finding_counts = finding_counts(scan_id=scan.id)
+        scan.severity_counts = scan.finding_counts[Finding.Status.FAIL]
         scan.finished_at = timezone.now()
         scan.save(
             update_fields=[
@@ -361,10 +362,12 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
         scan.minimal_permissions = _merged_permissions(
             scan.scan_regions.values_list("permissions", flat=True)
         )
-        scan.severity_counts = failing_severity_counts(scan_id=scan.id)
+        scan.finding_counts = finding_counts(scan_id=scan.id)
+        scan.severity_counts = scan.finding_counts[Finding.Status.FAIL]
         scan.finished_at = now
         scan.save(
             update_fields=[
+                "finding_counts",
                 "status",
                 "error",
                 "minimal_permissions",

@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
+from django.utils import timezone
 
 from conftest import (
     CANARY_KEY_ID,
@@ -30,6 +32,7 @@ from scans.tests.test_production_workers import TEST_REDIS_URL, production_env  
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REGIONS = ["eu-west-1", "us-west-2"]
+UNIT_DEADLINE_SECONDS = 1
 
 
 def wait_for(condition, *, timeout: float, what: str) -> None:
@@ -89,19 +92,36 @@ def test_sigkilled_worker_mid_region_ends_the_scan_partial_without_credentials(
         worker.wait(timeout=10)
         assert vault.keys("*securescope:vault*"), "credentials outlive the killed worker..."
 
-        # ...until the reaper (the scheduled task, run here at once) gives the units up.
+        # ...until the reaper (the scheduled task, run here) gives the units up. It fails a
+        # running unit only once the unit's deadline has passed, and the kill can come within
+        # the first second of the unit: wait that deadline out, or the reaper rightly spares it.
+        unit_deadline = timedelta(seconds=UNIT_DEADLINE_SECONDS)
+        for started_at in ScanRegion.objects.filter(status=ScanRegion.Status.RUNNING).values_list(
+            "started_at", flat=True
+        ):
+            wait_for(
+                lambda started_at=started_at: timezone.now() > started_at + unit_deadline,
+                timeout=UNIT_DEADLINE_SECONDS + 5,
+                what="the running unit's deadline",
+            )
+        unfinished = len(REGIONS) + 1 - unit_statuses().count("succeeded")
         reaped = run_manage(
-            {**env, "SCAN_UNIT_DEADLINE_SECONDS": "1", "VAULT_TTL_SECONDS": "1"},
+            {
+                **env,
+                "SCAN_UNIT_DEADLINE_SECONDS": str(UNIT_DEADLINE_SECONDS),
+                "VAULT_TTL_SECONDS": str(UNIT_DEADLINE_SECONDS),
+            },
             "shell",
+            "--no-imports",
             "-c",
             "from scans.tasks import reap_stalled_units; print(reap_stalled_units())",
         )
         assert reaped.returncode == 0, reaped.stderr
+        assert reaped.stdout.strip() == str(unfinished), "units given up"
 
         scan = Scan.objects.get()
         assert scan.status == Scan.Status.PARTIAL
-        killed = scan.scan_regions.filter(error=STALLED_UNIT_ERROR)
-        assert killed.count() == len(REGIONS) + 1 - unit_statuses().count("succeeded")
+        assert scan.scan_regions.filter(error=STALLED_UNIT_ERROR).count() == unfinished
         assert not vault.keys("*securescope:vault*"), "credentials deleted with the scan's end"
         assert scan_command.wait(timeout=30) == 4, (tmp_path / "scan.log").read_text()
         for log in ("qcluster.log", "scan.log"):

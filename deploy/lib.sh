@@ -57,15 +57,41 @@ _create_venv() {
     "$PYTHON" -m venv "$VENV" || die "could not create $VENV with $PYTHON"
 }
 
+# llama.cpp's AMX matrix kernels crash the process on the first generation on Sapphire Rapids
+# and newer Xeons (ggml-org/llama.cpp#20824, closed without a fix), so llama-cpp-python is built
+# for the CPU it runs on minus AMX. A no-op on CPUs without AMX.
+LLAMA_CPP_CMAKE_ARGS="-DCMAKE_C_FLAGS=-U__AMX_INT8__ -DCMAKE_CXX_FLAGS=-U__AMX_INT8__"
+# pip's wheel cache keys a built wheel by its source, not by build flags, and would hand back one
+# built with AMX: the wheels built with the flags above are kept here instead, once per machine.
+LLAMA_CPP_WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/securescope/wheels/llama-cpp-no-amx"
+
+_install_llama_cpp() {
+    local requirement pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+    requirement=$("$VENV/bin/python" -c 'import tomllib
+extras = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]
+print(next(r for r in extras["llm"] if r.startswith("llama-cpp-python")))')
+    local from_wheels=(install --no-deps --force-reinstall --no-index --find-links
+        "$LLAMA_CPP_WHEELS" "$requirement")
+    if ! "${pip[@]}" "${from_wheels[@]}" 2>/dev/null; then
+        say "building $requirement without AMX kernels (about 6 minutes, once per machine)"
+        CMAKE_ARGS="$LLAMA_CPP_CMAKE_ARGS${CMAKE_ARGS:+ $CMAKE_ARGS}" "${pip[@]}" wheel \
+            --no-deps --no-cache-dir -w "$LLAMA_CPP_WHEELS" "$requirement" \
+            || die "building llama-cpp-python failed"
+        "${pip[@]}" "${from_wheels[@]}" || die "installing llama-cpp-python failed"
+    fi
+}
+
 # ensure_venv [EXTRA...]: a .venv with the project installed (editable) with those extras.
-# pip runs only when pyproject.toml changed or an extra is missing since the last install; the
-# stamp keeps extras installed before, so deploy/start after deploy/test reinstalls nothing.
+# pip runs only when pyproject.toml or the llama.cpp build flags changed, or an extra is missing
+# since the last install; the stamp keeps extras installed before, so deploy/start after
+# deploy/test reinstalls nothing.
 ensure_venv() {
     ensure_python
     [ -x "$VENV/bin/python" ] || _create_venv
     local digest installed_digest="" installed_extras="" wanted extra missing=
-    digest=$("$VENV/bin/python" -c \
-        'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')
+    digest=$(LLAMA_CPP_CMAKE_ARGS=$LLAMA_CPP_CMAKE_ARGS "$VENV/bin/python" -c 'import hashlib, os
+recipe = open("pyproject.toml", "rb").read() + os.environ["LLAMA_CPP_CMAKE_ARGS"].encode()
+print(hashlib.sha256(recipe).hexdigest())')
     if [ -f "$VENV_STAMP" ]; then
         { read -r installed_digest; read -r installed_extras; } <"$VENV_STAMP" || true
     fi
@@ -79,6 +105,7 @@ ensure_venv() {
     wanted=$(printf '%s\n' $installed_extras "$@" | sort -u | tr '\n' ' ')
     wanted=${wanted% }
     say "installing SecureScope into $VENV${wanted:+ with extras: $wanted}"
+    case " $wanted " in *" llm "*) _install_llama_cpp ;; esac
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q \
         -e ".${wanted:+[${wanted// /,}]}" || die "pip install failed"
     printf '%s\n%s\n' "$digest" "$wanted" >"$VENV_STAMP"

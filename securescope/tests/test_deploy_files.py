@@ -55,6 +55,14 @@ def test_dockerfile_is_multi_stage_non_root_and_without_compilers():
     assert env_names - {"PATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"} <= DOCUMENTED
 
 
+def test_the_image_builds_llama_cpp_with_the_flags_deploy_start_uses():
+    build_stage = re.split(r"^FROM ", (DEPLOY / "Dockerfile").read_text(), flags=re.MULTILINE)[1]
+    lib = (DEPLOY / "lib.sh").read_text()
+    cmake_args = re.search(r'^LLAMA_CPP_CMAKE_ARGS="([^"]+)"$', lib, re.MULTILINE).group(1)
+    assert "-U__AMX_INT8__" in cmake_args
+    assert f'ENV CMAKE_ARGS="{cmake_args}"' in build_stage
+
+
 def test_systemd_units_run_the_web_and_each_worker_cluster():
     clusters = set()
     for path in sorted((DEPLOY / "systemd").glob("*.service")):

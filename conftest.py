@@ -263,13 +263,39 @@ CANARIES = (CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN)
 
 
 def database_dump() -> str:
-    """Every row of every table (django-q2's included) as JSON text."""
+    """Every row of every table (django-q2's included) as JSON text, encoded columns decoded."""
     rows = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT row_to_json(t)::text FROM "{table}" t')  # noqa: S608
             rows.extend(row[0] for row in cursor.fetchall())
-    return "\n".join(rows)
+    return "\n".join([*rows, *decoded_columns()])
+
+
+def decoded_columns() -> list[str]:
+    """What signed sessions and django-q2's pickled or signed task data hold, which raw rows hide.
+
+    Decoding errors propagate: a column the dump cannot read would be a blind spot.
+    """
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.core import signing
+    from django_q.models import OrmQ, Task
+    from django_q.signing import SignedPackage
+
+    # SessionStore.decode would answer {} for data it cannot read; signing.loads raises instead.
+    store = SessionStore()
+    decoded = [
+        repr(signing.loads(data, salt=store.key_salt, serializer=store.serializer))
+        for data in Session.objects.values_list("session_data", flat=True)
+    ]
+    # Task's proxies (Success, Failure) share its table; the pickle field unpickles on read.
+    decoded.extend(repr(values) for values in Task.objects.values_list("args", "kwargs", "result"))
+    decoded.extend(
+        repr(SignedPackage.loads(payload))
+        for payload in OrmQ.objects.values_list("payload", flat=True)
+    )
+    return decoded
 
 
 def data_files() -> bytes:

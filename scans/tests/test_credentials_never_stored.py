@@ -1,6 +1,8 @@
 """Canary keys go through the web form and the command; no trace of them is left anywhere."""
 
 import io
+import itertools
+import json
 import logging
 
 import pytest
@@ -17,9 +19,11 @@ from conftest import (
     database_dump,
     seed_region,
 )
+from findings.models import Finding
 from scans.models import Scan
 from scans.services import scan_wait
 from scans.vault import vault_get
+from securescope.tests.test_url_access import named_routes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +32,38 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def log_capture(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+def scan_urls(scan: Scan) -> list[str]:
+    """Every route outside the admin, with each parameter filled from this scan."""
+    values = {
+        "scan_id": [scan.id],
+        "finding_id": list(Finding.objects.filter(scan=scan).values_list("id", flat=True)),
+        "export_format": ["json", "csv", "md"],
+        "mute_id": [],  # the scan made no mutes
+    }
+    urls = []
+    for name, pattern in named_routes():
+        if name.startswith("admin:"):
+            continue
+        parameters = list(pattern.pattern.regex.groupindex)
+        missing = set(parameters) - set(values)
+        assert not missing, f"route {name} takes {missing}: say which values this test uses"
+        for combination in itertools.product(*(values[parameter] for parameter in parameters)):
+            urls.append(reverse(name, kwargs=dict(zip(parameters, combination, strict=True))))
+        if name == "findings:list":
+            urls.append(f"{reverse(name)}?scan={scan.id}")
+    return urls
+
+
+def admin_urls(scan: Scan) -> list[str]:
+    """The admin pages that show the scan and its findings."""
+    finding = Finding.objects.filter(scan=scan).first()
+    return [
+        reverse("admin:scans_scan_change", args=[scan.id]),
+        reverse("admin:findings_finding_changelist"),
+        reverse("admin:findings_finding_change", args=[finding.id]),
+    ]
 
 
 def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
@@ -56,12 +92,13 @@ def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
     scan = scan_wait(scan_id=Scan.objects.get().id, timeout=60)
     assert scan.status == Scan.Status.SUCCEEDED
     assert vault_get(scan_id=scan.id) is None
-    for name in ("scans:detail", "scans:progress"):
-        responses.append(client.get(reverse(name, args=[scan.id])))
-    for export_format in ("json", "csv", "md"):
-        response = client.get(reverse("findings:export", args=[scan.id, export_format]))
-        responses.append(response)
-    responses.append(client.get(reverse("scans:list")))
+    for url in scan_urls(scan):
+        # The full page and its HTMX partial are different templates.
+        responses.append(client.get(url))
+        responses.append(client.get(url, headers={"hx-request": "true"}))
+    client.force_login(create_user(username="admin", is_staff=True, is_superuser=True))
+    responses.extend(client.get(url) for url in admin_urls(scan))
+    assert all(response.status_code == 200 for response in responses[-3:])
     for response in responses:
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert_no_canary(body, f"response {response.status_code}")
@@ -71,7 +108,7 @@ def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
     assert_no_canary(data_files(), "the data folder")
 
 
-def test_command_scan_leaves_no_trace(aws, log_capture, monkeypatch, tmp_path):
+def test_command_scan_leaves_no_trace(aws, log_capture, monkeypatch, capsys):
     seed_region("eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
@@ -81,7 +118,11 @@ def test_command_scan_leaves_no_trace(aws, log_capture, monkeypatch, tmp_path):
     scan = Scan.objects.get()
     assert scan.status == Scan.Status.SUCCEEDED
     assert vault_get(scan_id=scan.id) is None
+    # The export goes to sys.stdout itself, not to the command's stdout.
+    exported = capsys.readouterr()
+    assert json.loads(exported.out)["scan"]["id"] == str(scan.id)
     assert_no_canary(stdout.getvalue() + stderr.getvalue(), "the command output")
+    assert_no_canary(exported.out + exported.err, "the export on standard output")
     assert_no_canary(database_dump(), "the database")
     assert_no_canary(log_capture.text, "the logs")
     assert_no_canary(data_files(), "the data folder")

@@ -1,8 +1,11 @@
 """The whole path through the web UI: form, scan units on the thread pool, progress, findings."""
 
+import hashlib
+import hmac
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
@@ -10,7 +13,6 @@ from findings.models import Finding
 from scans.models import Scan, ScanRegion
 from scans.services import scan_wait
 from scans.vault import vault_get
-from securescope.privacy import resource_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGIONS = ["eu-west-1", "us-west-2"]
@@ -65,6 +67,11 @@ def test_each_seed_rule_fails_and_passes_where_expected(finished_scan):
     assert scan.severity_counts["high"] == failing.filter(severity="high").count()
 
 
+def documented_hash(arn: str) -> str:
+    """The README's formula, computed here rather than by securescope.privacy."""
+    return hmac.new(settings.RESOURCE_HASH_KEY.encode(), arn.encode(), hashlib.sha256).hexdigest()
+
+
 def test_finding_identifies_resource_only_by_the_hmac_of_its_arn(finished_scan):
     scan, seeded = finished_scan
     group_id = seeded["eu-west-1"]["open_sg"]
@@ -72,8 +79,15 @@ def test_finding_identifies_resource_only_by_the_hmac_of_its_arn(finished_scan):
     finding = Finding.objects.get(
         scan=scan, rule_id="EC2_SG_SSH_OPEN", status="FAIL", region="eu-west-1"
     )
-    assert finding.resource_hash == resource_hash(arn)
+    assert finding.resource_hash == documented_hash(arn)
     assert finding.evidence["open_ports"] == [22]
+    # A region's setting is a resource too, under the ARN form the README gives it.
+    setting = Finding.objects.get(
+        scan=scan, rule_id="EC2_EBS_DEFAULT_ENCRYPTION", region="eu-west-1"
+    )
+    assert setting.resource_hash == documented_hash(
+        "arn:aws:ec2:eu-west-1:123456789012:ebs-default-encryption"
+    )
     stored = str(list(Finding.objects.filter(scan=scan).values()))
     for ids in seeded.values():
         for resource_id in ids.values():

@@ -1,15 +1,22 @@
 """`manage.py scan`: same pipeline, exports to a file, exit codes for pipelines."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from conftest import seed_region
-from findings.models import Finding
+from conftest import create_user, seed_region
+from findings.models import Finding, Mute
+from rules.engine import load_catalog
+from rules.models import RuleSetting
+from rules.services import rule_setting_update, rule_settings_sync
 from scans.models import Scan, ScanRegion
+from securescope.privacy import account_hash, account_label
 
 pytestmark = pytest.mark.django_db(transaction=True)
+MOTO_ACCOUNT = "123456789012"
 
 
 @pytest.fixture
@@ -51,6 +58,38 @@ def test_fail_on_exits_3_when_a_finding_at_or_above_fails(seeded, tmp_path, thre
         )
         == code
     )
+
+
+def disable_rule(rule_id: str) -> None:
+    rule_setting_update(setting=RuleSetting.objects.get(rule_id=rule_id), user=None, enabled=False)
+
+
+def lower_to_high(rule_id: str) -> None:
+    setting = RuleSetting.objects.get(rule_id=rule_id)
+    rule_setting_update(setting=setting, user=None, severity_override="high")
+
+
+def mute_rule(rule_id: str) -> None:
+    Mute.objects.create(
+        account_hash=account_hash(MOTO_ACCOUNT),
+        account_label=account_label(MOTO_ACCOUNT),
+        rule_id=rule_id,
+        justification="break-glass root account, MFA in the safe",
+        owner=create_user(),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
+@pytest.mark.parametrize("leave_out", [disable_rule, lower_to_high, mute_rule])
+def test_fail_on_exits_0_when_nothing_at_or_above_fails(seeded, tmp_path, leave_out):
+    # The seeded account's one critical failure is the root user without MFA.
+    rule_settings_sync(catalog=load_catalog())
+    leave_out("IAM_ROOT_MFA")
+    out = tmp_path / "scan.json"
+    assert run_scan("--regions", "eu-west-1", "--output", str(out), "--fail-on", "critical") == 0
+    failing = [f for f in json.loads(out.read_text())["findings"] if f["status"] == "FAIL"]
+    assert failing, "the scan still fails below the threshold"
+    assert {f["severity"] for f in failing} <= {"high", "medium", "low", "info"}
 
 
 def test_missing_credentials_exit_2(aws, monkeypatch):

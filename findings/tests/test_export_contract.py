@@ -1,0 +1,80 @@
+"""The JSON export's field names are a contract with the pipelines that parse it.
+
+The names are written out here rather than taken from findings.exports, so renaming or dropping
+a field fails this test instead of silently changing what consumers receive. Keys come sorted
+within the scan and each finding.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conftest import create_finding, create_scan, create_user
+from findings.exports import EXPORTERS
+from findings.models import Mute
+from findings.selectors import MutedFilter, finding_list
+
+pytestmark = pytest.mark.django_db
+
+SCAN_KEYS = [
+    "account",
+    "created_at",
+    "disabled_rules",
+    "failing_by_severity",
+    "finished_at",
+    "id",
+    "regions",
+    "status",
+]
+FINDING_KEYS = [
+    "compliance",
+    "evidence",
+    "muted",
+    "region",
+    "resource_hash",
+    "resource_type",
+    "rule_id",
+    "service",
+    "severity",
+    "status",
+    "title",
+]
+# Only failing findings carry advice: the model's, or the catalog's curated remediation.
+FAILING_FINDING_KEYS = sorted([*FINDING_KEYS, "advice"])
+ADVICE_KEYS = ["generated_at", "markdown", "model", "source"]
+
+
+@pytest.fixture
+def exported() -> dict:
+    scan = create_scan(severity_counts={"critical": 1})
+    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", region="global")
+    create_finding(scan, status="PASS", resource_hash="c" * 64)
+    Mute.objects.create(
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id="IAM_ROOT_MFA",
+        justification="break-glass root",
+        owner=create_user(),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    findings = finding_list(scan_id=scan.id, muted=MutedFilter.INCLUDE)
+    text = "".join(EXPORTERS["json"](scan, findings))
+    # json.loads keeps the text's key order, so the sorted-keys promise is checked too.
+    return json.loads(text)
+
+
+def test_top_level_is_scan_then_findings(exported):
+    assert list(exported) == ["scan", "findings"]
+    assert list(exported["scan"]) == SCAN_KEYS
+
+
+def test_each_finding_has_the_documented_fields(exported):
+    failing, passing = (
+        [f for f in exported["findings"] if f["status"] == status] for status in ("FAIL", "PASS")
+    )
+    assert [list(finding) for finding in failing] == [FAILING_FINDING_KEYS]
+    assert [list(finding) for finding in passing] == [FINDING_KEYS]
+    assert list(failing[0]["advice"]) == ADVICE_KEYS
+    assert (failing[0]["muted"], passing[0]["muted"]) == (True, False)

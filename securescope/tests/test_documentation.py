@@ -22,14 +22,68 @@ def settings_variables() -> set[str]:
     return found
 
 
+SETTINGS_TABLE = "## Configuration"
+PROCESS_TABLE = "### Read by the scan command and per worker process"
+# Read by libraries, not by our code, so the scan of the sources below cannot find them.
+READ_BY_LIBRARIES = {"AWS_ENDPOINT_URL": "boto3", "Q_CLUSTER_NAME": "django-q2"}
+ENVIRONMENT_READS = (
+    r'os\.environ\.get\(\s*"([A-Z0-9_]+)"',
+    r'os\.environ\[\s*"([A-Z0-9_]+)"\s*\](?!\s*=[^=])',  # not an assignment
+    r'os\.getenv\(\s*"([A-Z0-9_]+)"',
+    r'"([A-Z0-9_]+)"\s+(?:not\s+)?in\s+os\.environ\b',
+    r'\benv\.(?:str|int|bool|float|list|dict|json|url|db_url|cache_url)\(\s*"([A-Z0-9_]+)"',
+)
+
+
+def table_variables(heading: str) -> set[str]:
+    """The variables in the first column of the table under `heading`, up to the next heading."""
+    section = README.split(f"\n{heading}\n", 1)[1]
+    section = re.split(r"^#{2,3} ", section, maxsplit=1, flags=re.MULTILINE)[0]
+    return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, re.MULTILINE))
+
+
+def variables_read_anywhere() -> dict[str, list[str]]:
+    """Every variable a project Python file (tests aside) reads from the environment."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        if any(part.startswith(".") or part in ("tests", "var") for part in parts):
+            continue
+        if parts[-1] == "conftest.py":
+            continue
+        text = path.read_text()
+        for pattern in ENVIRONMENT_READS:
+            for name in re.findall(pattern, text):
+                found.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
 def test_readme_table_and_env_example_list_every_setting():
-    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README, re.MULTILINE))
+    documented = table_variables(SETTINGS_TABLE)
     example = set(re.findall(r"^# ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     variables = settings_variables()
     assert variables, "the pattern no longer finds settings"
     assert variables - documented == set(), "missing from the README configuration table"
     assert variables - example == set(), "missing from .env.example"
     assert documented == example, "README table and .env.example disagree"
+
+
+def test_every_variable_read_anywhere_is_documented():
+    read = variables_read_anywhere()
+    assert {"AWS_SECRET_ACCESS_KEY", "SECURESCOPE_BIND", "LOG_LEVEL"} <= set(read), (
+        "the patterns no longer find the reads"
+    )
+    settings_table, process_table = table_variables(SETTINGS_TABLE), table_variables(PROCESS_TABLE)
+    undocumented = {
+        name: files
+        for name, files in read.items()
+        if name not in settings_table and name not in process_table
+    }
+    assert undocumented == {}, "add them to a README configuration table"
+    assert set(READ_BY_LIBRARIES) <= process_table
+    # The process table lists what is read outside settings, and nothing stale or duplicated.
+    assert process_table - set(read) - set(READ_BY_LIBRARIES) == set(), "no longer read"
+    assert process_table & settings_table == set()
 
 
 # Not a read, but it only asks IAM to refresh the credential report (SecurityAudit grants it).

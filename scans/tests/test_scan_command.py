@@ -90,6 +90,10 @@ def test_fail_on_exits_0_when_nothing_at_or_above_fails(seeded, tmp_path, leave_
     failing = [f for f in json.loads(out.read_text())["findings"] if f["status"] == "FAIL"]
     assert failing, "the scan still fails below the threshold"
     assert {f["severity"] for f in failing} <= {"high", "medium", "low", "info"}
+    # A disabled rule is not evaluated and a muted finding is left out of the export.
+    root_mfa = [f["severity"] for f in failing if f["rule_id"] == "IAM_ROOT_MFA"]
+    assert root_mfa == (["high"] if leave_out is lower_to_high else [])
+    assert not any(f["muted"] for f in failing)
 
 
 def test_missing_credentials_exit_2(aws, monkeypatch):

@@ -1,4 +1,4 @@
-"""The resource hash is what the README says, so a user who knows an ARN can compute it.
+"""The resource hash and ARN forms are what the README says, so a user can compute a hash.
 
 Expected values come from the documented formulas (or, for the literal, from `openssl dgst
 -sha256 -hmac`), never from securescope.privacy itself.
@@ -12,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 from django.conf import settings
 
+from scans.collectors.context import CollectContext
+from scans.inventory import AccountContext
+from scans.services import not_collected
 from securescope.privacy import resource_hash
 
 ARN = "arn:aws:ec2:eu-west-1:123456789012:ebs-default-encryption"
@@ -70,3 +74,12 @@ def test_resource_hash_key_overrides_the_default(tmp_path):
     )
     assert key == "example-resource-hash-key"
     assert hashed == hmac_sha256_hex("example-resource-hash-key", ARN)
+
+
+def test_account_wide_unit_writes_global_where_an_arn_has_a_region():
+    # README: arn:aws:SERVICE:REGION:ACCOUNT:not-collected/TYPE, REGION `global` in that unit.
+    ctx = CollectContext(
+        session=boto3.Session(), account=AccountContext("123456789012"), region="global"
+    )
+    stand_in = not_collected(ctx, "AWS::S3::Bucket", "AccessDenied: s3:ListAllMyBuckets")
+    assert stand_in.arn == "arn:aws:s3:global:123456789012:not-collected/AWS::S3::Bucket"

@@ -81,6 +81,13 @@ print(next(r for r in extras["llm"] if r.startswith("llama-cpp-python")))')
     fi
 }
 
+# What an installed .venv was made from: pyproject.toml and the llama.cpp build flags.
+venv_recipe_digest() {
+    LLAMA_CPP_CMAKE_ARGS=$LLAMA_CPP_CMAKE_ARGS "$VENV/bin/python" -c 'import hashlib, os
+recipe = open("pyproject.toml", "rb").read() + os.environ["LLAMA_CPP_CMAKE_ARGS"].encode()
+print(hashlib.sha256(recipe).hexdigest())'
+}
+
 # ensure_venv [EXTRA...]: a .venv with the project installed (editable) with those extras.
 # pip runs only when pyproject.toml or the llama.cpp build flags changed, or an extra is missing
 # since the last install; the stamp keeps extras installed before, so deploy/start after
@@ -89,9 +96,7 @@ ensure_venv() {
     ensure_python
     [ -x "$VENV/bin/python" ] || _create_venv
     local digest installed_digest="" installed_extras="" wanted extra missing=
-    digest=$(LLAMA_CPP_CMAKE_ARGS=$LLAMA_CPP_CMAKE_ARGS "$VENV/bin/python" -c 'import hashlib, os
-recipe = open("pyproject.toml", "rb").read() + os.environ["LLAMA_CPP_CMAKE_ARGS"].encode()
-print(hashlib.sha256(recipe).hexdigest())')
+    digest=$(venv_recipe_digest)
     if [ -f "$VENV_STAMP" ]; then
         { read -r installed_digest; read -r installed_extras; } <"$VENV_STAMP" || true
     fi

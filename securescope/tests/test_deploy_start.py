@@ -5,7 +5,6 @@ temporary DATA_DIR, a free port and no terminal, so the first admin's password i
 printed. It runs only where the script would install nothing: a .venv whose stamp matches.
 """
 
-import hashlib
 import os
 import re
 import signal
@@ -30,16 +29,15 @@ def reinstall_reason() -> str:
     """Why deploy/start would run pip here (empty: it would not), as deploy/lib.sh decides."""
     if not STAMP.exists():
         return f"no {STAMP.relative_to(REPO)}: deploy/start would create and install .venv"
-    flags = subprocess.run(
-        ["bash", "-c", '. deploy/lib.sh && printf %s "$LLAMA_CPP_CMAKE_ARGS"'],
+    digest = subprocess.run(
+        ["bash", "-c", ". deploy/lib.sh && venv_recipe_digest"],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-    recipe = (REPO / "pyproject.toml").read_bytes() + flags.encode()
-    if STAMP.read_text().splitlines()[0] != hashlib.sha256(recipe).hexdigest():
-        return "pyproject.toml changed since .venv was installed: deploy/start would reinstall"
+    ).stdout.strip()
+    if STAMP.read_text().splitlines()[0] != digest:
+        return "the install recipe changed since .venv was installed: deploy/start would reinstall"
     return ""
 
 

@@ -210,6 +210,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             account=AccountContext(entry.identity.account_id, entry.identity.partition),
             region=region,
             should_stop=partial(_credentials_gone, scan_id),
+            scan_id=scan_id,
         )
         started = time.perf_counter()
         collection = _collect(ctx)

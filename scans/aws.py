@@ -65,7 +65,9 @@ class CredentialsRejected(Exception):
 
 def aws_config() -> Config:
     return Config(
-        retries={"mode": "adaptive", "max_attempts": settings.AWS_MAX_ATTEMPTS},
+        # total_max_attempts counts the first try, as AWS_MAX_ATTEMPTS does for the AWS CLI and
+        # SDKs; botocore's max_attempts would be one more (it counts retries).
+        retries={"mode": "adaptive", "total_max_attempts": settings.AWS_MAX_ATTEMPTS},
         connect_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         read_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         user_agent_extra="SecureScope",

@@ -15,6 +15,7 @@ from scans.collectors.context import CollectContext, Denied
 from scans.inventory import GLOBAL_REGION, AccountContext
 from scans.models import ScanRegion
 from scans.services import scan_start, scan_wait
+from scans.tests.paging import serve_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGIONS = ["eu-west-1", "us-west-2"]
@@ -99,6 +100,32 @@ def test_no_request_is_made_twice_and_listings_are_made_once_per_region(aws, req
         "s3:ListBuckets",
     ):
         assert per_scan[operation] == 1, operation
+
+
+def test_a_listing_of_several_pages_makes_one_request_per_page(aws, requests_seen, monkeypatch):
+    seed_region("eu-west-1")
+    groups = boto3.client("ec2", region_name="eu-west-1").describe_security_groups()[
+        "SecurityGroups"
+    ]
+    original_client = CollectContext.client
+
+    def client(self, service, region=None):
+        fresh = (service, region or self.api_region) not in self._clients
+        api_client = original_client(self, service, region)
+        if service == "ec2" and fresh:
+            serve_pages(api_client, "DescribeSecurityGroups", groups, size=1)
+        return api_client
+
+    monkeypatch.setattr(CollectContext, "client", client)
+    scan = scan_start(
+        credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=["eu-west-1"]
+    )
+    scan = scan_wait(scan_id=scan.id, timeout=90)
+
+    assert len(groups) >= 3
+    unit = ScanRegion.objects.get(scan=scan, region="eu-west-1")
+    assert unit.api_calls["ec2:DescribeSecurityGroups"] == len(groups)
+    assert [key for key, count in requests_seen.items() if count > 1] == []
 
 
 def test_an_account_wide_refusal_is_replayed_to_the_other_units_without_a_call(aws):

@@ -54,13 +54,24 @@ DB_RETRY_DELAY_SECONDS = 2.0
 DEFAULT_EXPECTED_SCAN_SECONDS = 600
 
 
-def credential_expiry_problem(*, expires_at: datetime | None) -> str | None:
+# Access key ids of temporary credentials (STS) start so; long-term keys start with AKIA.
+TEMPORARY_KEY_PREFIX = "ASIA"
+
+
+def credential_expiry_problem(*, expires_at: datetime | None, access_key_id: str) -> str | None:
     """Why credentials that expire at `expires_at` may not last a scan, or None.
 
-    AWS offers no call that tells when pasted temporary keys expire, so this works only when
-    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field).
+    AWS offers no call that tells when pasted temporary keys expire, so this judges only when
+    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field); temporary
+    keys without one are called out, since they may expire at any time.
     """
     if expires_at is None:
+        if access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+            return (
+                "These are temporary keys (they start with ASIA) and no expiration was given: "
+                "if they expire mid-scan, the regions still running will fail. Give their "
+                "expiration, or start anyway."
+            )
         return None
     expected = recent_scan_seconds() or DEFAULT_EXPECTED_SCAN_SECONDS
     left = (expires_at - timezone.now()).total_seconds()

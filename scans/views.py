@@ -103,8 +103,8 @@ def _scan_reaped(scan_id: str) -> Scan:
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = _scan_reaped(scan_id)
-    denied = scan.denied_actions
     units = list(selectors.scan_region_list(scan_id=scan.id))
+    denied = selectors.scan_denied_actions(scan=scan, units=units)
     context = {
         "scan": scan,
         "units": units,

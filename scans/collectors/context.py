@@ -46,6 +46,8 @@ UNAVAILABLE_ERROR_CODES = frozenset(
     {"NotImplemented", "InvalidAction", "UnsupportedOperation", "UnknownOperationException"}
 )
 ItemT = TypeVar("ItemT")
+# `_missing` reason of an item kept past SCAN_PER_ITEM_CALL_CAP: listed, not inspected.
+NOT_INSPECTED = "not inspected: per-item call cap reached"
 # What a unit leaves in the scan-wide memo while it makes the call the others wait for.
 CALL_IN_PROGRESS = "in-progress"
 SCAN_MEMO_POLL_SECONDS = 0.05

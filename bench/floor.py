@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
@@ -22,14 +23,18 @@ from botocore.parsers import ResponseParserError
 from world import REGIONS
 
 CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "8"))}
+    retries={
+        "mode": "adaptive",
+        "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "8")),
+    }
 )
 
 
 class Caller:
     def __init__(self, endpoint: str, region: str) -> None:
         self.endpoint, self.region = endpoint, region
-        self.requests = 0
+        # Per "service:Operation", named as the scan's ScanRegion.api_calls names them.
+        self.requests: Counter[str] = Counter()
         self._clients: dict[str, object] = {}
 
     def client(self, service: str):
@@ -39,8 +44,13 @@ class Caller:
             )
         return self._clients[service]
 
+    def _count(self, service: str, operation: str) -> None:
+        api = self.client(service)
+        name = api.meta.service_model.service_name
+        self.requests[f"{name}:{api.meta.method_to_api_mapping[operation]}"] += 1
+
     def call(self, service: str, operation: str, **params) -> dict:
-        self.requests += 1
+        self._count(service, operation)
         try:
             return getattr(self.client(service), operation)(**params)
         except (ClientError, BotoCoreError, ResponseParserError):
@@ -51,10 +61,10 @@ class Caller:
         found = []
         try:
             for page in api.get_paginator(operation).paginate(**params):
-                self.requests += 1
+                self._count(service, operation)
                 found += page.get(key, [])
         except (ClientError, BotoCoreError, ResponseParserError):
-            self.requests += 1
+            self._count(service, operation)
         return found
 
 
@@ -155,8 +165,11 @@ def main() -> int:
         for future in futures:
             future.result()
     elapsed = time.perf_counter() - started
-    requests = sum(caller.requests for caller in [*callers, account_wide])
-    print(f"floor: {requests} requests, {elapsed:.2f} s wall, {args.regions} regions")
+    calls = sum((caller.requests for caller in [*callers, account_wide]), Counter())
+    print(f"floor: {calls.total()} requests, {elapsed:.2f} s wall, {args.regions} regions")
+    print("API calls per operation:")
+    for operation, count in sorted(calls.items()):
+        print(f"  {operation} {count}")
     return 0
 
 

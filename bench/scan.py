@@ -88,7 +88,8 @@ def start_moto() -> tuple[subprocess.Popen, str]:
     return server, endpoint
 
 
-def floor(env: dict[str, str], endpoint: str, regions: int) -> tuple[int, float]:
+def floor(env: dict[str, str], endpoint: str, regions: int) -> tuple[int, float, str]:
+    """The floor's requests and wall time, and its per-operation counts as it printed them."""
     done = subprocess.run(  # noqa: S603
         [
             sys.executable,
@@ -104,7 +105,8 @@ def floor(env: dict[str, str], endpoint: str, regions: int) -> tuple[int, float]
         check=True,
     )
     match = FLOOR_LINE.search(done.stdout)
-    return int(match[1]), float(match[2])
+    per_operation = done.stdout[done.stdout.index("\n", match.end()) + 1 :]
+    return int(match[1]), float(match[2]), per_operation.strip()
 
 
 def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.Popen:
@@ -163,9 +165,10 @@ def scan_figures(scan_id: str) -> dict:
     scan = Scan.objects.get(id=scan_id)
     calls: Counter[str] = Counter()
     write = unit_seconds = 0.0
-    findings = 0
+    findings = resources = 0
     for unit in scan.scan_regions.all():
         calls.update(unit.api_calls)
+        resources += unit.resources_collected
         write += unit.timings.get("write", 0.0)
         unit_seconds += (unit.finished_at - unit.started_at).total_seconds()
         findings += unit.findings_count
@@ -176,6 +179,7 @@ def scan_figures(scan_id: str) -> dict:
         "write": write,
         "unit_seconds": unit_seconds,
         "findings": findings,
+        "resources": resources,
     }
 
 
@@ -244,8 +248,8 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
-        floor_requests = statistics.median(requests for requests, _ in result["floors"])
-        floor_s = statistics.median(seconds for _, seconds in result["floors"])
+        floor_requests = statistics.median(requests for requests, _, _ in result["floors"])
+        floor_s = statistics.median(seconds for _, seconds, _ in result["floors"])
         walls = [run.wall for run, _ in result["runs"]]
         wall = statistics.median(walls)
         figures = [figure for _, figure in result["runs"]]
@@ -261,10 +265,13 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
             f"| {wall / floor_s:.2f} | {'yes' if wall <= target else 'NO'} "
             f"| {figures[-1]['findings']} | {write:.2f} ({share:.1%}) | {peak:.0f} |"
         )
-    calls = results[-1]["runs"][-1][1]["calls"]
+    last = results[-1]["runs"][-1][1]
+    calls = last["calls"]
+    print(f"\nResources collected, last run: {last['resources']}")
     print(f"\nAPI calls per operation, last run ({sum(calls.values())} requests):")
     for operation, count in sorted(calls.items()):
         print(f"  {operation} {count}")
+    print(f"\nFloor, last run:\n{results[-1]['floors'][-1][2]}")
 
 
 def main() -> int:

@@ -110,7 +110,12 @@ class StoreResult:
 
 
 def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> StoreResult:
-    """Write the evaluations as findings in batches of BATCH_SIZE, one transaction each."""
+    """Write the evaluations as findings in batches of BATCH_SIZE.
+
+    Each batch is a savepoint inside the caller's transaction, not a transaction of its own: a
+    scan unit stores its findings and its end in one transaction (scans.services._unit_store),
+    so a unit has all its findings or none, and the batches commit together.
+    """
     result = StoreResult()
     batch: list[tuple] = []
     status_at = COLUMNS.index("status")

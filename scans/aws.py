@@ -11,10 +11,18 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    CredentialResolver,
+    RefreshableCredentials,
+)
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 GLOBAL_API_REGION = "us-east-1"
+# Each AssumeRole asks for an hour; botocore assumes again 15 minutes before the end.
+ROLE_SESSION_SECONDS = 3600
 DENIED_ERROR_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )
@@ -65,7 +73,9 @@ class CredentialsRejected(Exception):
 
 def aws_config() -> Config:
     return Config(
-        retries={"mode": "adaptive", "max_attempts": settings.AWS_MAX_ATTEMPTS},
+        # total_max_attempts counts the first try, as AWS_MAX_ATTEMPTS does for the AWS CLI and
+        # SDKs; botocore's max_attempts would be one more (it counts retries).
+        retries={"mode": "adaptive", "total_max_attempts": settings.AWS_MAX_ATTEMPTS},
         connect_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         read_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         user_agent_extra="SecureScope",
@@ -81,19 +91,22 @@ _session_lock = threading.Lock()
 _client_lock = threading.Lock()
 
 
-def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
-    core = botocore.session.Session()
+def _session(core: botocore.session.Session, **keys: str | None) -> boto3.Session:
     core.register_component("data_loader", _shared_loader)
     with _session_lock:
-        session = boto3.Session(
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token or None,
-            botocore_session=core,
-        )
+        session = boto3.Session(botocore_session=core, **keys)
         # Each boto3 session appends boto3's data folder to the loader's paths: keep one.
         _shared_loader.search_paths[:] = dict.fromkeys(_shared_loader.search_paths)
     return session
+
+
+def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
+    return _session(
+        botocore.session.Session(),
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token or None,
+    )
 
 
 def new_client(session: boto3.Session, service: str, region: str, endpoint_url: str = ""):
@@ -141,27 +154,48 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, Calle
 
 
 def scan_session(credentials: AwsCredentials) -> boto3.Session:
-    """A session on the pasted keys, or on a freshly assumed role in role mode.
+    """A session on the pasted keys, or on the assumed role in role mode.
 
-    Each scan unit asks for its own, so a long scan never runs on role credentials that expired.
+    The role's credentials are botocore's refreshable ones: a unit still running when they near
+    their expiry assumes the role again (same ARN and external id) instead of failing. They
+    live in this session's memory only, never in a file cache.
     """
     session = session_from_credentials(credentials)
     if credentials.role_arn:
-        session = session_from_credentials(_assume_role(session, credentials))
+        session = _assumed_role_session(session, credentials)
     return session
 
 
-def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCredentials:
-    arguments = {
-        "RoleArn": credentials.role_arn,
-        "RoleSessionName": "SecureScope",
-        "DurationSeconds": 3600,
-    }
+def _assumed_role_session(source: boto3.Session, credentials: AwsCredentials) -> boto3.Session:
+    extra_args = {"RoleSessionName": "SecureScope", "DurationSeconds": ROLE_SESSION_SECONDS}
     if credentials.external_id:
-        arguments["ExternalId"] = credentials.external_id
+        extra_args["ExternalId"] = credentials.external_id
+
+    def sts_client(service_name: str, **source_keys: str):
+        # The fetcher hands over the source keys; region, endpoint and retries are ours. Not
+        # under _client_lock: a refresh can start while another client is being built.
+        return source.client(
+            service_name,
+            region_name=GLOBAL_API_REGION,
+            endpoint_url=credentials.endpoint_url or None,
+            config=aws_config(),
+            **source_keys,
+        )
+
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=sts_client,
+        source_credentials=source.get_credentials(),
+        role_arn=credentials.role_arn,
+        extra_args=extra_args,
+        cache={},  # memory only: botocore's default for profiles is a file under ~/.aws
+    )
     try:
-        sts = new_client(session, "sts", GLOBAL_API_REGION, credentials.endpoint_url)
-        assumed = sts.assume_role(**arguments)
+        # Assumed now, not at the first call, so a refused role fails the form, not the scan.
+        role_credentials = RefreshableCredentials.create_from_metadata(
+            metadata=fetcher.fetch_credentials(),
+            refresh_using=fetcher.fetch_credentials,
+            method="assume-role",
+        )
     except ClientError as error:
         code = error_code(error)
         if code in DENIED_ERROR_CODES:
@@ -170,13 +204,24 @@ def _assume_role(session: boto3.Session, credentials: AwsCredentials) -> AwsCred
                 f"id). ({code})"
             ) from None
         raise
-    temporary = assumed["Credentials"]
-    return AwsCredentials(
-        access_key_id=temporary["AccessKeyId"],
-        secret_access_key=temporary["SecretAccessKey"],
-        session_token=temporary["SessionToken"],
-        endpoint_url=credentials.endpoint_url,
+    core = botocore.session.Session()
+    core.register_component(
+        "credential_provider", CredentialResolver([_Provided(role_credentials)])
     )
+    return _session(core)
+
+
+class _Provided(CredentialProvider):
+    """Hands botocore credentials we already hold (the assumed role's, refreshable)."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> RefreshableCredentials:
+        return self._credentials
 
 
 def enabled_regions(session: boto3.Session, endpoint_url: str = "") -> list[str]:

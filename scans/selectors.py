@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from scans.inventory import GLOBAL_REGION
 from scans.models import Scan, ScanRegion
+from scans.permissions import merged_permissions
 
 
 def scan_list(*, status: str = "", account_hash: str = "", source: str = "") -> QuerySet[Scan]:
@@ -60,3 +61,11 @@ def recent_scan_seconds(*, limit: int = 10) -> float | None:
     rows = Scan.objects.filter(finished_at__isnull=False).order_by("-created_at")[:limit]
     durations = [(scan.finished_at - scan.created_at).total_seconds() for scan in rows]
     return max(durations) if durations else None
+
+
+def scan_denied_actions(*, scan: Scan, units: list[ScanRegion]) -> list[str]:
+    """Actions denied so far: the scan's record, plus units that ended while it still runs
+    (the scan's record is complete only once it is finalized)."""
+    ended = [unit.permissions for unit in units if unit.status in ScanRegion.TERMINAL_STATUSES]
+    merged = merged_permissions([scan.minimal_permissions, *ended])
+    return [action for action, status in merged.items() if status == "denied"]

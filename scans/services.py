@@ -3,7 +3,6 @@
 import logging
 import time
 import uuid
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +35,7 @@ from scans.demo import DEMO_REGIONS, demo_credentials, demo_server
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
+from scans.permissions import merged_permissions
 from scans.selectors import recent_scan_seconds
 from scans.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from securescope.models import AuditEvent
@@ -54,13 +54,24 @@ DB_RETRY_DELAY_SECONDS = 2.0
 DEFAULT_EXPECTED_SCAN_SECONDS = 600
 
 
-def credential_expiry_problem(*, expires_at: datetime | None) -> str | None:
+# Access key ids of temporary credentials (STS) start so; long-term keys start with AKIA.
+TEMPORARY_KEY_PREFIX = "ASIA"
+
+
+def credential_expiry_problem(*, expires_at: datetime | None, access_key_id: str) -> str | None:
     """Why credentials that expire at `expires_at` may not last a scan, or None.
 
-    AWS offers no call that tells when pasted temporary keys expire, so this works only when
-    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field).
+    AWS offers no call that tells when pasted temporary keys expire, so this judges only when
+    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field); temporary
+    keys without one are called out, since they may expire at any time.
     """
     if expires_at is None:
+        if access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+            return (
+                "These are temporary keys (they start with ASIA) and no expiration was given: "
+                "if they expire mid-scan, the regions still running will fail. Give their "
+                "expiration, or start anyway."
+            )
         return None
     expected = recent_scan_seconds() or DEFAULT_EXPECTED_SCAN_SECONDS
     left = (expires_at - timezone.now()).total_seconds()
@@ -210,6 +221,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             account=AccountContext(entry.identity.account_id, entry.identity.partition),
             region=region,
             should_stop=partial(_credentials_gone, scan_id),
+            scan_id=scan_id,
         )
         started = time.perf_counter()
         collection = _collect(ctx)
@@ -312,7 +324,7 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
             ScanRegion.Status.CANCELLED
         )
-        scan.minimal_permissions = _merged_permissions(
+        scan.minimal_permissions = merged_permissions(
             scan.scan_regions.values_list("permissions", flat=True)
         )
         if failed == 0:
@@ -359,7 +371,7 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
         who = user.get_username() if user is not None and user.is_authenticated else "an operator"
         scan.status = Scan.Status.CANCELLED
         scan.error = f"Cancelled by {who}."
-        scan.minimal_permissions = _merged_permissions(
+        scan.minimal_permissions = merged_permissions(
             scan.scan_regions.values_list("permissions", flat=True)
         )
         scan.finding_counts = finding_counts(scan_id=scan.id)
@@ -377,19 +389,6 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
         )
     logger.info("Scan %s cancelled", scan.id)
     return True
-
-
-PERMISSION_PRECEDENCE = {"denied": 2, "ok": 1, "unavailable": 0}
-
-
-def _merged_permissions(per_unit: Iterable[dict[str, str]]) -> dict[str, str]:
-    """One status per action over all units: denied anywhere wins, then ok, then unavailable."""
-    merged: dict[str, str] = {}
-    for permissions in per_unit:
-        for action, status in permissions.items():
-            if PERMISSION_PRECEDENCE[status] > PERMISSION_PRECEDENCE.get(merged.get(action), -1):
-                merged[action] = status
-    return dict(sorted(merged.items()))
 
 
 def scan_wait(*, scan_id: uuid.UUID | str, timeout: float, poll_interval: float = 0.25) -> Scan:

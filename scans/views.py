@@ -58,7 +58,10 @@ def scan_demo(request: HttpRequest) -> HttpResponse:
 def scan_new(request: HttpRequest) -> HttpResponse:
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        problem = credential_expiry_problem(expires_at=form.cleaned_data["expires_at"])
+        problem = credential_expiry_problem(
+            expires_at=form.cleaned_data["expires_at"],
+            access_key_id=form.cleaned_data["access_key_id"],
+        )
         if problem and not form.cleaned_data["start_anyway"]:
             form.add_error("expires_at", problem)
             return render(request, "scans/new.html", {"form": form})
@@ -100,8 +103,8 @@ def _scan_reaped(scan_id: str) -> Scan:
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = _scan_reaped(scan_id)
-    denied = scan.denied_actions
     units = list(selectors.scan_region_list(scan_id=scan.id))
+    denied = selectors.scan_denied_actions(scan=scan, units=units)
     context = {
         "scan": scan,
         "units": units,

@@ -122,6 +122,12 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "vault": VAULT_CACHE,
+    # Account-wide AWS answers that a scan's units share, whichever worker runs them.
+    "scan_calls": {
+        **VAULT_CACHE,
+        "LOCATION": REDIS_URL or "scan-calls",
+        "KEY_PREFIX": "securescope:scan-calls",
+    },
 }
 
 # How scan tasks run: "thread" (a pool inside this process) or "django-q" (qcluster workers).

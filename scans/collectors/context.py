@@ -2,12 +2,18 @@
 
 One `CollectContext` per scan unit (a region, or the account-wide part). Collectors in the unit
 run concurrently and share it, so two collectors that need the same Describe call share one
-request. Every call is counted per operation, and every action is recorded as allowed, denied or
+request. An account-wide call that several units need (IAM's OIDC providers: the global unit
+lists them, every region with EKS clusters joins them) is shared across the scan's units, which
+may run in other worker processes, through the `scan_calls` cache.
+
+Every call is counted per operation, and every action is recorded as allowed, denied or
 unavailable, which becomes the scan's record of the permissions it had.
 """
 
+import hashlib
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -16,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
+from django.conf import settings
+from django.core.cache import caches
 
 from scans.aws import (
     GLOBAL_API_REGION,
@@ -38,6 +46,11 @@ UNAVAILABLE_ERROR_CODES = frozenset(
     {"NotImplemented", "InvalidAction", "UnsupportedOperation", "UnknownOperationException"}
 )
 ItemT = TypeVar("ItemT")
+# `_missing` reason of an item kept past SCAN_PER_ITEM_CALL_CAP: listed, not inspected.
+NOT_INSPECTED = "not inspected: per-item call cap reached"
+# What a unit leaves in the scan-wide memo while it makes the call the others wait for.
+CALL_IN_PROGRESS = "in-progress"
+SCAN_MEMO_POLL_SECONDS = 0.05
 
 
 class ScanStopped(Exception):
@@ -88,6 +101,14 @@ def _strip_account_host_prefix(account_id: str) -> Callable[..., None]:
     return strip
 
 
+def _replayed(outcome: tuple) -> Any:
+    """What another unit's call returned, or the refusal it met, raised again here."""
+    if outcome[0] == "ok":
+        return outcome[1]
+    refusal = {"Denied": Denied, "Unavailable": Unavailable}.get(outcome[0], CollectionError)
+    raise refusal(outcome[1], outcome[2])
+
+
 class CollectContext:
     def __init__(
         self,
@@ -97,8 +118,11 @@ class CollectContext:
         region: str,
         endpoint_url: str = "",
         should_stop: Callable[[], bool] | None = None,
+        scan_id: str = "",
     ) -> None:
         self.session = session
+        # Without one (a collector under test) calls are shared within the unit only.
+        self.scan_id = str(scan_id)
         # Asked before every request (pages included): the call boundary where a cancel lands.
         self.should_stop = should_stop
         self.endpoint_url = endpoint_url
@@ -159,6 +183,45 @@ class CollectContext:
             raise type(result)(result.action, result.reason)
         return result
 
+    def _once_per_scan(self, key: tuple, produce: Callable[[], Any]) -> Any:
+        """`produce()` made by one unit of the scan; the others wait for and reuse its outcome.
+
+        `cache.add` is the lock. A unit whose call fails in another way gives the slot back, and
+        a waiter whose owner vanished (a killed worker) makes the call itself after the longest
+        a call can take with its retries.
+        """
+        if not self.scan_id:
+            return produce()
+        memo = caches["scan_calls"]
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()
+        cache_key = f"{self.scan_id}:{digest}"
+        longest_call = settings.AWS_CALL_TIMEOUT_SECONDS * settings.AWS_MAX_ATTEMPTS
+        give_up_at = time.monotonic() + longest_call
+        while not memo.add(cache_key, CALL_IN_PROGRESS, timeout=longest_call):
+            outcome = memo.get(cache_key)
+            if outcome not in (None, CALL_IN_PROGRESS):
+                return _replayed(outcome)
+            if time.monotonic() > give_up_at:
+                return produce()
+            if self.should_stop is not None and self.should_stop():
+                raise ScanStopped
+            time.sleep(SCAN_MEMO_POLL_SECONDS)
+        try:
+            result = produce()
+        except CollectionError as error:
+            memo.set(
+                cache_key,
+                (type(error).__name__, error.action, error.reason),
+                timeout=settings.VAULT_TTL_SECONDS,
+            )
+            raise
+        except BaseException:
+            memo.delete(cache_key)
+            raise
+        # The scan cannot outlive its credentials, nor its memo them.
+        memo.set(cache_key, ("ok", result), timeout=settings.VAULT_TTL_SECONDS)
+        return result
+
     def _record(self, action: str, status: str) -> None:
         with self._lock:
             # "denied" wins: one denied call is enough to list the action as missing.
@@ -183,16 +246,32 @@ class CollectContext:
         self._record(action, "ok")
         return result
 
-    def call(self, service: str, operation: str, *, region: str | None = None, **params: Any):
-        """One API call, made at most once per unit for the same parameters."""
+    def call(
+        self,
+        service: str,
+        operation: str,
+        *,
+        region: str | None = None,
+        once_per_scan: bool = False,
+        **params: Any,
+    ):
+        """One API call, made at most once per unit for the same parameters.
+
+        `once_per_scan` for account-wide calls more than one unit makes: at most once per scan.
+        """
         api_client = self.client(service, region)
-        key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self._once(
-            key,
-            lambda: self._guarded(
+        serialized = json.dumps(params, sort_keys=True, default=str)
+        key = ("call", service, region, operation, serialized)
+
+        def produce() -> Any:
+            return self._guarded(
                 api_client, operation, lambda: getattr(api_client, operation)(**params)
-            ),
-        )
+            )
+
+        if not once_per_scan:
+            return self._once(key, produce)
+        scan_key = ("call", service, region or self.api_region, operation, serialized)
+        return self._once(key, lambda: self._once_per_scan(scan_key, produce))
 
     def paginate(
         self,

@@ -11,12 +11,11 @@ from django.conf import settings
 
 from scans.aws import error_code
 from scans.collectors import register
-from scans.collectors.context import CollectContext, Denied, Unavailable
+from scans.collectors.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
 from scans.inventory import Resource
 
 # The most DescribeSnapshots (5 to 1000) and DescribeImages (1 to 1000) return per page.
 PAGE_SIZE = 1000
-NOT_INSPECTED = "not inspected: per-item call cap reached"
 
 
 def _accountless_arn(ctx: CollectContext, resource: str) -> str:

@@ -16,9 +16,12 @@ OIDC_PROVIDER_MARKER = ":oidc-provider/"
 
 
 def _registered_oidc_issuers(ctx: CollectContext) -> set[str]:
-    """Issuer host and path of every IAM OIDC provider; IAM is global, so one us-east-1 call."""
+    """Issuer host and path of every IAM OIDC provider; IAM is global, so one us-east-1 call,
+    shared with the global unit's OIDC collector and every other region."""
     # Not paginated in botocore: one response holds every provider.
-    response = ctx.call("iam", "list_open_id_connect_providers", region=GLOBAL_API_REGION)
+    response = ctx.call(
+        "iam", "list_open_id_connect_providers", region=GLOBAL_API_REGION, once_per_scan=True
+    )
     return {
         provider["Arn"].split(OIDC_PROVIDER_MARKER, 1)[1]
         for provider in response.get("OpenIDConnectProviderList", [])

@@ -124,7 +124,10 @@ def collect_credential_report(ctx: CollectContext) -> list[Resource]:
     permissions=("iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"),
 )
 def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
-    providers = ctx.call("iam", "list_open_id_connect_providers")["OpenIDConnectProviderList"]
+    # Region units with EKS clusters need the same list: one call per scan.
+    providers = ctx.call("iam", "list_open_id_connect_providers", once_per_scan=True)[
+        "OpenIDConnectProviderList"
+    ]
     resources = []
     for provider in ctx.capped(
         providers, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="OIDC providers"

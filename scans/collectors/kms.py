@@ -13,10 +13,11 @@ from django.conf import settings
 
 from scans.aws import error_code
 from scans.collectors import register
-from scans.collectors.context import CollectContext, CollectionError
+from scans.collectors.context import NOT_INSPECTED, CollectContext, CollectionError
 from scans.inventory import Resource
 
 PAGE_SIZE = 1000
+NOT_INSPECTED_FIELDS = ("KeyMetadata", "KeyRotationEnabled")
 ROTATION_FIELDS = ("KeyRotationEnabled", "RotationPeriodInDays", "NextRotationDate")
 
 
@@ -60,9 +61,14 @@ def _key_data(ctx: CollectContext, key: dict[str, str]) -> dict[str, Any] | None
 )
 def collect_keys(ctx: CollectContext) -> list[Resource]:
     keys = ctx.paginate("kms", "list_keys", "Keys", PaginationConfig={"PageSize": PAGE_SIZE})
+    inspected = len(ctx.capped(keys, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="KMS keys"))
     resources = []
-    for key in ctx.capped(keys, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="KMS keys"):
-        data = _key_data(ctx, key)
+    for index, key in enumerate(keys):
+        if index >= inspected:
+            # Kept unread (it may be AWS-managed) so its rules say "not evaluated".
+            data = {**key, "_missing": dict.fromkeys(NOT_INSPECTED_FIELDS, NOT_INSPECTED)}
+        else:
+            data = _key_data(ctx, key)
         if data is not None:
             arn = data.get("Arn") or key["KeyArn"]
             resources.append(ctx.resource("AWS::KMS::Key", arn, data))

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from scans.aws import error_code
 from scans.collectors import register
-from scans.collectors.context import CollectContext, Denied, Unavailable
+from scans.collectors.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
 from scans.inventory import Resource
 
 BLOCK_PUBLIC_ACCESS_FLAGS = (
@@ -27,6 +27,8 @@ NOT_CONFIGURED_CODES = {
     "get_public_access_block": "NoSuchPublicAccessBlockConfiguration",
     "get_bucket_policy": "NoSuchBucketPolicy",
 }
+# What the per-bucket calls fill in; a bucket past the cap has each under `_missing`.
+BUCKET_FIELDS = ("Region", "Encryption", "PublicAccessBlockConfiguration", "Versioning", "Policy")
 DEFAULT_BUCKET_REGION = "us-east-1"
 # GetBucketLocation's legacy answer for buckets made in eu-west-1 long ago.
 LEGACY_LOCATIONS = {"EU": "eu-west-1"}
@@ -184,12 +186,17 @@ def collect_buckets(ctx: CollectContext) -> list[Resource]:
     # No page size: moto answers MaxBuckets with a truncated list and no continuation token,
     # and without one S3 returns every bucket up to the account quota.
     buckets = ctx.paginate("s3", "list_buckets", "Buckets")
+    inspected = len(ctx.capped(buckets, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="buckets"))
     resources = []
-    for bucket in ctx.capped(buckets, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="buckets"):
-        try:
-            data = _bucket_data(ctx, bucket)
-        except _BucketGone:
-            continue
+    for index, bucket in enumerate(buckets):
+        if index >= inspected:
+            # Kept, so its rules say "not evaluated" rather than the bucket vanishing.
+            data = {**bucket, "_missing": dict.fromkeys(BUCKET_FIELDS, NOT_INSPECTED)}
+        else:
+            try:
+                data = _bucket_data(ctx, bucket)
+            except _BucketGone:
+                continue
         resources.append(
             ctx.resource(
                 "AWS::S3::Bucket", f"arn:{ctx.account.partition}:s3:::{bucket['Name']}", data

@@ -1,6 +1,16 @@
 """Sessions built from pasted keys share botocore's parsed models, never their credentials."""
 
-from scans.aws import AwsCredentials, new_client, session_from_credentials
+import pytest
+from moto.sts.models import STSBackend
+
+from scans import aws as scans_aws
+from scans.aws import (
+    ROLE_SESSION_SECONDS,
+    AwsCredentials,
+    new_client,
+    scan_session,
+    session_from_credentials,
+)
 
 
 def _loader(session):
@@ -24,3 +34,49 @@ def test_many_sessions_do_not_grow_the_shared_search_path():
         session = session_from_credentials(credentials)
     assert _loader(session).search_paths == paths
     assert len(paths) == len(set(paths))
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/SecureScopeAudit"
+
+
+@pytest.fixture
+def assumed(aws, monkeypatch) -> list[tuple[str, str, int]]:
+    """Every AssumeRole moto answers: role ARN, external id and duration."""
+    calls = []
+    assume_role = STSBackend.assume_role
+
+    def counted(self, **kwargs):
+        calls.append((kwargs["role_arn"], kwargs["external_id"], kwargs["duration"]))
+        return assume_role(self, **kwargs)
+
+    monkeypatch.setattr(STSBackend, "assume_role", counted)
+    return calls
+
+
+def role_session():
+    return scan_session(
+        AwsCredentials(
+            "AKIAIOSFODNN7EXAMPLE", "x" * 40, role_arn=ROLE_ARN, external_id="Partner-42"
+        )
+    )
+
+
+def test_a_fresh_role_session_is_not_assumed_again(assumed):
+    session = role_session()
+    new_client(session, "ec2", "eu-west-1").describe_vpcs()
+    assert assumed == [(ROLE_ARN, "Partner-42", ROLE_SESSION_SECONDS)]
+
+
+def test_a_role_session_near_its_expiry_assumes_the_role_again(assumed, monkeypatch):
+    # AWS's shortest role session is already inside botocore's 15-minute refresh window.
+    monkeypatch.setattr(scans_aws, "ROLE_SESSION_SECONDS", 900)
+    session = role_session()
+    first_key = session.get_credentials().get_frozen_credentials().access_key
+    assert len(assumed) == 2  # the second on reading the credentials
+
+    response = new_client(session, "ec2", "eu-west-1").describe_vpcs()
+
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert set(assumed) == {(ROLE_ARN, "Partner-42", 900)}
+    assert len(assumed) >= 3
+    assert session.get_credentials().get_frozen_credentials().access_key != first_key

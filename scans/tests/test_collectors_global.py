@@ -6,9 +6,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from rules.engine import evaluate, load_catalog
 from scans.collectors import REGISTRY, collectors_for
 from scans.collectors import iam as iam_collectors
-from scans.collectors.context import CollectContext, Denied, Unavailable
+from scans.collectors.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
 from scans.collectors.iam import policy_grants_full_admin
 from scans.collectors.s3 import denies_insecure_transport
 from scans.inventory import AccountContext
@@ -521,11 +522,35 @@ def test_denied_bucket_listing_propagates(aws, monkeypatch):
         collect("s3.buckets", ctx)
 
 
-def test_bucket_cap_warns_without_names(buckets, settings):
+def test_bucket_cap_warns_without_names_and_keeps_the_rest_uninspected(buckets, settings):
     settings.SCAN_PER_ITEM_CALL_CAP = 2
     ctx = make_ctx()
-    assert len(collect("s3.buckets", ctx)) == 2
+    resources = collect("s3.buckets", ctx)
     assert ctx.warnings == ["Only the first 2 of 3 buckets were inspected (cap)."]
+    assert len(resources) == 3
+    assert ["_missing" in r.data for r in resources] == [False, False, True]
+    assert set(resources[2].data["_missing"].values()) == {NOT_INSPECTED}
+    assert ctx.api_calls["s3:GetBucketPolicy"] == 2
+
+
+def test_bucket_and_key_rules_past_the_cap_are_not_evaluated(buckets, settings):
+    settings.SCAN_PER_ITEM_CALL_CAP = 0
+    kms = boto3.client("kms", region_name="eu-west-1")
+    kms.create_key()
+    catalog = load_catalog()
+    resources = collect("s3.buckets") + REGISTRY["kms.keys"].collect(
+        CollectContext(
+            session=boto3.Session(), account=AccountContext(ACCOUNT_ID), region="eu-west-1"
+        )
+    )
+    assert {r.type for r in resources} == {"AWS::S3::Bucket", "AWS::KMS::Key"}
+    statuses = {
+        (evaluation.rule.resource_type, evaluation.result.status)
+        for evaluation in evaluate(catalog, resources)
+    }
+    assert ("AWS::S3::Bucket", "NOT_EVALUATED") in statuses
+    assert ("AWS::KMS::Key", "NOT_EVALUATED") in statuses
+    assert {status for _, status in statuses} == {"NOT_EVALUATED"}
 
 
 @pytest.mark.parametrize(

@@ -15,22 +15,47 @@ from scans.services import credential_expiry_problem
 pytestmark = pytest.mark.django_db
 
 
-def test_no_expiration_given_means_no_judgement():
-    assert credential_expiry_problem(expires_at=None) is None
+def test_long_term_keys_without_expiration_are_not_judged():
+    assert credential_expiry_problem(access_key_id=TEST_ACCESS_KEY_ID, expires_at=None) is None
+
+
+def test_temporary_keys_without_expiration_are_called_out():
+    problem = credential_expiry_problem(access_key_id="ASIAIOSFODNN7EXAMPLE", expires_at=None)
+    assert "temporary keys" in problem
+    assert "no expiration was given" in problem
+
+
+def test_form_asks_before_starting_with_temporary_keys_of_unknown_expiry(client, aws):
+    client.force_login(create_user())
+    response = post_new_scan(
+        client, access_key_id="ASIAIOSFODNN7EXAMPLE", session_token="t" * 40, expires_at=""
+    )
+    assert response.status_code == 200
+    assert b"These are temporary keys" in response.content
+    assert Scan.objects.count() == 0
 
 
 def test_expected_duration_comes_from_recent_scans():
     start = timezone.now() - timedelta(hours=1)
     create_scan(created_at=start, finished_at=start + timedelta(minutes=30))
     Scan.objects.update(created_at=start)  # auto_now_add ignores the factory's value
-    assert credential_expiry_problem(expires_at=timezone.now() + timedelta(minutes=45)) is None
-    problem = credential_expiry_problem(expires_at=timezone.now() + timedelta(minutes=20))
+    assert (
+        credential_expiry_problem(
+            access_key_id=TEST_ACCESS_KEY_ID, expires_at=timezone.now() + timedelta(minutes=45)
+        )
+        is None
+    )
+    problem = credential_expiry_problem(
+        access_key_id=TEST_ACCESS_KEY_ID, expires_at=timezone.now() + timedelta(minutes=20)
+    )
     assert "expire in 20 min" in problem
     assert "up to 30 min" in problem
 
 
 def test_expired_credentials_are_named_as_such():
-    problem = credential_expiry_problem(expires_at=timezone.now() - timedelta(minutes=1))
+    problem = credential_expiry_problem(
+        access_key_id=TEST_ACCESS_KEY_ID, expires_at=timezone.now() - timedelta(minutes=1)
+    )
     assert problem == "These credentials have already expired."
 
 

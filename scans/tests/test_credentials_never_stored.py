@@ -86,6 +86,7 @@ def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
                 "secret_access_key": CANARY_SECRET,
                 "session_token": CANARY_TOKEN,
                 "regions": ["eu-west-1"],
+                "start_anyway": "on",  # temporary keys without an expiration ask first
             },
         )
     )

@@ -19,6 +19,8 @@ CANARY_FORM = {
     "secret_access_key": CANARY_SECRET,
     "session_token": CANARY_TOKEN,
     "regions": ["eu-west-1"],
+    # Temporary keys without an expiration ask first (credential_expiry_problem).
+    "start_anyway": "on",
 }
 
 

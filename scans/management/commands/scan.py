@@ -78,7 +78,9 @@ class Command(BaseCommand):
                 f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
             )
             raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
-        problem = credential_expiry_problem(expires_at=self._expiration())
+        problem = credential_expiry_problem(
+            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
+        )
         if problem:
             self.stderr.write(f"warning: {problem}")
         try:

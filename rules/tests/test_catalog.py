@@ -96,3 +96,16 @@ def test_edited_file_is_picked_up_without_restart(catalog_copy):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     after = load_catalog(catalog_copy)
     assert {r.id: r.severity for r in after.rules}["EC2_SG_SSH_OPEN"] == "critical"
+
+
+def test_same_size_edit_with_the_mtime_kept_is_picked_up(catalog_copy):
+    path = catalog_copy / "ec2.yaml"
+    before = load_catalog(catalog_copy)
+    assert {r.id: r.severity for r in before.rules}["EC2_SG_SSH_OPEN"] == "high"
+    stat = path.stat()
+    # "high" and "info" have the same length, and the mtime is put back as a deploy tool might.
+    replace_in(path, "severity: high\n", "severity: info\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    after = load_catalog(catalog_copy)
+    assert {r.id: r.severity for r in after.rules}["EC2_SG_SSH_OPEN"] == "info"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -36,7 +37,9 @@ REQUIRED_FIELDS = (
     "compliance",
     "evaluation",
 )
+TEXT_FIELDS = ("id", "service", "resource_type", "title", "rationale")
 KNOWN_FRAMEWORKS = frozenset({"cis_aws_foundations", "cis_eks", "cis_aws_compute"})
+FRAMEWORK_MAPPING_FIELDS = frozenset({"version", "sections"})
 
 
 @dataclass(frozen=True)
@@ -90,38 +93,86 @@ class RuleError(ValueError):
         super().__init__(f"{source}: rule {rule_id}: field {field!r}: {problem}")
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_text(item) for item in value)
+
+
+def _is_https_url(value: Any) -> bool:
+    if not _is_text(value) or any(character.isspace() for character in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.netloc)
+
+
+def _check_text_fields(entry: dict[str, Any], source: str, rule_id: str) -> None:
+    for name in TEXT_FIELDS:
+        if not _is_text(entry[name]):
+            raise RuleError(source, rule_id, name, "must be a non-empty string")
+
+
+def _check_remediation(remediation: Any, source: str, rule_id: str) -> None:
+    if not isinstance(remediation, dict) or set(remediation) != {"cli", "console"}:
+        raise RuleError(source, rule_id, "remediation", "needs exactly 'cli' and 'console'")
+    for name in ("cli", "console"):
+        if not _is_text(remediation[name]):
+            raise RuleError(source, rule_id, f"remediation.{name}", "must be a non-empty string")
+
+
+def _check_references(references: Any, source: str, rule_id: str) -> None:
+    if not isinstance(references, list) or not references:
+        raise RuleError(source, rule_id, "references", "must be a non-empty list of https URLs")
+    for index, reference in enumerate(references):
+        if not _is_https_url(reference):
+            raise RuleError(source, rule_id, f"references[{index}]", "must be an https:// URL")
+
+
+def _check_compliance(compliance: Any, source: str, rule_id: str) -> None:
+    if not isinstance(compliance, dict):
+        raise RuleError(source, rule_id, "compliance", "must be a mapping")
+    for framework, mapping in compliance.items():
+        field = f"compliance.{framework}"
+        if framework == "security_hub":
+            if not isinstance(mapping, list) or not all(_is_text(item) for item in mapping):
+                raise RuleError(source, rule_id, field, "must be a list of control ids")
+            continue
+        if framework not in KNOWN_FRAMEWORKS:
+            raise RuleError(source, rule_id, field, "unknown framework")
+        if not isinstance(mapping, dict):
+            raise RuleError(source, rule_id, field, "needs 'version' and 'sections'")
+        unknown = set(mapping) - FRAMEWORK_MAPPING_FIELDS
+        if unknown:
+            raise RuleError(
+                source, rule_id, f"{field}.{sorted(map(str, unknown))[0]}", "unknown field"
+            )
+        if not _is_text(mapping.get("version")):
+            raise RuleError(source, rule_id, f"{field}.version", "must be a non-empty string")
+        # Unquoted, YAML reads section 1.10 as the number 1.1: only strings are accepted.
+        if not _is_text_list(mapping.get("sections")):
+            raise RuleError(
+                source, rule_id, f"{field}.sections", "must be a non-empty list of strings"
+            )
+
+
 def _validate(entry: Any, source: str) -> Rule:
     if not isinstance(entry, dict):
         raise RuleError(source, "?", "<entry>", "must be a mapping")
     rule_id = str(entry.get("id", "?"))
     unknown = set(entry) - set(REQUIRED_FIELDS)
     if unknown:
-        raise RuleError(source, rule_id, sorted(unknown)[0], "unknown field")
+        raise RuleError(source, rule_id, sorted(map(str, unknown))[0], "unknown field")
     for name in REQUIRED_FIELDS:
         if entry.get(name) in (None, "", [], {}):
             raise RuleError(source, rule_id, name, "is required")
+    _check_text_fields(entry, source, rule_id)
     if entry["severity"] not in Severity.values:
         raise RuleError(source, rule_id, "severity", f"must be one of {Severity.values}")
-    remediation = entry["remediation"]
-    if not isinstance(remediation, dict) or set(remediation) != {"cli", "console"}:
-        raise RuleError(source, rule_id, "remediation", "needs exactly 'cli' and 'console'")
-    compliance = entry["compliance"]
-    if not isinstance(compliance, dict):
-        raise RuleError(source, rule_id, "compliance", "must be a mapping")
-    for framework, mapping in compliance.items():
-        if framework == "security_hub":
-            if not isinstance(mapping, list):
-                raise RuleError(source, rule_id, "compliance.security_hub", "must be a list")
-        elif framework not in KNOWN_FRAMEWORKS:
-            raise RuleError(source, rule_id, f"compliance.{framework}", "unknown framework")
-        elif (
-            not isinstance(mapping, dict)
-            or not mapping.get("version")
-            or not mapping.get("sections")
-        ):
-            raise RuleError(
-                source, rule_id, f"compliance.{framework}", "needs 'version' and 'sections'"
-            )
+    _check_remediation(entry["remediation"], source, rule_id)
+    _check_references(entry["references"], source, rule_id)
+    _check_compliance(entry["compliance"], source, rule_id)
     evaluation = entry["evaluation"]
     if not isinstance(evaluation, dict) or set(evaluation) - {"evaluator", "params"}:
         raise RuleError(source, rule_id, "evaluation", "takes only 'evaluator' and 'params'")
@@ -129,6 +180,8 @@ def _validate(entry: Any, source: str) -> Rule:
     if evaluator is None:
         raise RuleError(source, rule_id, "evaluation.evaluator", "is not a registered evaluator")
     params = evaluation.get("params") or {}
+    if not isinstance(params, dict):
+        raise RuleError(source, rule_id, "evaluation.params", "must be a mapping")
     for name, value in params.items():
         expected = evaluator.params.get(name)
         if expected is None:
@@ -140,16 +193,17 @@ def _validate(entry: Any, source: str) -> Rule:
     missing = evaluator.required_params - set(params)
     if missing:
         raise RuleError(source, rule_id, f"evaluation.params.{sorted(missing)[0]}", "is required")
+    remediation = entry["remediation"]
     return Rule(
         id=rule_id,
-        service=str(entry["service"]),
-        resource_type=str(entry["resource_type"]),
-        title=str(entry["title"]),
+        service=entry["service"],
+        resource_type=entry["resource_type"],
+        title=entry["title"],
         severity=entry["severity"],
-        rationale=str(entry["rationale"]),
-        remediation={"cli": str(remediation["cli"]), "console": str(remediation["console"])},
+        rationale=entry["rationale"],
+        remediation={"cli": remediation["cli"], "console": remediation["console"]},
         references=tuple(entry["references"]),
-        compliance=compliance,
+        compliance=entry["compliance"],
         evaluator=evaluator.name,
         params=params,
         source=source,

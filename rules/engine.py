@@ -40,6 +40,8 @@ REQUIRED_FIELDS = (
 TEXT_FIELDS = ("id", "service", "resource_type", "title", "rationale")
 KNOWN_FRAMEWORKS = frozenset({"cis_aws_foundations", "cis_eks", "cis_aws_compute"})
 FRAMEWORK_MAPPING_FIELDS = frozenset({"version", "sections"})
+# A rule that no framework maps says why under this compliance key rather than mapping nothing.
+UNMAPPED_KEY = "unmapped"
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,13 @@ def _check_compliance(compliance: Any, source: str, rule_id: str) -> None:
         raise RuleError(source, rule_id, "compliance", "must be a mapping")
     for framework, mapping in compliance.items():
         field = f"compliance.{framework}"
+        if framework == UNMAPPED_KEY:
+            if not _is_text(mapping):
+                raise RuleError(source, rule_id, field, "must say why no framework maps the rule")
+            continue
         if framework == "security_hub":
-            if not isinstance(mapping, list) or not all(_is_text(item) for item in mapping):
-                raise RuleError(source, rule_id, field, "must be a list of control ids")
+            if not _is_text_list(mapping):
+                raise RuleError(source, rule_id, field, "must be a non-empty list of control ids")
             continue
         if framework not in KNOWN_FRAMEWORKS:
             raise RuleError(source, rule_id, field, "unknown framework")
@@ -155,6 +161,18 @@ def _check_compliance(compliance: Any, source: str, rule_id: str) -> None:
             raise RuleError(
                 source, rule_id, f"{field}.sections", "must be a non-empty list of strings"
             )
+    mapped = any(framework != UNMAPPED_KEY for framework in compliance)
+    if mapped and UNMAPPED_KEY in compliance:
+        raise RuleError(
+            source, rule_id, f"compliance.{UNMAPPED_KEY}", "contradicts the framework mapping"
+        )
+    if not mapped and UNMAPPED_KEY not in compliance:
+        raise RuleError(
+            source,
+            rule_id,
+            "compliance",
+            f"maps no framework: give sections or control ids, or '{UNMAPPED_KEY}' with the reason",
+        )
 
 
 def _validate(entry: Any, source: str) -> Rule:
@@ -165,7 +183,8 @@ def _validate(entry: Any, source: str) -> Rule:
     if unknown:
         raise RuleError(source, rule_id, sorted(map(str, unknown))[0], "unknown field")
     for name in REQUIRED_FIELDS:
-        if entry.get(name) in (None, "", [], {}):
+        # Present but empty is left to each field's own check, which says what it needs.
+        if entry.get(name) is None:
             raise RuleError(source, rule_id, name, "is required")
     _check_text_fields(entry, source, rule_id)
     if entry["severity"] not in Severity.values:

@@ -61,3 +61,28 @@ def set_framework(name: str, value):
 def test_bad_field_value_disables_only_its_rule(catalog_copy, field, change):
     edit_rule(catalog_copy / "ec2.yaml", RULE, change)
     assert_rejected(catalog_copy, "ec2.yaml", RULE, field)
+
+
+UNMAPPED_RULE = "ORGANIZATIONS_ALL_FEATURES"
+
+
+@pytest.mark.parametrize(
+    ("field", "compliance"),
+    [
+        # Neither a framework mapping nor the reason there is none.
+        ("compliance", {}),
+        ("compliance.security_hub", {"security_hub": []}),
+        ("compliance.unmapped", {"unmapped": "  "}),
+        ("compliance.unmapped", {"unmapped": ["no", "mapping"]}),
+        ("compliance.unmapped", {"unmapped": "none found", "security_hub": ["IAM.1"]}),
+    ],
+)
+def test_rule_without_a_mapping_must_say_why(catalog_copy, field, compliance):
+    edit_rule(catalog_copy / "account.yaml", UNMAPPED_RULE, set_field("compliance", compliance))
+    assert_rejected(catalog_copy, "account.yaml", UNMAPPED_RULE, field)
+
+
+def test_unmapped_reason_alone_is_a_valid_compliance_entry():
+    rule = {rule.id: rule for rule in load_catalog().rules}[UNMAPPED_RULE]
+    assert set(rule.compliance) == {"unmapped"}
+    assert "Prowler" in rule.compliance["unmapped"]

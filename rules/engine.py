@@ -202,13 +202,11 @@ def _validate(entry: Any, source: str) -> Rule:
     if not isinstance(params, dict):
         raise RuleError(source, rule_id, "evaluation.params", "must be a mapping")
     for name, value in params.items():
-        expected = evaluator.params.get(name)
-        if expected is None:
+        spec = evaluator.params.get(name)
+        if spec is None:
             raise RuleError(source, rule_id, f"evaluation.params.{name}", "unknown parameter")
-        if not isinstance(value, expected):
-            raise RuleError(
-                source, rule_id, f"evaluation.params.{name}", f"must be a {expected.__name__}"
-            )
+        if problem := spec.problem(value):
+            raise RuleError(source, rule_id, f"evaluation.params.{name}", problem)
     missing = evaluator.required_params - set(params)
     if missing:
         raise RuleError(source, rule_id, f"evaluation.params.{sorted(missing)[0]}", "is required")

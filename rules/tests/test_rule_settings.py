@@ -43,6 +43,9 @@ def test_admin_lists_rules_with_mappings_and_records_who_toggled(client):
     assert page.status_code == 200
     assert b"EKS_PUBLIC_ENDPOINT_NO_CIDR" in page.content
     assert b"v1.8.0 5.4.1" in page.content
+    # EC2_DETAILED_MONITORING maps to CIS AWS Compute alone; its cell must not be blank.
+    assert b"CIS AWS Compute" in page.content
+    assert b"v1.0.0 2.6" in page.content
     setting = RuleSetting.objects.get(rule_id="EC2_SG_SSH_OPEN")
     response = client.post(
         url, {"action": "disable_rules", "_selected_action": [setting.pk]}, follow=True

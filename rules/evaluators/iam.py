@@ -246,6 +246,36 @@ def _iam_action_problem(value: str) -> str | None:
     return None if IAM_ACTION.match(value) else "must be an IAM action such as iam:PassRole"
 
 
+@evaluator("iam_policy_not_full_admin")
+def iam_policy_not_full_admin(resource: Resource, *, params: dict) -> Result:
+    """FAIL when a policy in force allows every action on every resource ("*" on "*").
+
+    A managed policy is judged by its default version; a principal's inline policies together,
+    counting those that allow everything. Only kinds and counts reach the evidence, no names.
+    """
+    data = resource.data
+    if data.get("PolicyType") == "inline":
+        full_admin = data.get("FullAdminPolicyCount", 0)
+        evidence = {
+            "policy_type": "inline",
+            "principal_type": data.get("PrincipalType"),
+            "inline_policy_count": data.get("InlinePolicyCount"),
+            "full_admin_policy_count": full_admin,
+        }
+        return Result("FAIL" if full_admin else "PASS", evidence)
+    grants = data.get("GrantsFullAdmin")
+    evidence = {
+        "policy_type": data.get("PolicyType"),
+        "attachment_count": data.get("AttachmentCount"),
+        "full_admin": grants,
+    }
+    if grants is None:
+        return Result(
+            "NOT_EVALUATED", {**evidence, "reason": "default policy version not available"}
+        )
+    return Result("FAIL" if grants else "PASS", evidence)
+
+
 def _broad_resource(resource: str) -> bool:
     # "*", or every resource of a kind ("arn:aws:iam::123456789012:role/*").
     return resource == "*" or resource.endswith((":*", "/*"))

@@ -195,7 +195,8 @@ def _validate(entry: Any, source: str) -> Rule:
     evaluation = entry["evaluation"]
     if not isinstance(evaluation, dict) or set(evaluation) - {"evaluator", "params"}:
         raise RuleError(source, rule_id, "evaluation", "takes only 'evaluator' and 'params'")
-    evaluator = EVALUATORS.get(evaluation.get("evaluator", ""))
+    evaluator_name = evaluation.get("evaluator")
+    evaluator = EVALUATORS.get(evaluator_name) if isinstance(evaluator_name, str) else None
     if evaluator is None:
         raise RuleError(source, rule_id, "evaluation.evaluator", "is not a registered evaluator")
     params = evaluation.get("params") or {}

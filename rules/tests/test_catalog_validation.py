@@ -57,6 +57,8 @@ def set_framework(name: str, value):
         ("compliance.security_hub", set_in("compliance", "security_hub", "EC2.13")),
         ("compliance.nist", set_in("compliance", "nist", ["AC-3"])),
         ("evaluation.params", set_in("evaluation", "params", [22])),
+        # A list is no evaluator name (and cannot be looked up as one).
+        ("evaluation.evaluator", set_in("evaluation", "evaluator", ["security_group"])),
     ],
 )
 def test_bad_field_value_disables_only_its_rule(catalog_copy, field, change):

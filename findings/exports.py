@@ -33,6 +33,9 @@ FINDING_FIELDS = (
     "muted",
 )
 ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
+# Scan facts a CSV has no header section for: repeated on every row, so that any row, or a
+# spreadsheet filtered down to a few, still says them; no comment line that parsers choke on.
+CSV_SCAN_FIELDS = ("disabled_rules",)
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -84,9 +87,17 @@ def export_json(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
 
 def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
     advice = AdviceLookup(scan.id)
+    summary = scan_summary(scan)
+    scan_cells = [_dumps(summary[name]) for name in CSV_SCAN_FIELDS]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*FINDING_FIELDS, *(f"advice_{name}" for name in ADVICE_FIELDS)])
+    writer.writerow(
+        [
+            *FINDING_FIELDS,
+            *(f"advice_{name}" for name in ADVICE_FIELDS),
+            *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
+        ]
+    )
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
         record = finding_record(finding, advice)
         finding_advice = record.get("advice", {})
@@ -97,6 +108,7 @@ def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
                     for name in FINDING_FIELDS
                 ),
                 *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),
+                *scan_cells,
             ]
         )
         if buffer.tell() > 64 * 1024:

@@ -27,6 +27,7 @@ class RuleSettingAdmin(admin.ModelAdmin):
         "severity_override",
         "cis_aws_foundations",
         "cis_eks",
+        "cis_aws_compute",
         "security_hub",
         "updated_by",
         "updated_at",
@@ -68,6 +69,10 @@ class RuleSettingAdmin(admin.ModelAdmin):
     @admin.display(description="CIS Amazon EKS")
     def cis_eks(self, setting: RuleSetting) -> str:
         return _mapping(setting.compliance, "cis_eks")
+
+    @admin.display(description="CIS AWS Compute")
+    def cis_aws_compute(self, setting: RuleSetting) -> str:
+        return _mapping(setting.compliance, "cis_aws_compute")
 
     @admin.display(description="Security Hub")
     def security_hub(self, setting: RuleSetting) -> str:

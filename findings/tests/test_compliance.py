@@ -3,8 +3,17 @@
 import pytest
 from django.urls import reverse
 
-from conftest import create_finding, create_scan, create_user
+from conftest import (
+    TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
+    create_finding,
+    create_scan,
+    create_user,
+    seed_region,
+)
 from findings.selectors import compliance_summary
+from scans.aws import AwsCredentials
+from scans.services import scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +114,26 @@ def test_compliance_page_honours_the_severity_floor(client):
     client.post(reverse("findings:severity"), {"severity_floor": "high"})
     (floored,) = client.get(url).context["frameworks"]
     assert (floored.passed, floored.failed) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compliance_page_of_a_real_moto_scan_counts_pass_fail_and_not_evaluated(client, aws):
+    seed_region("eu-west-1")
+    scan = scan_start(
+        credentials=AwsCredentials(TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY),
+        regions=["eu-west-1"],
+    )
+    scan = scan_wait(scan_id=scan.id, timeout=90)
+    client.force_login(create_user())
+
+    page = client.get(reverse("scans:compliance", args=[scan.id]))
+
+    assert page.status_code == 200
+    frameworks = page.context["frameworks"]
+    # moto lacks SSM's instance inventory, so the SSM rules are not evaluated: all three show.
+    for count in ("passed", "failed", "not_evaluated"):
+        assert sum(getattr(tally, count) for tally in frameworks) > 0, count
+    content = page.content.decode()
+    for tally in frameworks:
+        summary = f"{tally.passed} pass · {tally.failed} fail · {tally.not_evaluated} not evaluated"
+        assert summary in content

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import create_finding, create_scan, create_user
-from findings.exports import ADVICE_FIELDS, EXPORTERS, FINDING_FIELDS
+from findings.exports import ADVICE_FIELDS, CSV_SCAN_FIELDS, EXPORTERS, FINDING_FIELDS
 from findings.selectors import finding_list
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,11 @@ def test_unknown_export_format_is_404(client, scan_with_findings):
 
 def test_csv_export_has_header_and_json_cells(scan_with_findings):
     rows = list(csv.reader(io.StringIO(render(scan_with_findings, "csv"))))
-    assert tuple(rows[0]) == (*FINDING_FIELDS, *(f"advice_{name}" for name in ADVICE_FIELDS))
+    assert tuple(rows[0]) == (
+        *FINDING_FIELDS,
+        *(f"advice_{name}" for name in ADVICE_FIELDS),
+        *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
+    )
     assert len(rows) == 4
     evidence = json.loads(rows[1][FINDING_FIELDS.index("evidence")])
     assert evidence["open_ports"] == [22]
@@ -111,3 +115,19 @@ def test_markdown_export_escapes_table_cells(scan_with_findings):
     assert text.startswith("# SecureScope scan of account ****9012")
     assert "a \\| pipe" in text
     assert text.count("\n| FAIL |") == 2
+
+
+def test_csv_export_names_the_disabled_rules_on_every_row(scan_with_findings):
+    scan_with_findings.rule_settings = {"disabled": ["EKS_ADDON_OUTDATED", "IAM_ROOT_MFA"]}
+    scan_with_findings.save(update_fields=["rule_settings"])
+    text = render(scan_with_findings, "csv")
+    assert text.startswith("rule_id,"), "the header comes first: no comment line before it"
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert len(records) == 3
+    for record in records:
+        assert json.loads(record["scan_disabled_rules"]) == ["EKS_ADDON_OUTDATED", "IAM_ROOT_MFA"]
+
+
+def test_csv_export_says_no_rule_was_disabled(scan_with_findings):
+    records = list(csv.DictReader(io.StringIO(render(scan_with_findings, "csv"))))
+    assert {record["scan_disabled_rules"] for record in records} == {"[]"}

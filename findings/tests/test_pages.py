@@ -183,6 +183,20 @@ def test_finding_detail_shows_rule_evidence_history_and_remediation(client, user
     assert "cis_aws_foundations" in content
 
 
+def test_finding_detail_gives_the_reason_a_rule_is_unmapped(client, user):
+    scan = create_scan()
+    finding = create_finding(
+        scan,
+        rule_id="EKS_ADDON_OUTDATED",
+        compliance={"unmapped": "No CIS Amazon EKS item covers add-on versions."},
+    )
+    content = client.get(reverse("findings:detail", args=[finding.id])).content.decode()
+    assert (
+        "No benchmark maps this control: No CIS Amazon EKS item covers add-on versions." in content
+    )
+    assert "N, o" not in content, "the reason is text, not a list to join"
+
+
 def test_finding_detail_query_count(client, user, two_scans, django_assert_max_num_queries):
     _, later = two_scans
     finding = later.findings.get(resource_hash="1" * 64)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rules.evaluators.params import Param
 from scans.inventory import Resource
 
 Status = Literal["PASS", "FAIL", "NOT_EVALUATED"]
@@ -27,8 +28,8 @@ EvaluatorFunction = Callable[..., Result | None]
 class Evaluator:
     name: str
     function: EvaluatorFunction
-    # Parameter name -> accepted Python type; a rule may pass only these.
-    params: dict[str, type]
+    # Parameter name -> its type and value check; a rule may pass only these.
+    params: dict[str, Param]
     required_params: frozenset[str]
 
     def __call__(self, resource: Resource, *, params: dict[str, Any]) -> Result | None:
@@ -54,7 +55,7 @@ def missing_data(resource: Resource, *fields: str) -> Result | None:
 
 
 def evaluator(
-    name: str, *, params: dict[str, type] | None = None, required: tuple[str, ...] = ()
+    name: str, *, params: dict[str, Param] | None = None, required: tuple[str, ...] = ()
 ) -> Callable[[EvaluatorFunction], EvaluatorFunction]:
     def decorator(function: EvaluatorFunction) -> EvaluatorFunction:
         if name in REGISTRY:

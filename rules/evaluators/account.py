@@ -3,6 +3,7 @@
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
+from rules.evaluators.params import FLAG, one_of
 from scans.inventory import Resource
 
 BLOCK_PUBLIC_ACCESS_FLAGS = (
@@ -77,7 +78,11 @@ def s3_denies_insecure_transport(resource: Resource, *, params: dict) -> Result:
     return Result("PASS" if denies else "FAIL", evidence)
 
 
-@evaluator("s3_versioning_setting", params={"field": str}, required=("field",))
+@evaluator(
+    "s3_versioning_setting",
+    params={"field": one_of(("Status", "MFADelete"))},
+    required=("field",),
+)
 def s3_versioning_setting(resource: Resource, *, params: dict) -> Result:
     """FAIL unless the versioning field (`Status` or `MFADelete`) is `Enabled`.
 
@@ -129,7 +134,11 @@ def cloudtrail_multi_region_logging(resource: Resource, *, params: dict) -> Resu
     return Result("FAIL", evidence)
 
 
-@evaluator("cloudtrail_trail_setting", params={"field": str}, required=("field",))
+@evaluator(
+    "cloudtrail_trail_setting",
+    params={"field": one_of(("LogFileValidationEnabled", "KmsKeyId"))},
+    required=("field",),
+)
 def cloudtrail_trail_setting(resource: Resource, *, params: dict) -> Result:
     """FAIL when the trail's field is unset: `LogFileValidationEnabled` or `KmsKeyId`."""
     data = resource.data
@@ -157,7 +166,7 @@ def _recorder_records(
 
 @evaluator(
     "config_recorder_recording",
-    params={"require_all_supported": bool},
+    params={"require_all_supported": FLAG},
     required=("require_all_supported",),
 )
 def config_recorder_recording(resource: Resource, *, params: dict) -> Result:

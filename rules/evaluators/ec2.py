@@ -1,6 +1,7 @@
 from typing import Any
 
 from rules.evaluators import Result, evaluator
+from rules.evaluators.params import PORTS
 from scans.inventory import Resource
 
 WORLD_IPV4 = "0.0.0.0/0"
@@ -26,7 +27,7 @@ def _world_sources(permission: dict[str, Any]) -> list[str]:
     return sources
 
 
-@evaluator("security_group_ports_open_to_world", params={"ports": list}, required=("ports",))
+@evaluator("security_group_ports_open_to_world", params={"ports": PORTS}, required=("ports",))
 def security_group_ports_open_to_world(resource: Resource, *, params: dict) -> Result:
     """FAIL when an ingress rule lets 0.0.0.0/0 or ::/0 reach one of `ports`."""
     ports = params["ports"]

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator, missing_data
+from rules.evaluators.params import DAYS, FLAG, integer
 from scans.inventory import Resource
 
 # "User initiated (2024-01-15 10:20:30 GMT)"; moto writes UTC instead of GMT.
@@ -58,7 +59,12 @@ def _public_ipv4(data: dict[str, Any]) -> tuple[int, bool]:
     return len(addresses), elastic
 
 
-@evaluator("instance_imds_hop_limit", params={"max_hop_limit": int}, required=("max_hop_limit",))
+@evaluator(
+    "instance_imds_hop_limit",
+    # The range ModifyInstanceMetadataOptions accepts.
+    params={"max_hop_limit": integer(minimum=1, maximum=64)},
+    required=("max_hop_limit",),
+)
 def instance_imds_hop_limit(resource: Resource, *, params: dict) -> Result:
     """FAIL when IMDS token responses may travel more hops than allowed (into containers).
 
@@ -80,7 +86,7 @@ def instance_imds_hop_limit(resource: Resource, *, params: dict) -> Result:
     return Result("FAIL" if hop_limit > params["max_hop_limit"] else "PASS", evidence)
 
 
-@evaluator("instance_public_ipv4", params={"only_with_instance_profile": bool})
+@evaluator("instance_public_ipv4", params={"only_with_instance_profile": FLAG})
 def instance_public_ipv4(resource: Resource, *, params: dict) -> Result | None:
     """FAIL when the instance holds a public IPv4 address (optionally: and an instance profile).
 
@@ -115,7 +121,7 @@ def instance_detailed_monitoring(resource: Resource, *, params: dict) -> Result:
     return Result("PASS" if passed else "FAIL", {"monitoring_state": state})
 
 
-@evaluator("instance_stopped_too_long", params={"allowed_days": int}, required=("allowed_days",))
+@evaluator("instance_stopped_too_long", params={"allowed_days": DAYS}, required=("allowed_days",))
 def instance_stopped_too_long(resource: Resource, *, params: dict) -> Result | None:
     """FAIL when a stopped instance has been stopped for more than `allowed_days`.
 
@@ -143,7 +149,7 @@ def instance_stopped_too_long(resource: Resource, *, params: dict) -> Result | N
     return Result("FAIL" if days > params["allowed_days"] else "PASS", evidence)
 
 
-@evaluator("instance_too_old", params={"max_age_days": int}, required=("max_age_days",))
+@evaluator("instance_too_old", params={"max_age_days": DAYS}, required=("max_age_days",))
 def instance_too_old(resource: Resource, *, params: dict) -> Result | None:
     """FAIL when a running instance was launched more than `max_age_days` ago."""
     if _state(resource) != "running":
@@ -243,7 +249,7 @@ def instance_patch_compliant(resource: Resource, *, params: dict) -> Result | No
     return Result("FAIL" if failed else "PASS", evidence)
 
 
-@evaluator("instance_patch_scan_fresh", params={"max_days": int}, required=("max_days",))
+@evaluator("instance_patch_scan_fresh", params={"max_days": DAYS}, required=("max_days",))
 def instance_patch_scan_fresh(resource: Resource, *, params: dict) -> Result | None:
     """FAIL when a running managed instance has no patch data, or none newer than `max_days`.
 

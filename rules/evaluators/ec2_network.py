@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
+from rules.evaluators.params import FLAG, PORT, PORTS, PROTOCOL_NAMES, list_of, one_of
 from scans.inventory import Resource
 
 WORLD_IPV4 = "0.0.0.0/0"
@@ -93,12 +94,12 @@ def _rule_evidence(
     return evidence
 
 
-SG_FAMILY_PARAMS = {"ipv4": bool, "ipv6": bool}
+SG_FAMILY_PARAMS = {"ipv4": FLAG, "ipv6": FLAG}
 
 
 @evaluator(
     "sg_world_ingress_ports",
-    params={"ports": list, "protocols": list, **SG_FAMILY_PARAMS},
+    params={"ports": PORTS, "protocols": PROTOCOL_NAMES, **SG_FAMILY_PARAMS},
     required=("ports", "protocols"),
 )
 def sg_world_ingress_ports(resource: Resource, *, params: dict) -> Result:
@@ -127,7 +128,7 @@ def sg_world_ingress_ports(resource: Resource, *, params: dict) -> Result:
 
 @evaluator(
     "sg_world_ingress_all_ports",
-    params={"protocols": list, **SG_FAMILY_PARAMS},
+    params={"protocols": PROTOCOL_NAMES, **SG_FAMILY_PARAMS},
     required=("protocols",),
 )
 def sg_world_ingress_all_ports(resource: Resource, *, params: dict) -> Result:
@@ -148,7 +149,10 @@ def sg_world_ingress_all_ports(resource: Resource, *, params: dict) -> Result:
 
 @evaluator(
     "sg_world_ingress_unauthorized_ports",
-    params={"allowed_tcp_ports": list, "allowed_udp_ports": list},
+    params={
+        "allowed_tcp_ports": list_of(PORT, allow_empty=True),
+        "allowed_udp_ports": list_of(PORT, allow_empty=True),
+    },
     required=("allowed_tcp_ports", "allowed_udp_ports"),
 )
 def sg_world_ingress_unauthorized_ports(resource: Resource, *, params: dict) -> Result:
@@ -238,7 +242,7 @@ def _acl_in_use(resource: Resource) -> bool:
 
 @evaluator(
     "nacl_world_ingress_ports",
-    params={"ports": list, "protocols": list},
+    params={"ports": PORTS, "protocols": PROTOCOL_NAMES},
     required=("ports", "protocols"),
 )
 def nacl_world_ingress_ports(resource: Resource, *, params: dict) -> Result | None:
@@ -287,7 +291,11 @@ def nacl_world_ingress_all_traffic(resource: Resource, *, params: dict) -> Resul
 # VPCs.
 
 
-@evaluator("vpc_flow_logs_active", params={"traffic_types": list}, required=("traffic_types",))
+@evaluator(
+    "vpc_flow_logs_active",
+    params={"traffic_types": list_of(one_of(("ACCEPT", "REJECT", "ALL")))},
+    required=("traffic_types",),
+)
 def vpc_flow_logs_active(resource: Resource, *, params: dict) -> Result | None:
     """PASS when a VPC-level flow log is ACTIVE, records one of `traffic_types` and is not failing
     to deliver (a missing log group or a broken role leaves it ACTIVE but writing nothing)."""

@@ -6,9 +6,21 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator, missing_data
+from rules.evaluators.params import (
+    DAYS,
+    FLAG,
+    ISO_DATE,
+    TEXTS,
+    Param,
+    integer,
+    iso_date_problem,
+    list_of,
+    one_of,
+)
 from scans.inventory import Resource
 
 WORLD_CIDRS = {"0.0.0.0/0", "::/0"}
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
 @evaluator("eks_public_endpoint_restricted")
@@ -29,7 +41,9 @@ def eks_public_endpoint_restricted(resource: Resource, *, params: dict) -> Resul
 
 
 @evaluator(
-    "eks_control_plane_logging", params={"required_types": list}, required=("required_types",)
+    "eks_control_plane_logging",
+    params={"required_types": list_of(one_of(CONTROL_PLANE_LOG_TYPES))},
+    required=("required_types",),
 )
 def eks_control_plane_logging(resource: Resource, *, params: dict) -> Result:
     """FAIL unless every required log type is enabled.
@@ -57,7 +71,7 @@ ENDPOINT_FIELDS = {
 
 @evaluator(
     "eks_endpoint_access",
-    params={"endpoint": str, "expected": bool},
+    params={"endpoint": one_of(ENDPOINT_FIELDS), "expected": FLAG},
     required=("endpoint", "expected"),
 )
 def eks_endpoint_access(resource: Resource, *, params: dict) -> Result:
@@ -96,6 +110,32 @@ def _minor_version(value: Any) -> tuple[int, int] | None:
 
 def _version_text(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
+
+
+CALENDAR_DATES = ("end_of_standard_support", "end_of_extended_support")
+CALENDAR_VERSION = re.compile(r"^\d+\.\d+$")
+
+
+def _calendar_problem(versions: dict) -> str | None:
+    """What makes a support calendar unusable: keys that are not "X.Y" strings (unquoted, YAML
+    reads 1.30 as the number 1.3), missing or non-ISO dates, or extended support ending first."""
+    if not versions:
+        return "must list at least one version"
+    for version, window in versions.items():
+        if not isinstance(version, str) or not CALENDAR_VERSION.match(version):
+            return f'key {version!r} must be a quoted "X.Y" Kubernetes version'
+        if not isinstance(window, dict) or set(window) != set(CALENDAR_DATES):
+            return f"{version}: needs exactly {' and '.join(CALENDAR_DATES)}"
+        for name in CALENDAR_DATES:
+            if problem := iso_date_problem(window[name]):
+                return f"{version}.{name} {problem}"
+        standard, extended = (date.fromisoformat(str(window[name])) for name in CALENDAR_DATES)
+        if standard >= extended:
+            return f"{version}: end_of_standard_support must be before end_of_extended_support"
+    return None
+
+
+SUPPORT_CALENDAR = Param(dict, _calendar_problem)
 
 
 @dataclass(frozen=True)
@@ -137,7 +177,7 @@ def _today() -> date:
 
 @evaluator(
     "eks_cluster_version_supported",
-    params={"checked": str, "versions": dict},
+    params={"checked": ISO_DATE, "versions": SUPPORT_CALENDAR},
     required=("checked", "versions"),
 )
 def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result:
@@ -178,7 +218,7 @@ def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result
 
 @evaluator(
     "eks_cluster_version_end_of_support_soon",
-    params={"checked": str, "versions": dict, "days": int},
+    params={"checked": ISO_DATE, "versions": SUPPORT_CALENDAR, "days": DAYS},
     required=("checked", "versions", "days"),
 )
 def eks_cluster_version_end_of_support_soon(resource: Resource, *, params: dict) -> Result | None:
@@ -209,7 +249,7 @@ def eks_cluster_version_end_of_support_soon(resource: Resource, *, params: dict)
 
 @evaluator(
     "eks_nodegroup_version_skew",
-    params={"max_minor_skew": int},
+    params={"max_minor_skew": integer(minimum=0)},
     required=("max_minor_skew",),
 )
 def eks_nodegroup_version_skew(resource: Resource, *, params: dict) -> Result:
@@ -235,7 +275,7 @@ def eks_nodegroup_version_skew(resource: Resource, *, params: dict) -> Result:
 
 @evaluator(
     "eks_nodegroup_ami_type",
-    params={"forbidden_prefixes": list},
+    params={"forbidden_prefixes": TEXTS},
     required=("forbidden_prefixes",),
 )
 def eks_nodegroup_ami_type(resource: Resource, *, params: dict) -> Result:
@@ -253,7 +293,7 @@ def eks_nodegroup_ami_type(resource: Resource, *, params: dict) -> Result:
 
 @evaluator(
     "eks_nodegroup_remote_access",
-    params={"allow_with_source_groups": bool},
+    params={"allow_with_source_groups": FLAG},
     required=("allow_with_source_groups",),
 )
 def eks_nodegroup_remote_access(resource: Resource, *, params: dict) -> Result:

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator
+from rules.evaluators.params import Param, integer, list_of, one_of
 from scans.inventory import Resource
 
 
@@ -49,7 +50,11 @@ def _snake_case(name: str) -> str:
 
 @evaluator(
     "iam_password_policy_minimum",
-    params={"field": str, "minimum": int},
+    params={
+        # Fields where more is stricter, as the comparison below assumes.
+        "field": one_of(("MinimumPasswordLength", "PasswordReusePrevention")),
+        "minimum": integer(minimum=1),
+    },
     required=("field", "minimum"),
 )
 def iam_password_policy_minimum(resource: Resource, *, params: dict) -> Result:
@@ -110,7 +115,7 @@ def _active_credentials(row: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
     return credentials
 
 
-@evaluator("iam_credentials_unused", params={"days": int}, required=("days",))
+@evaluator("iam_credentials_unused", params={"days": integer(minimum=1)}, required=("days",))
 def iam_credentials_unused(resource: Resource, *, params: dict) -> Result:
     """FAIL when an active password or access key has seen no use for `days` days or more."""
     now = timezone.now()
@@ -151,7 +156,7 @@ def iam_credentials_unused(resource: Resource, *, params: dict) -> Result:
     return Result("PASS", evidence)
 
 
-@evaluator("iam_access_keys_rotated", params={"days": int}, required=("days",))
+@evaluator("iam_access_keys_rotated", params={"days": integer(minimum=1)}, required=("days",))
 def iam_access_keys_rotated(resource: Resource, *, params: dict) -> Result:
     """FAIL when an active access key was created (last rotated) more than `days` days ago."""
     now = timezone.now()
@@ -233,6 +238,44 @@ def instance_role_admin(resource: Resource, *, params: dict) -> Result:
     return Result("PASS", evidence)
 
 
+# "service:Action", with IAM's * and ? wildcards.
+IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
+
+
+def _iam_action_problem(value: str) -> str | None:
+    return None if IAM_ACTION.match(value) else "must be an IAM action such as iam:PassRole"
+
+
+@evaluator("iam_policy_not_full_admin")
+def iam_policy_not_full_admin(resource: Resource, *, params: dict) -> Result:
+    """FAIL when a policy in force allows every action on every resource ("*" on "*").
+
+    A managed policy is judged by its default version; a principal's inline policies together,
+    counting those that allow everything. Only kinds and counts reach the evidence, no names.
+    """
+    data = resource.data
+    if data.get("PolicyType") == "inline":
+        full_admin = data.get("FullAdminPolicyCount", 0)
+        evidence = {
+            "policy_type": "inline",
+            "principal_type": data.get("PrincipalType"),
+            "inline_policy_count": data.get("InlinePolicyCount"),
+            "full_admin_policy_count": full_admin,
+        }
+        return Result("FAIL" if full_admin else "PASS", evidence)
+    grants = data.get("GrantsFullAdmin")
+    evidence = {
+        "policy_type": data.get("PolicyType"),
+        "attachment_count": data.get("AttachmentCount"),
+        "full_admin": grants,
+    }
+    if grants is None:
+        return Result(
+            "NOT_EVALUATED", {**evidence, "reason": "default policy version not available"}
+        )
+    return Result("FAIL" if grants else "PASS", evidence)
+
+
 def _broad_resource(resource: str) -> bool:
     # "*", or every resource of a kind ("arn:aws:iam::123456789012:role/*").
     return resource == "*" or resource.endswith((":*", "/*"))
@@ -266,7 +309,11 @@ def _granted_actions(statement: dict[str, Any], actions: list[str]) -> set[str]:
     return {action for action in actions if any(_action_matches(action, p) for p in patterns)}
 
 
-@evaluator("instance_role_privilege_escalation", params={"actions": list}, required=("actions",))
+@evaluator(
+    "instance_role_privilege_escalation",
+    params={"actions": list_of(Param(str, _iam_action_problem))},
+    required=("actions",),
+)
 def instance_role_privilege_escalation(resource: Resource, *, params: dict) -> Result:
     """FAIL when the role's policies allow one of `actions` (IAM writes, PassRole, AssumeRole).
 

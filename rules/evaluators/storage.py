@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import MISSING_KEY, Result, evaluator, missing_data
+from rules.evaluators.params import DAYS, list_of, one_of
 from scans.inventory import Resource
 
 # AWS-managed keys are reachable only through the reserved `alias/aws/...` names (as a bare alias
@@ -15,6 +16,17 @@ AWS_MANAGED_ALIAS = re.compile(r"(?:^|:)alias/aws/")
 # Volumes still being created or already on their way out are not "left behind".
 SETTLED_VOLUME_STATES = {"available", "in-use"}
 PUBLIC_GROUP = "all"
+# KeyMetadata.KeyState values (botocore's kms model).
+KMS_KEY_STATES = (
+    "Creating",
+    "Enabled",
+    "Disabled",
+    "PendingDeletion",
+    "PendingImport",
+    "PendingReplicaDeletion",
+    "Unavailable",
+    "Updating",
+)
 
 
 def _day(value: datetime | None) -> str | None:
@@ -32,7 +44,7 @@ def ebs_default_key_customer_managed(resource: Resource, *, params: dict) -> Res
     return Result("FAIL" if aws_managed else "PASS", {"aws_managed_key": aws_managed})
 
 
-@evaluator("ebs_volume_unattached", params={"max_days": int}, required=("max_days",))
+@evaluator("ebs_volume_unattached", params={"max_days": DAYS}, required=("max_days",))
 def ebs_volume_unattached(resource: Resource, *, params: dict) -> Result | None:
     """FAIL for a volume that is `available` (attached to nothing) and older than `max_days`.
 
@@ -56,7 +68,11 @@ def ebs_volume_unattached(resource: Resource, *, params: dict) -> Result | None:
     return Result("FAIL" if stale else "PASS", evidence)
 
 
-@evaluator("shared_publicly", params={"permissions_field": str}, required=("permissions_field",))
+@evaluator(
+    "shared_publicly",
+    params={"permissions_field": one_of(("CreateVolumePermissions", "LaunchPermissions"))},
+    required=("permissions_field",),
+)
 def shared_publicly(resource: Resource, *, params: dict) -> Result:
     """FAIL when a snapshot or AMI is shared with every AWS account (group "all").
 
@@ -152,7 +168,9 @@ def kms_rotation_enabled(resource: Resource, *, params: dict) -> Result | None:
     return Result("PASS" if enabled else "FAIL", evidence)
 
 
-@evaluator("kms_key_state_not_in", params={"states": list}, required=("states",))
+@evaluator(
+    "kms_key_state_not_in", params={"states": list_of(one_of(KMS_KEY_STATES))}, required=("states",)
+)
 def kms_key_state_not_in(resource: Resource, *, params: dict) -> Result:
     """FAIL for a customer-managed key in one of `states` (a deletion under way, say)."""
     unknown = missing_data(resource, "KeyMetadata")

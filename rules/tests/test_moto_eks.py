@@ -1,4 +1,5 @@
-"""EKS collectors to findings against moto: clusters, node groups, the IAM OIDC provider.
+"""EKS collectors to findings against moto: clusters, node groups, the IAM OIDC provider,
+and add-ons (through botocore's Stubber, since moto has no ListAddons).
 
 The version rules run on a calendar built relative to today, so the test does not age; the
 catalog's own calendar is exercised by the crafted cases.
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from conftest import seed_region
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY
+from scans.collectors import REGISTRY, eks_nodegroups
 from scans.collectors.context import CollectContext
 from scans.inventory import AccountContext, Resource
 
@@ -233,3 +234,73 @@ def test_no_cluster_means_no_iam_call(aws):
     ctx = CollectContext(session=boto3.Session(), account=AccountContext(ACCOUNT_ID), region=REGION)
     assert REGISTRY["eks.clusters"].collect(ctx) == []
     assert ctx.api_calls["iam:ListOpenIDConnectProviders"] == 0
+
+
+def addon_versions(name: str, default: str, newer: str) -> dict:
+    """DescribeAddonVersions for one add-on: a newer build, and the default for 1.33."""
+    return {
+        "addons": [
+            {
+                "addonName": name,
+                "addonVersions": [
+                    {
+                        "addonVersion": version,
+                        "compatibilities": [
+                            {"clusterVersion": "1.33", "defaultVersion": version == default}
+                        ],
+                    }
+                    for version in (newer, default)
+                ],
+            }
+        ]
+    }
+
+
+def test_addon_rule_from_collector_to_finding():
+    # moto has no ListAddons, so the EKS answers come from botocore's Stubber.
+    ctx = CollectContext(session=boto3.Session(), account=AccountContext(ACCOUNT_ID), region=REGION)
+    installed = {"vpc-cni": "v1.18.0-eksbuild.1", "kube-proxy": "v1.33.0-eksbuild.2"}
+    defaults = {"vpc-cni": "v1.19.0-eksbuild.1", "kube-proxy": "v1.33.0-eksbuild.2"}
+    with Stubber(ctx.client("eks")) as stub:
+        stub.add_response("list_clusters", {"clusters": ["prod"]}, {})
+        stub.add_response(
+            "list_addons",
+            {"addons": list(installed)},
+            {"clusterName": "prod", "maxResults": eks_nodegroups.PAGE_SIZE},
+        )
+        stub.add_response("describe_cluster", {"cluster": {"name": "prod", "version": "1.33"}})
+        for name, version in installed.items():
+            stub.add_response(
+                "describe_addon",
+                {
+                    "addon": {
+                        "addonName": name,
+                        "clusterName": "prod",
+                        "addonArn": f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:addon/prod/{name}/ab12",
+                        "addonVersion": version,
+                        "status": "ACTIVE",
+                    }
+                },
+                {"clusterName": "prod", "addonName": name},
+            )
+        for name, default in defaults.items():
+            stub.add_response(
+                "describe_addon_versions",
+                addon_versions(name, default, newer="v9.9.9-eksbuild.1"),
+                {"addonName": name, "kubernetesVersion": "1.33"},
+            )
+        addons = REGISTRY["eks.addons"].collect(ctx)
+        stub.assert_no_pending_responses()
+
+    rule = next(rule for rule in eks_rules() if rule.id == "EKS_ADDON_OUTDATED")
+    results = {
+        evaluation.resource.data["addonName"]: evaluation.result
+        for evaluation in evaluate(Catalog(rules=(rule,), errors=()), addons)
+    }
+    assert {name: result.status for name, result in results.items()} == {
+        "vpc-cni": "FAIL",
+        "kube-proxy": "PASS",
+    }
+    # Behind EKS's default for the cluster's version, not merely behind the newest build.
+    assert results["vpc-cni"].evidence["default_version"] == "v1.19.0-eksbuild.1"
+    assert results["vpc-cni"].evidence["cluster_version"] == "1.33"

@@ -1,5 +1,6 @@
 """Operators switch rules off and override severities; scans and exports honour it."""
 
+import csv
 import io
 import json
 import shutil
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from conftest import create_user, seed_region
-from findings.exports import export_json
+from findings.exports import export_csv, export_json, export_markdown
 from findings.models import Finding
 from findings.selectors import finding_list
 from rules import engine
@@ -43,6 +44,9 @@ def test_admin_lists_rules_with_mappings_and_records_who_toggled(client):
     assert page.status_code == 200
     assert b"EKS_PUBLIC_ENDPOINT_NO_CIDR" in page.content
     assert b"v1.8.0 5.4.1" in page.content
+    # EC2_DETAILED_MONITORING maps to CIS AWS Compute alone; its cell must not be blank.
+    assert b"CIS AWS Compute" in page.content
+    assert b"v1.0.0 2.6" in page.content
     setting = RuleSetting.objects.get(rule_id="EC2_SG_SSH_OPEN")
     response = client.post(
         url, {"action": "disable_rules", "_selected_action": [setting.pk]}, follow=True
@@ -69,8 +73,14 @@ def test_scan_skips_disabled_rules_applies_overrides_and_exports_say_so(aws):
     assert set(
         findings.filter(rule_id="EC2_EBS_ENCRYPTION").values_list("severity", flat=True)
     ) == {"critical"}
-    document = json.loads("".join(export_json(scan, finding_list(scan_id=scan.id))))
+    findings = finding_list(scan_id=scan.id)
+    document = json.loads("".join(export_json(scan, findings)))
     assert document["scan"]["disabled_rules"] == ["EC2_SG_SSH_OPEN"]
+    rows = list(csv.DictReader(io.StringIO("".join(export_csv(scan, findings)))))
+    assert rows
+    assert {row["scan_disabled_rules"] for row in rows} == {'["EC2_SG_SSH_OPEN"]'}
+    report = "".join(export_markdown(scan, findings))
+    assert "- Rules disabled (not evaluated): EC2_SG_SSH_OPEN\n" in report
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from rules.engine import load_catalog
-from rules.tests.test_catalog import catalog_copy, replace_in  # noqa: F401
+from rules.tests.conftest import replace_in
 
 PAYLOADS = [
     # Each would create the marker file if the loader constructed Python objects.
@@ -19,7 +19,7 @@ PAYLOADS = [
 @pytest.mark.parametrize("payload", PAYLOADS)
 @pytest.mark.parametrize("where", ["file", "field"])
 def test_python_tags_are_rejected_without_running(
-    catalog_copy: Path,  # noqa: F811
+    catalog_copy: Path,
     tmp_path: Path,
     payload: str,
     where: str,

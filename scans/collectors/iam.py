@@ -25,6 +25,14 @@ from scans.inventory import Resource
 
 # GetAccountAuthorizationDetails' maximum; tests lower it to exercise pagination.
 PAGE_SIZE = 1000
+MANAGED_POLICY_FILTERS = ["LocalManagedPolicy", "AWSManagedPolicy"]
+# Principals that hold inline policies: (their type in evidence, the listing's filter, its result
+# key, the key of their inline policies).
+INLINE_POLICY_HOLDERS = (
+    ("user", "User", "UserDetailList", "UserPolicyList"),
+    ("group", "Group", "GroupDetailList", "GroupPolicyList"),
+    ("role", "Role", "RoleDetailList", "RolePolicyList"),
+)
 CREDENTIAL_REPORT_TRIES = 10
 CREDENTIAL_REPORT_DELAY_SECONDS = 1.0
 ROOT_ROW_USER = "<root_account>"
@@ -182,6 +190,22 @@ def policy_grants_full_admin(document: Any) -> bool:
     return False
 
 
+def _authorization_details(ctx: CollectContext, filters: list[str], result_key: str) -> list:
+    """One GetAccountAuthorizationDetails listing; collectors asking for the same filters share
+    the unit's single paginated call."""
+    return ctx.paginate(
+        "iam",
+        "get_account_authorization_details",
+        result_key,
+        Filter=filters,
+        PaginationConfig={"PageSize": PAGE_SIZE},
+    )
+
+
+def _managed_policies(ctx: CollectContext) -> list[dict[str, Any]]:
+    return _authorization_details(ctx, MANAGED_POLICY_FILTERS, "Policies")
+
+
 def _default_documents(policies: list[dict[str, Any]]) -> dict[str, Any]:
     documents = {}
     for policy in policies:
@@ -207,22 +231,11 @@ def collect_instance_profile_roles(ctx: CollectContext) -> list[Resource]:
     Roles and managed policies come from the same call family with separate filters, so each
     page carries one list and nothing is fetched twice.
     """
-    pages = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
-    roles = ctx.paginate(
-        "iam", "get_account_authorization_details", "RoleDetailList", Filter=["Role"], **pages
-    )
+    roles = _authorization_details(ctx, ["Role"], "RoleDetailList")
     profile_roles = [role for role in roles if role.get("InstanceProfileList")]
     if not profile_roles:
         return []
-    documents = _default_documents(
-        ctx.paginate(
-            "iam",
-            "get_account_authorization_details",
-            "Policies",
-            Filter=["LocalManagedPolicy", "AWSManagedPolicy"],
-            **pages,
-        )
-    )
+    documents = _default_documents(_managed_policies(ctx))
     administrator_access = f"arn:{ctx.account.partition}:iam::aws:policy/AdministratorAccess"
     resources = []
     for role in profile_roles:
@@ -249,4 +262,51 @@ def collect_instance_profile_roles(ctx: CollectContext) -> list[Resource]:
             or any(policy_grants_full_admin(document) for document in all_documents),
         }
         resources.append(ctx.resource("AWS::IAM::InstanceProfileRole", role["Arn"], data))
+    return resources
+
+
+@register(
+    "iam.policies",
+    service="iam",
+    scope="global",
+    resource_types=("AWS::IAM::Policy",),
+    permissions=("iam:GetAccountAuthorizationDetails",),
+)
+def collect_policies(ctx: CollectContext) -> list[Resource]:
+    """The policies in force: every managed policy attached to a user, group or role (the policy
+    is the resource), and every principal's inline policies taken together (the principal is).
+
+    Whether a document allows everything is decided here, with the same test as instance-profile
+    roles; documents themselves are not kept. The role and policy listings are the ones
+    iam.instance_profile_roles reads, so the unit makes each call once.
+    """
+    resources = []
+    policies = [policy for policy in _managed_policies(ctx) if policy.get("AttachmentCount")]
+    documents = _default_documents(policies)
+    aws_managed_prefix = f"arn:{ctx.account.partition}:iam::aws:policy/"
+    for policy in policies:
+        document = documents.get(policy["Arn"])
+        data = {
+            "PolicyType": "aws_managed"
+            if policy["Arn"].startswith(aws_managed_prefix)
+            else "customer_managed",
+            "AttachmentCount": policy["AttachmentCount"],
+            # None: the response carried no default version to judge.
+            "GrantsFullAdmin": None if document is None else policy_grants_full_admin(document),
+        }
+        resources.append(ctx.resource("AWS::IAM::Policy", policy["Arn"], data))
+    for principal_type, entity, result_key, inline_key in INLINE_POLICY_HOLDERS:
+        for principal in _authorization_details(ctx, [entity], result_key):
+            inline = principal.get(inline_key) or []
+            if not inline:
+                continue
+            data = {
+                "PolicyType": "inline",
+                "PrincipalType": principal_type,
+                "InlinePolicyCount": len(inline),
+                "FullAdminPolicyCount": sum(
+                    policy_grants_full_admin(policy["PolicyDocument"]) for policy in inline
+                ),
+            }
+            resources.append(ctx.resource("AWS::IAM::Policy", principal["Arn"], data))
     return resources

@@ -19,6 +19,8 @@ def _mapping(rule_compliance: dict) -> str:
             parts.append(f"{label} {mapping['version']} {','.join(mapping['sections'])}")
     if rule_compliance.get("security_hub"):
         parts.append("SH " + ",".join(rule_compliance["security_hub"]))
+    if "unmapped" in rule_compliance:
+        parts.append("unmapped")
     return "; ".join(parts)
 
 

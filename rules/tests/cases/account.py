@@ -548,6 +548,34 @@ CASES = {
             _user(**_key(1, RECENT), **_key(2, OLD, active="false")),
         ],
     },
+    # What the iam.policies collector gives: managed policies attached somewhere, judged by
+    # their default version; each principal's inline policies together.
+    "IAM_FULL_ADMIN_POLICY": {
+        "FAIL": [
+            {"PolicyType": "customer_managed", "AttachmentCount": 2, "GrantsFullAdmin": True},
+            # AdministratorAccess attached to anyone.
+            {"PolicyType": "aws_managed", "AttachmentCount": 1, "GrantsFullAdmin": True},
+            {
+                "PolicyType": "inline",
+                "PrincipalType": "user",
+                "InlinePolicyCount": 2,
+                "FullAdminPolicyCount": 1,
+            },
+        ],
+        "PASS": [
+            {"PolicyType": "customer_managed", "AttachmentCount": 1, "GrantsFullAdmin": False},
+            {"PolicyType": "aws_managed", "AttachmentCount": 3, "GrantsFullAdmin": False},
+            {
+                "PolicyType": "inline",
+                "PrincipalType": "role",
+                "InlinePolicyCount": 1,
+                "FullAdminPolicyCount": 0,
+            },
+        ],
+        "NOT_EVALUATED": [
+            {"PolicyType": "customer_managed", "AttachmentCount": 1, "GrantsFullAdmin": None},
+        ],
+    },
     "EC2_INSTANCE_ROLE_ADMIN": {
         "FAIL": [
             _role(

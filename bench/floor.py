@@ -35,24 +35,25 @@ class Caller:
         self.endpoint, self.region = endpoint, region
         # Per "service:Operation", named as the scan's ScanRegion.api_calls names them.
         self.requests: Counter[str] = Counter()
-        self._clients: dict[str, object] = {}
+        self._clients: dict[tuple[str, str], object] = {}
 
-    def client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = boto3.client(
-                service, region_name=self.region, endpoint_url=self.endpoint, config=CONFIG
+    def client(self, service: str, region: str | None = None):
+        key = (service, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(
+                service, region_name=key[1], endpoint_url=self.endpoint, config=CONFIG
             )
-        return self._clients[service]
+        return self._clients[key]
 
     def _count(self, service: str, operation: str) -> None:
         api = self.client(service)
         name = api.meta.service_model.service_name
         self.requests[f"{name}:{api.meta.method_to_api_mapping[operation]}"] += 1
 
-    def call(self, service: str, operation: str, **params) -> dict:
+    def call(self, service: str, operation: str, region: str | None = None, **params) -> dict:
         self._count(service, operation)
         try:
-            return getattr(self.client(service), operation)(**params)
+            return getattr(self.client(service, region), operation)(**params)
         except (ClientError, BotoCoreError, ResponseParserError):
             return {}
 
@@ -142,9 +143,16 @@ def global_calls(caller: Caller) -> None:
             "get_bucket_policy",
         ):
             caller.call("s3", operation, Bucket=bucket["Name"])
-    for trail in caller.call("cloudtrail", "describe_trails").get("trailList", []):
-        caller.call("cloudtrail", "get_trail_status", Name=trail["TrailARN"])
-        caller.call("cloudtrail", "get_event_selectors", TrailName=trail["TrailARN"])
+    home_regions = {
+        trail["TrailARN"]: trail["HomeRegion"]
+        for trail in caller.items("cloudtrail", "list_trails", "Trails")
+    }
+    for region in sorted(set(home_regions.values())):
+        homed_here = sorted(arn for arn, home in home_regions.items() if home == region)
+        caller.call("cloudtrail", "describe_trails", region=region, trailNameList=homed_here)
+        for arn in homed_here:
+            caller.call("cloudtrail", "get_trail_status", region=region, Name=arn)
+            caller.call("cloudtrail", "get_event_selectors", region=region, TrailName=arn)
     caller.call("organizations", "describe_organization")
 
 

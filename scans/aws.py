@@ -65,17 +65,23 @@ class AwsCredentials:
 class CallerIdentity:
     account_id: str
     partition: str
+    # The caller's ARN as STS gives it. Only the policy check at scan start needs it, so the
+    # vault does not keep it.
+    arn: str = field(default="", repr=False)
 
 
 class CredentialsRejected(Exception):
     """The keys could not be proven; the message is safe to show to the user."""
 
 
-def aws_config() -> Config:
+def aws_config(*, total_max_attempts: int | None = None) -> Config:
     return Config(
         # total_max_attempts counts the first try, as AWS_MAX_ATTEMPTS does for the AWS CLI and
         # SDKs; botocore's max_attempts would be one more (it counts retries).
-        retries={"mode": "adaptive", "total_max_attempts": settings.AWS_MAX_ATTEMPTS},
+        retries={
+            "mode": "adaptive",
+            "total_max_attempts": total_max_attempts or settings.AWS_MAX_ATTEMPTS,
+        },
         connect_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         read_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         user_agent_extra="SecureScope",
@@ -109,13 +115,23 @@ def session_from_credentials(credentials: AwsCredentials) -> boto3.Session:
     )
 
 
-def new_client(session: boto3.Session, service: str, region: str, endpoint_url: str = ""):
+def new_client(
+    session: boto3.Session,
+    service: str,
+    region: str,
+    endpoint_url: str = "",
+    *,
+    total_max_attempts: int | None = None,
+):
     # One at a time in the process: scan units start together, and the first client of a
     # service parses its model while the others wait for the shared copy instead of each
     # parsing their own. Creating a client is CPU work under the GIL, so nothing is lost.
     with _client_lock:
         return session.client(
-            service, region_name=region, endpoint_url=endpoint_url or None, config=aws_config()
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url or None,
+            config=aws_config(total_max_attempts=total_max_attempts),
         )
 
 
@@ -150,7 +166,9 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, Calle
             f"Could not reach AWS STS to verify the credentials ({type(error).__name__})."
         ) from None
     arn_parts = identity["Arn"].split(":")
-    return session, CallerIdentity(account_id=identity["Account"], partition=arn_parts[1])
+    return session, CallerIdentity(
+        account_id=identity["Account"], partition=arn_parts[1], arn=identity["Arn"]
+    )
 
 
 def scan_session(credentials: AwsCredentials) -> boto3.Session:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from scans.inventory import GLOBAL_REGION
 from scans.models import Scan, ScanRegion
-from scans.permissions import merged_permissions
+from scans.permissions import scan_permission_record
 
 
 def scan_list(*, status: str = "", account_hash: str = "", source: str = "") -> QuerySet[Scan]:
@@ -64,8 +64,11 @@ def recent_scan_seconds(*, limit: int = 10) -> float | None:
 
 
 def scan_denied_actions(*, scan: Scan, units: list[ScanRegion]) -> list[str]:
-    """Actions denied so far: the scan's record, plus units that ended while it still runs
-    (the scan's record is complete only once it is finalized)."""
-    ended = [unit.permissions for unit in units if unit.status in ScanRegion.TERMINAL_STATUSES]
-    merged = merged_permissions([scan.minimal_permissions, *ended])
-    return [action for action, status in merged.items() if status == "denied"]
+    """Actions denied so far: the scan's record once it is finalized; while it runs, what the
+    policy check at its start found, updated by the units that have ended."""
+    if scan.is_finished:
+        record = scan.minimal_permissions
+    else:
+        ended = [unit.permissions for unit in units if unit.status in ScanRegion.TERMINAL_STATUSES]
+        record = scan_permission_record(found_at_start=scan.minimal_permissions, per_unit=ended)
+    return sorted(action for action, status in record.items() if status == "denied")

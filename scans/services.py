@@ -35,7 +35,7 @@ from scans.demo import DEMO_REGIONS, demo_credentials, demo_server
 from scans.executor import enqueue_scan_units
 from scans.inventory import GLOBAL_REGION, AccountContext, Resource
 from scans.models import Scan, ScanRegion
-from scans.permissions import merged_permissions
+from scans.permissions import policy_denials, scan_permission_record
 from scans.selectors import recent_scan_seconds
 from scans.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from securescope.models import AuditEvent
@@ -96,7 +96,9 @@ def scan_start(
 ) -> Scan:
     """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
 
-    Raises CredentialsRejected (nothing stored) or VaultUnavailable (nothing stored).
+    The scan starts with the actions its policy check found denied, so its page lists them
+    before any unit runs into them. Raises CredentialsRejected (nothing stored) or
+    VaultUnavailable (nothing stored).
     """
     session, identity = prove_credentials(credentials)
     if not regions:
@@ -108,6 +110,11 @@ def scan_start(
                 f"choose the regions to scan. ({error_code(error)})"
             ) from None
     regions = sorted(set(regions))
+    # Here, not in a unit: the credentials are at hand, and the scan page can show the result
+    # from its first load.
+    denied_by_policy = policy_denials(
+        session=session, caller_arn=identity.arn, endpoint_url=credentials.endpoint_url
+    )
     scan_id = uuid.uuid4()
     vault_put(scan_id=scan_id, entry=VaultEntry(credentials, identity))
     try:
@@ -121,6 +128,7 @@ def scan_start(
                 status=Scan.Status.RUNNING,
                 regions=regions,
                 rule_settings=rule_settings_snapshot(),
+                minimal_permissions=denied_by_policy,
             )
             units = [GLOBAL_REGION, *regions]
             ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
@@ -324,8 +332,9 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
             ScanRegion.Status.CANCELLED
         )
-        scan.minimal_permissions = merged_permissions(
-            scan.scan_regions.values_list("permissions", flat=True)
+        scan.minimal_permissions = scan_permission_record(
+            found_at_start=scan.minimal_permissions,
+            per_unit=scan.scan_regions.values_list("permissions", flat=True),
         )
         if failed == 0:
             scan.status = Scan.Status.SUCCEEDED
@@ -371,8 +380,9 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
         who = user.get_username() if user is not None and user.is_authenticated else "an operator"
         scan.status = Scan.Status.CANCELLED
         scan.error = f"Cancelled by {who}."
-        scan.minimal_permissions = merged_permissions(
-            scan.scan_regions.values_list("permissions", flat=True)
+        scan.minimal_permissions = scan_permission_record(
+            found_at_start=scan.minimal_permissions,
+            per_unit=scan.scan_regions.values_list("permissions", flat=True),
         )
         scan.finding_counts = finding_counts(scan_id=scan.id)
         scan.severity_counts = scan.finding_counts[Finding.Status.FAIL]

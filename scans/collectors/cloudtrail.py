@@ -1,9 +1,9 @@
 """CloudTrail: the account's trails and a roll-up that answers "is the account covered?".
 
-Trails are listed from us-east-1 with shadow trails included: a multi-region trail shows up in
-every region, so one listing finds all of them wherever their home region is (single-region
-trails homed elsewhere are the only ones it misses). Status and event selectors are read in the
-trail's home region, where they are always answered.
+`ListTrails` names every trail of the account with its home region, whichever region it is
+asked in; each trail is then described, and its status and event selectors read, in its home
+region, where they are always answered. A multi-region trail is listed once, so it is counted
+once, not once per region it logs.
 
 ARN forms: trails use their TrailARN; the account roll-up uses
 `arn:PARTITION:cloudtrail::ACCOUNT:trails`.
@@ -77,17 +77,20 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
     scope="global",
     resource_types=("AWS::CloudTrail::Trail", "AWS::CloudTrail::AccountTrails"),
     permissions=(
+        "cloudtrail:ListTrails",
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetTrailStatus",
         "cloudtrail:GetEventSelectors",
     ),
 )
 def collect_trails(ctx: CollectContext) -> list[Resource]:
-    trails = ctx.call("cloudtrail", "describe_trails", includeShadowTrails=True)["trailList"]
-    unique = list({trail["TrailARN"]: trail for trail in trails}.values())
+    home_regions = {
+        trail["TrailARN"]: trail["HomeRegion"]
+        for trail in ctx.paginate("cloudtrail", "list_trails", "Trails")
+    }
+    arns = ctx.capped(sorted(home_regions), cap=settings.SCAN_PER_ITEM_CALL_CAP, what="trails")
     resources = []
-    for trail in ctx.capped(unique, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="trails"):
-        arn = trail["TrailARN"]
+    for arn, trail in _described_in_home_regions(ctx, arns, home_regions).items():
         missing: dict[str, str] = {}
         status = _sub_call(ctx, "get_trail_status", trail, missing, "Status", Name=arn)
         selectors = _sub_call(
@@ -111,3 +114,23 @@ def collect_trails(ctx: CollectContext) -> list[Resource]:
         )
     )
     return resources
+
+
+def _described_in_home_regions(
+    ctx: CollectContext, arns: list[str], home_regions: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Each trail's settings by ARN, from one DescribeTrails per home region.
+
+    A trail deleted since the listing is left out. A refused DescribeTrails refuses the whole
+    collector, as a refused listing does: its rules then say why they were not evaluated.
+    """
+    described: dict[str, dict[str, Any]] = {}
+    for region in sorted({home_regions[arn] for arn in arns}):
+        homed_here = [arn for arn in arns if home_regions[arn] == region]
+        response = ctx.call(
+            "cloudtrail", "describe_trails", region=region, trailNameList=homed_here
+        )
+        # Only the trails asked for: moto ignores trailNameList and adds the shadow trails.
+        by_arn = {trail["TrailARN"]: trail for trail in response["trailList"]}
+        described.update({arn: by_arn[arn] for arn in homed_here if arn in by_arn})
+    return {arn: described[arn] for arn in arns if arn in described}

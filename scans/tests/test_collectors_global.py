@@ -612,7 +612,7 @@ def test_no_trails_still_gives_the_account_roll_up(aws):
 
 def test_trails_with_status_and_selectors(aws):
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-logs")
-    # Homed outside us-east-1: found through its shadow copy, detailed in its home region.
+    # Homed outside us-east-1: listed from there, detailed in its home region.
     eu = boto3.client("cloudtrail", region_name="eu-west-1")
     eu.create_trail(
         Name="org-wide",
@@ -667,6 +667,79 @@ def test_trails_with_status_and_selectors(aws):
             "LogsAllManagementEvents": False,
         },
     ]
+
+
+@pytest.fixture
+def trails_listed_account_wide(monkeypatch):
+    """ListTrails as AWS answers it: every trail of the account, from any region ("Lists trails
+    that are in the current account"). moto lists a region's own and the multi-region ones."""
+    from moto.cloudtrail.models import CloudTrailBackend, cloudtrail_backends
+
+    def list_trails(backend):
+        regions = cloudtrail_backends[backend.account_id].values()
+        return [trail for region in regions for trail in region.trails.values()]
+
+    monkeypatch.setattr(CloudTrailBackend, "list_trails", list_trails)
+
+
+def create_trail(region: str, name: str, **options) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"{name}-logs")
+    cloudtrail = boto3.client("cloudtrail", region_name=region)
+    cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-logs", **options)
+    cloudtrail.start_logging(Name=name)
+    cloudtrail.put_event_selectors(
+        TrailName=name,
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+    )
+
+
+def rule_results(resources) -> dict[tuple[str, str], str]:
+    """(rule id, resource ARN) -> status."""
+    return {
+        (evaluation.rule.id, evaluation.resource.arn): evaluation.result.status
+        for evaluation in evaluate(load_catalog(), resources)
+    }
+
+
+def test_single_region_trail_homed_elsewhere_is_collected_and_evaluated(
+    aws, trails_listed_account_wide
+):
+    create_trail("eu-west-1", "eu-only", EnableLogFileValidation=True)
+
+    resources = collect("cloudtrail.trails")
+
+    (trail,) = by_type(resources, "AWS::CloudTrail::Trail")
+    assert trail.arn == f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT_ID}:trail/eu-only"
+    assert trail.data["Status"]["IsLogging"] is True
+    assert trail.data["LogsAllManagementEvents"] is True
+    results = rule_results(resources)
+    assert results["CLOUDTRAIL_LOG_VALIDATION", trail.arn] == "PASS"
+    # Logging every management event, but in one region only.
+    account_arn = f"arn:aws:cloudtrail::{ACCOUNT_ID}:trails"
+    assert results["CLOUDTRAIL_MULTI_REGION", account_arn] == "FAIL"
+
+
+def test_multi_region_trail_is_counted_once(aws, trails_listed_account_wide):
+    create_trail("us-east-1", "everywhere", IsMultiRegionTrail=True)
+    create_trail("eu-west-1", "eu-only")
+
+    resources = collect("cloudtrail.trails")
+
+    trails = by_type(resources, "AWS::CloudTrail::Trail")
+    assert sorted(trail.data["Name"] for trail in trails) == ["eu-only", "everywhere"]
+    (account,) = by_type(resources, "AWS::CloudTrail::AccountTrails")
+    assert sorted(summary["HomeRegion"] for summary in account.data["Trails"]) == [
+        "eu-west-1",
+        "us-east-1",
+    ]
+    (evaluation,) = [
+        evaluation
+        for evaluation in evaluate(load_catalog(), resources)
+        if evaluation.rule.id == "CLOUDTRAIL_MULTI_REGION"
+    ]
+    assert evaluation.result.status == "PASS"
+    assert evaluation.result.evidence["trail_count"] == 2
+    assert evaluation.result.evidence["multi_region_trail_count"] == 1
 
 
 def test_denied_trail_status_is_noted_missing(aws, monkeypatch):

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from scans.collectors import REGISTRY, required_permissions
-from scans.permissions import policy_document, scan_actions
+from scans.permissions import OPTIONAL_ACTIONS, policy_document, scan_actions
 
 ROOT = Path(settings.BASE_DIR)
 README = (ROOT / "README.md").read_text()
@@ -86,16 +86,23 @@ def test_every_variable_read_anywhere_is_documented():
     assert process_table & settings_table == set()
 
 
-# Not a read, but it only asks IAM to refresh the credential report (SecurityAudit grants it).
-NON_READ_ACTIONS = {"iam:GenerateCredentialReport"}
+# Not reads: one asks IAM to refresh the credential report (SecurityAudit grants it), the other
+# runs IAM's policy simulator for the scan's own principal.
+NON_READ_ACTIONS = {"iam:GenerateCredentialReport", "iam:SimulatePrincipalPolicy"}
 
 
 def test_readme_policy_is_the_one_the_collectors_need():
-    block = re.search(r"## Read-only IAM policy.*?```json\n(.*?)```", README, re.S).group(1)
+    section = README.split("\n## Read-only IAM policy\n", 1)[1]
+    block = re.search(r"```json\n(.*?)```", section, re.S).group(1)
     assert json.loads(block) == json.loads(policy_document(scan_actions()))
     assert set(required_permissions()) <= set(scan_actions())
     reads = {a for a in scan_actions() if re.match(r"^[a-z0-9-]+:(Describe|Get|List)", a)}
     assert set(scan_actions()) - reads == NON_READ_ACTIONS
+    # An optional action is one no collector needs, and the README says so next to the policy.
+    assert set(OPTIONAL_ACTIONS) <= set(scan_actions())
+    assert set(OPTIONAL_ACTIONS).isdisjoint(required_permissions())
+    for action in OPTIONAL_ACTIONS:
+        assert f"`{action}` is optional" in section.split("```json")[0]
 
 
 def test_readme_opens_with_the_two_commands():

@@ -120,8 +120,9 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50, choices=range(1, 201))
-    parser.add_argument("--seconds", type=int, default=60, choices=range(1, 601))
+    # Bounded: the benchmark must stay a load on loopback, not become a flood.
+    parser.add_argument("--clients", type=int, default=50, choices=range(1, 201), metavar="1-200")
+    parser.add_argument("--seconds", type=int, default=60, choices=range(1, 601), metavar="1-600")
     parser.add_argument("--web-threads", type=int, default=8)
     args = parser.parse_args()
 

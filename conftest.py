@@ -1,18 +1,21 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
+import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.utils import timezone
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from findings.models import Finding
+from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
 from scans.demo import reset_moto_server
 from scans.models import Scan, ScanRegion
@@ -137,6 +140,36 @@ def create_finding(scan: Scan, **overrides) -> Finding:
         ),
     )
     return Finding.objects.create(scan=scan, **values)
+
+
+def create_mute(*, account_hash: str, account_label: str, rule_id: str, owner, **overrides) -> Mute:
+    values = {
+        "justification": "accepted risk",
+        "expires_at": timezone.now() + timedelta(days=1),
+        **overrides,
+    }
+    return Mute.objects.create(
+        account_hash=account_hash,
+        account_label=account_label,
+        rule_id=rule_id,
+        owner=owner,
+        **values,
+    )
+
+
+# The trust policy of a role EC2 instances can wear (an instance profile's role).
+EC2_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 AUDITOR_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",

@@ -6,14 +6,11 @@ within the scan and each finding.
 """
 
 import json
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_user
+from conftest import create_finding, create_mute, create_scan, create_user
 from findings.exports import EXPORTERS
-from findings.models import Mute
 from findings.selectors import MutedFilter, finding_list
 
 pytestmark = pytest.mark.django_db
@@ -51,13 +48,12 @@ def exported() -> dict:
     scan = create_scan(severity_counts={"critical": 1})
     create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", region="global")
     create_finding(scan, status="PASS", resource_hash="c" * 64)
-    Mute.objects.create(
+    create_mute(
         account_hash=scan.account_hash,
         account_label=scan.account_label,
         rule_id="IAM_ROOT_MFA",
-        justification="break-glass root",
         owner=create_user(),
-        expires_at=timezone.now() + timedelta(days=1),
+        justification="break-glass root",
     )
     findings = finding_list(scan_id=scan.id, muted=MutedFilter.INCLUDE)
     text = "".join(EXPORTERS["json"](scan, findings))

@@ -8,6 +8,7 @@ import json
 import boto3
 import pytest
 
+from conftest import EC2_TRUST
 from rules.engine import Catalog, evaluate, load_catalog
 from scans.collectors import REGISTRY
 from scans.collectors.context import CollectContext
@@ -15,18 +16,6 @@ from scans.inventory import AccountContext, Resource
 
 ACCOUNT_ID = "123456789012"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def allow(action: str, resource: str = "*") -> str:

@@ -6,6 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from conftest import EC2_TRUST
 from rules.engine import evaluate, load_catalog
 from scans.collectors import REGISTRY, collectors_for
 from scans.collectors import iam as iam_collectors
@@ -15,18 +16,6 @@ from scans.collectors.s3 import denies_insecure_transport
 from scans.inventory import AccountContext
 
 ACCOUNT_ID = "123456789012"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 FULL_ADMIN = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],

@@ -1,14 +1,12 @@
 """`manage.py scan`: same pipeline, exports to a file, exit codes for pipelines."""
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
-from conftest import create_user, seed_region
-from findings.models import Finding, Mute
+from conftest import create_mute, create_user, seed_region
+from findings.models import Finding
 from rules.engine import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
@@ -70,13 +68,12 @@ def lower_to_high(rule_id: str) -> None:
 
 
 def mute_rule(rule_id: str) -> None:
-    Mute.objects.create(
+    create_mute(
         account_hash=account_hash(MOTO_ACCOUNT),
         account_label=account_label(MOTO_ACCOUNT),
         rule_id=rule_id,
-        justification="break-glass root account, MFA in the safe",
         owner=create_user(),
-        expires_at=timezone.now() + timedelta(days=1),
+        justification="break-glass root account, MFA in the safe",
     )
 
 

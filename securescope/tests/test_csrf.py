@@ -5,17 +5,14 @@ anyone adding it here. The POST routes that back a form are listed to make sure 
 """
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_user
-from findings.models import Mute
+from conftest import create_finding, create_mute, create_scan, create_user
 from securescope.tests.test_url_access import named_routes
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +37,11 @@ def url_values() -> dict[str, object]:
     scan = create_scan()
     finding = create_finding(scan)
     owner = create_user(username="owner")
-    mute = Mute.objects.create(
+    mute = create_mute(
         account_hash=scan.account_hash,
         account_label=scan.account_label,
         rule_id=finding.rule_id,
-        justification="accepted risk",
         owner=owner,
-        expires_at=timezone.now() + timedelta(days=1),
     )
     return {
         "scan_id": scan.id,

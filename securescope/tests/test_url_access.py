@@ -11,8 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_member, create_scan
-from findings.models import Mute
+from conftest import create_finding, create_member, create_mute, create_scan
 from rules.engine import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
@@ -94,13 +93,11 @@ def world():
     create_finding(earlier)
     finding = create_finding(scan)
     operator = create_member(username="olga", group="operator")
-    mute = Mute.objects.create(
+    mute = create_mute(
         account_hash=scan.account_hash,
         account_label=scan.account_label,
         rule_id=finding.rule_id,
-        justification="accepted risk",
         owner=operator,
-        expires_at=timezone.now() + timedelta(days=1),
     )
     return {
         "scan_id": scan.id,

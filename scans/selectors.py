@@ -2,6 +2,7 @@ from statistics import mean
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from scans.inventory import GLOBAL_REGION
 from scans.models import Scan, ScanRegion
@@ -54,6 +55,39 @@ def scan_seconds_left(*, units: list[ScanRegion]) -> int | None:
         return None
     running = sum(unit.status == ScanRegion.Status.RUNNING for unit in left)
     return round(mean(durations) * len(left) / max(1, running))
+
+
+def units_with_time_left(*, scan: Scan, units: list[ScanRegion], history: int = 500) -> list:
+    """The units, each unfinished one with `seconds_left`: how long its region took in the
+    account's most recent scan that finished it, less how long it has been running. None where
+    the account never finished that region before (or the unit has ended).
+
+    Regions differ far more from each other (one holds the clusters, another nothing) than the
+    same region does from one scan to the next, so the region's own history is the estimate.
+    """
+    open_regions = {unit.region for unit in units if unit.status not in unit.TERMINAL_STATUSES}
+    earlier = (
+        ScanRegion.objects.filter(
+            scan__account_hash=scan.account_hash,
+            region__in=open_regions,
+            status=ScanRegion.Status.SUCCEEDED,
+            started_at__isnull=False,
+            finished_at__isnull=False,
+        )
+        .exclude(scan_id=scan.id)
+        .order_by("-finished_at")
+        .values_list("region", "started_at", "finished_at")[:history]
+    )
+    took: dict[str, float] = {}
+    for region, started_at, finished_at in earlier if open_regions else ():
+        took.setdefault(region, (finished_at - started_at).total_seconds())
+    now = timezone.now()
+    for unit in units:
+        unit.seconds_left = None
+        if unit.region in open_regions and unit.region in took:
+            ran = (now - unit.started_at).total_seconds() if unit.started_at else 0.0
+            unit.seconds_left = max(0, round(took[unit.region] - ran))
+    return units
 
 
 def recent_scan_seconds(*, limit: int = 10) -> float | None:

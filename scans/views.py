@@ -14,7 +14,7 @@ from scans import selectors
 from scans.aws import CredentialsRejected
 from scans.forms import ScanFilterForm, ScanForm
 from scans.housekeeping import scan_units_reap
-from scans.models import Scan
+from scans.models import Scan, ScanRegion
 from scans.permissions import policy_document
 from scans.services import credential_expiry_problem, scan_cancel, scan_start, scan_start_demo
 from scans.vault import VaultUnavailable
@@ -100,15 +100,21 @@ def _scan_reaped(scan_id: str) -> Scan:
     return scan
 
 
+def _progress_context(scan: Scan, units: list[ScanRegion]) -> dict:
+    return {
+        "scan": scan,
+        "units": selectors.units_with_time_left(scan=scan, units=units),
+        "seconds_left": selectors.scan_seconds_left(units=units),
+    }
+
+
 @require_GET
 def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = _scan_reaped(scan_id)
     units = list(selectors.scan_region_list(scan_id=scan.id))
     denied = selectors.scan_denied_actions(scan=scan, units=units)
     context = {
-        "scan": scan,
-        "units": units,
-        "seconds_left": selectors.scan_seconds_left(units=units),
+        **_progress_context(scan, units),
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
         "previous_scan": previous_scan(scan=scan),
@@ -122,12 +128,7 @@ def scan_progress(request: HttpRequest, scan_id: str) -> HttpResponse:
     """The HTMX-polled progress table; once the scan ends, reload the page to show findings."""
     scan = _scan_reaped(scan_id)
     units = list(selectors.scan_region_list(scan_id=scan.id))
-    context = {
-        "scan": scan,
-        "units": units,
-        "seconds_left": selectors.scan_seconds_left(units=units),
-    }
-    response = render(request, "scans/_progress.html", context)
+    response = render(request, "scans/_progress.html", _progress_context(scan, units))
     if scan.is_finished and request.htmx:
         response["HX-Refresh"] = "true"
     return response

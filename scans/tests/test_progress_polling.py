@@ -44,3 +44,61 @@ def test_time_left_is_estimated_from_finished_units(client):
     # Three units left at ten seconds each, two at a time.
     assert partial.context["seconds_left"] == 15
     assert b"about 15 s left" in partial.content
+
+
+def test_each_unfinished_region_shows_the_time_it_took_last_time_less_what_it_has_run(client):
+    now = timezone.now()
+    earlier = create_scan(created_at=now - timedelta(days=1))
+    create_scan_region(
+        earlier,
+        region="eu-west-1",
+        status=ScanRegion.Status.SUCCEEDED,
+        started_at=now - timedelta(days=1, seconds=40),
+        finished_at=now - timedelta(days=1),
+    )
+    # Another account's history says nothing about this one.
+    other_account = create_scan(account_hash="f" * 64, created_at=now - timedelta(days=1))
+    create_scan_region(
+        other_account,
+        region="us-west-2",
+        status=ScanRegion.Status.SUCCEEDED,
+        started_at=now - timedelta(days=1, seconds=90),
+        finished_at=now - timedelta(days=1),
+    )
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(
+        scan,
+        region="eu-west-1",
+        status=ScanRegion.Status.RUNNING,
+        started_at=now - timedelta(seconds=10),
+    )
+    create_scan_region(scan, region="us-west-2", status=ScanRegion.Status.PENDING)
+    client.force_login(create_user())
+    partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
+    left = {unit.region: unit.seconds_left for unit in partial.context["units"]}
+    assert left["us-west-2"] is None
+    assert left["eu-west-1"] in (29, 30)  # 40 s last time, 10 s (and the request) so far
+    assert f"about {left['eu-west-1']} s</td>".encode() in partial.content
+
+
+def test_a_finished_unit_shows_no_time_left(client):
+    now = timezone.now()
+    earlier = create_scan(created_at=now - timedelta(days=1))
+    create_scan_region(
+        earlier,
+        region="eu-west-1",
+        status=ScanRegion.Status.SUCCEEDED,
+        started_at=now - timedelta(days=1, seconds=40),
+        finished_at=now - timedelta(days=1),
+    )
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(
+        scan,
+        region="eu-west-1",
+        status=ScanRegion.Status.SUCCEEDED,
+        started_at=now - timedelta(seconds=10),
+        finished_at=now,
+    )
+    client.force_login(create_user())
+    page = client.get(reverse("scans:detail", args=[scan.id]))
+    assert [unit.seconds_left for unit in page.context["units"]] == [None]

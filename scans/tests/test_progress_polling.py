@@ -46,25 +46,23 @@ def test_time_left_is_estimated_from_finished_units(client):
     assert b"about 15 s left" in partial.content
 
 
-def test_each_unfinished_region_shows_the_time_it_took_last_time_less_what_it_has_run(client):
-    now = timezone.now()
-    earlier = create_scan(created_at=now - timedelta(days=1))
+def region_took_yesterday(region: str, *, seconds: int, account_hash: str = "a" * 64) -> None:
+    finished_at = timezone.now() - timedelta(days=1)
+    earlier = create_scan(account_hash=account_hash, created_at=finished_at)
     create_scan_region(
         earlier,
-        region="eu-west-1",
+        region=region,
         status=ScanRegion.Status.SUCCEEDED,
-        started_at=now - timedelta(days=1, seconds=40),
-        finished_at=now - timedelta(days=1),
+        started_at=finished_at - timedelta(seconds=seconds),
+        finished_at=finished_at,
     )
+
+
+def test_each_unfinished_region_shows_the_time_it_took_last_time_less_what_it_has_run(client):
+    now = timezone.now()
+    region_took_yesterday("eu-west-1", seconds=40)
     # Another account's history says nothing about this one.
-    other_account = create_scan(account_hash="f" * 64, created_at=now - timedelta(days=1))
-    create_scan_region(
-        other_account,
-        region="us-west-2",
-        status=ScanRegion.Status.SUCCEEDED,
-        started_at=now - timedelta(days=1, seconds=90),
-        finished_at=now - timedelta(days=1),
-    )
+    region_took_yesterday("us-west-2", seconds=90, account_hash="f" * 64)
     scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
     create_scan_region(
         scan,
@@ -83,14 +81,7 @@ def test_each_unfinished_region_shows_the_time_it_took_last_time_less_what_it_ha
 
 def test_a_finished_unit_shows_no_time_left(client):
     now = timezone.now()
-    earlier = create_scan(created_at=now - timedelta(days=1))
-    create_scan_region(
-        earlier,
-        region="eu-west-1",
-        status=ScanRegion.Status.SUCCEEDED,
-        started_at=now - timedelta(days=1, seconds=40),
-        finished_at=now - timedelta(days=1),
-    )
+    region_took_yesterday("eu-west-1", seconds=40)
     scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
     create_scan_region(
         scan,

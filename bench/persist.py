@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/persist.py --database-url postgres://...  [--findings 100000]
 
-Runs the scan units' own code path, `evaluate` then `findings_store`, on a synthetic inventory
-cut from the rules' test cases (as bench/rules.py builds it) until the evaluations reach
---findings, into a finished scan on the given database (SQLite under a temporary DATA_DIR when
-none is given). Prints the time spent evaluating and building the rows, the time in the
-database writes (ScanRegion.timings' "write"), and findings per second, best of --repeat.
+Runs the scan units' own code path, `evaluate` then `findings_store`, on the synthetic inventory
+that bench/rules.py uses too (`synthetic_resources`, cut from the rules' test cases) until the
+evaluations reach --findings, into a finished scan on the given database (SQLite under a
+temporary DATA_DIR when none is given). Prints the time spent evaluating and building the
+rows, the time in the database writes (ScanRegion.timings' "write"), and findings per second,
+best of --repeat.
 """
 
 import argparse
@@ -14,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from itertools import cycle, islice
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,28 +40,14 @@ def main() -> int:
 
     from findings.services import findings_store
     from rules.engine import evaluate, load_catalog
-    from rules.tests.cases import all_cases, examples
-    from scans.inventory import Resource
+    from rules.tests.cases import synthetic_resources
     from scans.models import Scan
 
     call_command("migrate", verbosity=0)
     catalog = load_catalog()
-    rules = {rule.id: rule for rule in catalog.rules}
-    shapes = [
-        (rules[rule_id].resource_type, data)
-        for rule_id, by_status in sorted(all_cases().items())
-        if rule_id in rules
-        for _, _, data in examples(by_status)
-    ]
-
-    def resources():
-        for index, (kind, data) in enumerate(cycle(shapes)):
-            yield Resource(
-                kind, f"arn:aws:bench:eu-west-1:123456789012:r/{index}", "eu-west-1", data
-            )
 
     def evaluations():
-        return islice(evaluate(catalog, resources()), args.findings)
+        return islice(evaluate(catalog, synthetic_resources(catalog)), args.findings)
 
     best = None
     for _ in range(args.repeat):

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 import time
-from itertools import cycle
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,8 +23,7 @@ def main() -> int:
 
     django.setup()
     from rules.engine import evaluate, load_catalog
-    from rules.tests.cases import all_cases, examples
-    from scans.inventory import Resource
+    from rules.tests.cases import synthetic_resources
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=100_000)
@@ -32,22 +31,7 @@ def main() -> int:
     args = parser.parse_args()
 
     catalog = load_catalog()
-    rules = {rule.id: rule for rule in catalog.rules}
-    shapes = [
-        (rules[rule_id].resource_type, data)
-        for rule_id, by_status in sorted(all_cases().items())
-        if rule_id in rules
-        for _, _, data in examples(by_status)
-    ]
-    resources = [
-        Resource(
-            type=kind,
-            arn=f"arn:aws:bench:eu-west-1:123456789012:r/{index}",
-            region="eu-west-1",
-            data=data,
-        )
-        for index, (kind, data) in zip(range(args.resources), cycle(shapes), strict=False)
-    ]
+    resources = list(islice(synthetic_resources(catalog), args.resources))
     best = None
     evaluations = 0
     for _ in range(args.repeat):
@@ -55,9 +39,10 @@ def main() -> int:
         evaluations = sum(1 for _ in evaluate(catalog, resources))
         elapsed = time.perf_counter() - started
         best = elapsed if best is None else min(best, elapsed)
+    types = len({resource.type for resource in resources})
     print(
         f"rules: {len(catalog.rules)} rules, {len(resources)} resources of "
-        f"{len({kind for kind, _ in shapes})} types, {evaluations} evaluations in {best:.2f} s "
+        f"{types} types, {evaluations} evaluations in {best:.2f} s "
         f"(best of {args.repeat}) = {evaluations / best:,.0f} evaluations/s, "
         f"{len(resources) / best:,.0f} resources/s"
     )

@@ -10,6 +10,9 @@ The catalog meta-test requires a FAIL and a PASS case for every rule.
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from itertools import count, cycle
+
+from scans.inventory import Resource
 
 PARAMS_KEY = "PARAMS"
 
@@ -31,3 +34,21 @@ def examples(by_status: dict) -> Iterator[tuple[str, int, dict]]:
         if status != PARAMS_KEY:
             for index, data in enumerate(items):
                 yield status, index, data
+
+
+def case_shapes(catalog) -> list[tuple[str, dict]]:
+    """(resource type, data) of every crafted example of the catalog's rules, in rule order."""
+    rules = {rule.id: rule for rule in catalog.rules}
+    return [
+        (rules[rule_id].resource_type, data)
+        for rule_id, by_status in sorted(all_cases().items())
+        if rule_id in rules
+        for _, _, data in examples(by_status)
+    ]
+
+
+def synthetic_resources(catalog) -> Iterator[Resource]:
+    """An endless inventory for the benchmarks: the case shapes over and over, so every
+    resource type appears in proportion, each resource with an ARN of its own."""
+    for index, (kind, data) in zip(count(), cycle(case_shapes(catalog))):
+        yield Resource(kind, f"arn:aws:bench:eu-west-1:123456789012:r/{index}", "eu-west-1", data)

@@ -17,10 +17,10 @@ from moto.server import ThreadedMotoServer
 
 from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
-from scans.demo import reset_moto_server
+from scans.collection.demo import reset_moto_server
 from scans.models import Scan, ScanRegion
 
-# Moto must not seed ~1,300 public AMIs per region (see shared/MOTO.md).
+# Moto must not seed ~1,300 public AMIs per region (see docs/moto.md).
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
 TEST_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"

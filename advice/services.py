@@ -17,14 +17,22 @@ from advice.quality import AdviceRejected, advice_checked
 from advice.render import curated_markdown, sections_markdown
 from advice.sanitizer import PromptRefused
 from advice.shape import evidence_shape, shape_key
-from findings.models import Finding, Severity
 from rules.engine import Rule, load_catalog
-from scans.executor import enqueue_tasks
-from scans.ratelimit import TokenBucket
+from scans.lifecycle.hooks import findings_port
+from scans.models import Scan
+from securescope.executor import enqueue_tasks
+from securescope.ratelimit import TokenBucket
+from securescope.severity import Severity
 
 logger = logging.getLogger(__name__)
 
 ADVICE_TASK = "advice.tasks.run_advice_item"
+
+
+def advice_plan_on_scan_closed(*, scan_id: object, status: str, **_signal: object) -> None:
+    """scan_closed receiver: a scan that ran to its end gets advice; a cancelled one none."""
+    if status != Scan.Status.CANCELLED:
+        advice_plan_for_scan(scan_id=scan_id)
 
 
 def advice_plan_for_scan(*, scan_id: object) -> list[int]:
@@ -39,15 +47,12 @@ def advice_plan_for_scan(*, scan_id: object) -> list[int]:
     shapes: dict[tuple[str, str], dict[str, Any]] = {}
     severity_ranks: dict[tuple[str, str], int] = {}
     counts: Counter[tuple[str, str]] = Counter()
-    failing = Finding.objects.filter(scan_id=scan_id, status=Finding.Status.FAIL).values_list(
-        "rule_id", "severity", "evidence"
-    )
-    for rule_id, severity, evidence in failing.iterator(chunk_size=5000):
-        key = (rule_id, shape_key(rule_id, evidence))
+    for finding in findings_port().failing(scan_id=scan_id):
+        key = (finding.rule_id, shape_key(finding.rule_id, finding.evidence))
         counts[key] += 1
         if key not in shapes:
-            shapes[key] = evidence_shape(evidence)
-            severity_ranks[key] = Severity.rank(severity)
+            shapes[key] = evidence_shape(finding.evidence)
+            severity_ranks[key] = Severity.rank(finding.severity)
     ordered = sorted(shapes, key=lambda key: (severity_ranks[key], key))
     ScanAdvice.objects.bulk_create(
         [

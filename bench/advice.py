@@ -59,7 +59,7 @@ def main() -> int:
     from advice.models import Advice, ScanAdvice
     from advice.services import advice_wait
     from findings.models import Finding
-    from scans.services import scan_start_demo, scan_wait
+    from scans.lifecycle.services import scan_start_demo, scan_wait
 
     call_command("migrate", verbosity=0)
     print(f"model {args.model.name}, sections <= {args.section_chars} chars, data in {data_dir}")

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from latency_proxy import LatencyProxy  # noqa: E402
 from world import REGIONS  # noqa: E402
 
-from scans.demo import (  # noqa: E402
+from scans.collection.demo import (  # noqa: E402
     DEMO_ACCESS_KEY_ID,
     DEMO_SECRET_ACCESS_KEY,
     reset_moto_server,

@@ -53,8 +53,8 @@ def create_bench_scan(findings: int):
 
     from findings.services import COLUMNS, finding_fingerprint
     from rules.engine import load_catalog
+    from scans.lifecycle.services import scan_finalize_if_complete
     from scans.models import Scan
-    from scans.services import scan_finalize_if_complete
 
     rules = sorted(load_catalog().rules, key=lambda rule: rule.id)
     scan = Scan.objects.create(

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/world.py --endpoint http://127.0.0.1:5055 --scale 1 --regions 3
 
-It is the demo account (scans/demo.py) with every regional count multiplied by the scale: per
-region and unit of scale 8 security groups, 12 instances, 6 volumes, 4 snapshots and 2 EKS
-clusters, plus the account-wide users, buckets and trail. Only loopback endpoints are accepted:
-benchmarks never touch a real account.
+It is the demo account (scans/collection/demo.py) with every regional count multiplied by the
+scale: per region and unit of scale 8 security groups, 12 instances, 6 volumes, 4 snapshots and
+2 EKS clusters, plus the account-wide users, buckets and trail. Only loopback endpoints are
+accepted: benchmarks never touch a real account.
 """
 
 import argparse
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scans.demo import seed_account
+from scans.collection.demo import seed_account
 
 REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "eu-central-1", "ap-southeast-2", "ca-central-1"]
 

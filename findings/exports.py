@@ -15,9 +15,10 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from advice.selectors import AdviceLookup
-from findings.models import Finding, Severity
+from findings.models import Finding
 from findings.selectors import compliance_summary
 from scans.models import Scan
+from securescope.severity import Severity
 
 FINDING_FIELDS = (
     "rule_id",

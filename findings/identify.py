@@ -8,12 +8,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth.models import AbstractBaseUser
 
 from findings.models import Finding
-from scans.aws import AwsCredentials, prove_credentials
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext, CollectionError
-from scans.inventory import GLOBAL_REGION, AccountContext
+from scans.collection.aws import AwsCredentials, prove_credentials
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext, CollectionError
+from scans.collection.inventory import AccountContext
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, resource_hash
+from securescope.resources import GLOBAL_REGION
 from securescope.services import audit_record
 
 

@@ -1,44 +1,13 @@
 from django.conf import settings
 from django.db import models
 
-
-class Severity(models.TextChoices):
-    CRITICAL = "critical", "Critical"
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
-    INFO = "info", "Informational"
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        """0 for the most severe; used for sorting and `--fail-on` thresholds."""
-        return list(cls.values).index(value)
-
-    @classmethod
-    def at_or_above(cls, value: str) -> list[str]:
-        return list(cls.values)[: cls.rank(value) + 1]
-
-    @classmethod
-    def rank_expression(cls) -> models.Case:
-        """0 for critical ... 4 for info in SQL, so severity sorts by meaning; an index on the
-        same expression serves the findings page's severity sort."""
-        return models.Case(
-            *(
-                models.When(severity=value, then=models.Value(rank))
-                for rank, value in enumerate(cls.values)
-            ),
-            output_field=models.IntegerField(),
-        )
+from securescope.severity import FindingStatus, Severity
 
 
 class Finding(models.Model):
     """The result of one rule on one resource in one scan. Holds no raw identifier."""
 
-    class Status(models.TextChoices):
-        FAIL = "FAIL", "Fail"
-        PASS = "PASS", "Pass"
-        # The data needed to decide was missing (permission denied, API unavailable): never PASS.
-        NOT_EVALUATED = "NOT_EVALUATED", "Not evaluated"
+    Status = FindingStatus
 
     scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="findings")
     rule_id = models.CharField(max_length=64)

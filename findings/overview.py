@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 
-from findings.models import Finding, Severity
+from findings.models import Finding
 from findings.selectors import ComplianceTally, compliance_summary, previous_scan
 from scans.models import Scan
+from securescope.severity import Severity
 
 TREND_LENGTH = 10
 TOP_RULES = 5

@@ -17,10 +17,11 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from findings.models import Finding, Mute, Severity
+from findings.models import Finding, Mute
 from rules.engine import load_catalog
-from scans.inventory import GLOBAL_REGION
 from scans.models import Scan
+from securescope.resources import GLOBAL_REGION
+from securescope.severity import Severity
 
 
 class Change(models.TextChoices):

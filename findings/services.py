@@ -2,7 +2,6 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,6 +9,7 @@ from django.db import connection, transaction
 
 from findings.models import Finding, Mute
 from rules.engine import Evaluation
+from scans.lifecycle.hooks import StoreResult
 from securescope.models import AuditEvent
 from securescope.privacy import redact_evidence, resource_hash
 from securescope.services import audit_record
@@ -99,14 +99,6 @@ def _write(rows: list[tuple]) -> None:
             _copy(rows)
         else:
             _insert(rows)
-
-
-@dataclass
-class StoreResult:
-    stored: int = 0
-    failed: int = 0
-    # Time spent in the database writes alone, for the scan's timings (bench/scan.py reads it).
-    write_seconds: float = 0.0
 
 
 def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> StoreResult:

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from findings.models import Severity
 from rules.evaluators import REGISTRY as EVALUATORS
 from rules.evaluators import Result
-from scans.inventory import Resource
+from securescope.resources import Resource
+from securescope.severity import Severity
 
 logger = logging.getLogger(__name__)
 

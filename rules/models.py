@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from findings.models import Severity
+from securescope.severity import Severity
 
 
 class RuleSetting(models.Model):

@@ -4,8 +4,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
-from findings.models import Severity
-from scans.inventory import GLOBAL_REGION
+from securescope.resources import GLOBAL_REGION
+from securescope.severity import Severity
 
 
 class Scan(models.Model):

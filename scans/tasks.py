@@ -1,7 +1,7 @@
 """django-q2 entry points (and the thread pool's): ids in, one service call."""
 
-from scans.housekeeping import retention_purge, scan_units_reap
-from scans.services import scan_unit_run
+from scans.lifecycle.housekeeping import scan_units_reap
+from scans.lifecycle.services import scan_unit_run
 
 
 def run_scan_unit(scan_id: str, region: str) -> None:
@@ -10,7 +10,3 @@ def run_scan_unit(scan_id: str, region: str) -> None:
 
 def reap_stalled_units() -> int:
     return scan_units_reap()
-
-
-def purge_expired_scans() -> None:
-    retention_purge()

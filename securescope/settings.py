@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "findings.severity.severity_context",
+                "securescope.severity_floor.severity_context",
             ],
         },
     },

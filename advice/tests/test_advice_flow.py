@@ -13,9 +13,9 @@ from conftest import create_finding, create_scan, create_user
 from findings.exports import export_json
 from findings.models import Finding
 from findings.selectors import finding_list
-from scans.demo import DEMO_REGIONS, demo_credentials, demo_server
+from scans.collection.demo import DEMO_REGIONS, demo_credentials, demo_server
+from scans.lifecycle.services import scan_start_demo, scan_wait
 from scans.models import Scan
-from scans.services import scan_start_demo, scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

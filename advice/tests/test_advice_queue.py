@@ -6,7 +6,7 @@ from django_q.models import OrmQ
 from advice.models import ScanAdvice
 from advice.services import ADVICE_TASK, advice_plan_for_scan
 from conftest import create_finding, create_scan
-from scans.executor import UNIT_TASK, enqueue_scan_units
+from securescope.executor import UNIT_TASK, enqueue_scan_units
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

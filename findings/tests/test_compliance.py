@@ -12,8 +12,8 @@ from conftest import (
     seed_region,
 )
 from findings.selectors import compliance_summary
-from scans.aws import AwsCredentials
-from scans.services import scan_start, scan_wait
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +87,9 @@ def test_summary_per_framework_and_section(scan):
 
 def test_compliance_page_links_sections_to_their_findings(client, scan):
     client.force_login(create_user())
-    page = client.get(reverse("scans:compliance", args=[scan.id]))
+    page = client.get(reverse("scan_pages:compliance", args=[scan.id]))
     assert page.status_code == 200
-    link = reverse("scans:detail", args=[scan.id]) + "?rule=EC2_SG_SSH_OPEN"
+    link = reverse("scan_pages:detail", args=[scan.id]) + "?rule=EC2_SG_SSH_OPEN"
     assert link.encode() in page.content
     assert b"60 %" in page.content
     filtered = client.get(link)
@@ -100,7 +100,7 @@ def test_compliance_page_links_sections_to_their_findings(client, scan):
 def test_compliance_page_query_count_is_fixed(client, scan, django_assert_max_num_queries):
     client.force_login(create_user())
     with django_assert_max_num_queries(7):
-        client.get(reverse("scans:compliance", args=[scan.id]))
+        client.get(reverse("scan_pages:compliance", args=[scan.id]))
 
 
 def test_compliance_page_honours_the_severity_floor(client):
@@ -108,7 +108,7 @@ def test_compliance_page_honours_the_severity_floor(client):
     create_finding(scan, severity="critical", resource_hash="1" * 64)
     create_finding(scan, severity="low", resource_hash="2" * 64, status="PASS")
     client.force_login(create_user())
-    url = reverse("scans:compliance", args=[scan.id])
+    url = reverse("scan_pages:compliance", args=[scan.id])
     (everything,) = client.get(url).context["frameworks"]
     assert (everything.passed, everything.failed) == (1, 1)
     client.post(reverse("findings:severity"), {"severity_floor": "high"})
@@ -126,7 +126,7 @@ def test_compliance_page_of_a_real_moto_scan_counts_pass_fail_and_not_evaluated(
     scan = scan_wait(scan_id=scan.id, timeout=90)
     client.force_login(create_user())
 
-    page = client.get(reverse("scans:compliance", args=[scan.id]))
+    page = client.get(reverse("scan_pages:compliance", args=[scan.id]))
 
     assert page.status_code == 200
     frameworks = page.context["frameworks"]

@@ -8,8 +8,8 @@ from findings.models import Finding
 from findings.services import BATCH_SIZE, finding_fingerprint, findings_store
 from rules.engine import Evaluation, load_catalog
 from rules.evaluators import Result
-from scans.inventory import Resource
 from securescope.privacy import redact_evidence, resource_hash
+from securescope.resources import Resource
 
 pytestmark = pytest.mark.django_db
 

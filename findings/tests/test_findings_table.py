@@ -51,7 +51,7 @@ def test_detail_page_query_count_does_not_grow_with_findings(
     client, scan, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(12):
-        client.get(reverse("scans:detail", args=[scan.id]), {"page": 2})
+        client.get(reverse("scan_pages:detail", args=[scan.id]), {"page": 2})
 
 
 def _counted(scan):

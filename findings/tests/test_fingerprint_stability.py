@@ -4,9 +4,9 @@ import pytest
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from findings.models import Finding
-from scans.aws import AwsCredentials
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan
-from scans.services import scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGION = "eu-west-1"

@@ -18,8 +18,8 @@ from conftest import (
     seed_region,
 )
 from findings.models import Finding
-from scans.aws import AwsCredentials
-from scans.services import scan_start, scan_wait
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 from securescope.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)

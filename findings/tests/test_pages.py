@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import create_finding, create_scan, create_user
-from findings.severity import SESSION_KEY
+from securescope.severity_floor import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def test_finding_detail_query_count(client, user, two_scans, django_assert_max_n
 
 def test_scan_detail_links_to_findings_compliance_and_diff(client, user, two_scans):
     _, later = two_scans
-    content = client.get(reverse("scans:detail", args=[later.id])).content.decode()
+    content = client.get(reverse("scan_pages:detail", args=[later.id])).content.decode()
     assert reverse("findings:diff", args=[later.id]) in content
-    assert reverse("scans:compliance", args=[later.id]) in content
+    assert reverse("scan_pages:compliance", args=[later.id]) in content
     assert f"{reverse('findings:list')}?scan={later.id}" in content

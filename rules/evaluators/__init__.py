@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rules.evaluators.params import Param
-from scans.inventory import Resource
+from rules.params import Param
+from securescope.plugins import import_submodules
+from securescope.resources import Resource
 
 Status = Literal["PASS", "FAIL", "NOT_EVALUATED"]
 
@@ -66,12 +67,5 @@ def evaluator(
     return decorator
 
 
-from rules.evaluators import (  # noqa: E402, F401  (registration on import)
-    account,
-    ec2,
-    ec2_instances,
-    ec2_network,
-    eks,
-    iam,
-    storage,
-)
+# Last, once `register` exists: each module registers its evaluators as it is imported.
+import_submodules(__name__, __path__)

@@ -3,8 +3,8 @@
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
-from rules.evaluators.params import FLAG, one_of
-from scans.inventory import Resource
+from rules.params import FLAG, one_of
+from securescope.resources import Resource
 
 BLOCK_PUBLIC_ACCESS_FLAGS = (
     "BlockPublicAcls",

@@ -1,8 +1,8 @@
 from typing import Any
 
 from rules.evaluators import Result, evaluator
-from rules.evaluators.params import PORTS
-from scans.inventory import Resource
+from rules.params import PORTS
+from securescope.resources import Resource
 
 WORLD_IPV4 = "0.0.0.0/0"
 WORLD_IPV6 = "::/0"

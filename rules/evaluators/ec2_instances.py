@@ -1,4 +1,4 @@
-"""EC2 instance hardening and patch hygiene (CONTROLS.md §1.1).
+"""EC2 instance hardening and patch hygiene (docs/controls.md).
 
 Instances come from the ec2.instances collector: DescribeInstances items (terminated ones left
 out) joined with Systems Manager as `SsmManaged` (the DescribeInstanceInformation entry, or None
@@ -13,8 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator, missing_data
-from rules.evaluators.params import DAYS, FLAG, integer
-from scans.inventory import Resource
+from rules.params import DAYS, FLAG, integer
+from securescope.resources import Resource
 
 # "User initiated (2024-01-15 10:20:30 GMT)"; moto writes UTC instead of GMT.
 TRANSITION_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)")

@@ -11,8 +11,8 @@ from functools import cache
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
-from rules.evaluators.params import FLAG, PORT, PORTS, PROTOCOL_NAMES, list_of, one_of
-from scans.inventory import Resource
+from rules.params import FLAG, PORT, PORTS, PROTOCOL_NAMES, list_of, one_of
+from securescope.resources import Resource
 
 WORLD_IPV4 = "0.0.0.0/0"
 WORLD_IPV6 = "::/0"

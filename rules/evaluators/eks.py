@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator, missing_data
-from rules.evaluators.params import (
+from rules.params import (
     DAYS,
     FLAG,
     ISO_DATE,
@@ -17,7 +17,7 @@ from rules.evaluators.params import (
     list_of,
     one_of,
 )
-from scans.inventory import Resource
+from securescope.resources import Resource
 
 WORLD_CIDRS = {"0.0.0.0/0", "::/0"}
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")

@@ -6,8 +6,8 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import Result, evaluator
-from rules.evaluators.params import Param, integer, list_of, one_of
-from scans.inventory import Resource
+from rules.params import Param, integer, list_of, one_of
+from securescope.resources import Resource
 
 
 @evaluator("iam_root_mfa_enabled")

@@ -7,8 +7,8 @@ from typing import Any
 from django.utils import timezone
 
 from rules.evaluators import MISSING_KEY, Result, evaluator, missing_data
-from rules.evaluators.params import DAYS, list_of, one_of
-from scans.inventory import Resource
+from rules.params import DAYS, list_of, one_of
+from securescope.resources import Resource
 
 # AWS-managed keys are reachable only through the reserved `alias/aws/...` names (as a bare alias
 # or an alias ARN); customers cannot create aliases under that prefix.

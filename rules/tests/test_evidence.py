@@ -1,7 +1,7 @@
 """Evidence holds normalized facts only: what failed, never which resource or network."""
 
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.inventory import Resource
+from securescope.resources import Resource
 
 RULES = {rule.id: rule for rule in load_catalog().rules}
 

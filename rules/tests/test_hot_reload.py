@@ -6,8 +6,8 @@ from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from findings.models import Finding
 from rules import engine
 from rules.tests.conftest import replace_in
-from scans.aws import AwsCredentials
-from scans.services import scan_start, scan_wait
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGION = "eu-west-1"
@@ -26,7 +26,9 @@ def scan_severities(rule_id: str) -> set[str]:
 def test_yaml_edit_between_two_scans_is_seen_by_the_second(aws, catalog_copy, monkeypatch):
     seed_region(REGION)
     # Scans read the catalog copy through the same cached loader they use in production.
-    monkeypatch.setattr("scans.services.load_catalog", lambda: engine.load_catalog(catalog_copy))
+    monkeypatch.setattr(
+        "scans.lifecycle.services.load_catalog", lambda: engine.load_catalog(catalog_copy)
+    )
     assert scan_severities("EC2_SG_SSH_OPEN") == {"high"}
 
     # The first "severity: high" in ec2.yaml is EC2_SG_SSH_OPEN's; no reload command is run.

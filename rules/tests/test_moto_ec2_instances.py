@@ -11,9 +11,11 @@ from botocore.stub import Stubber
 
 from conftest import AUDITOR_POLICY, moto_user_keys
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY, ssm
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext, Resource
+from scans.collection import ssm_calls
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -189,7 +191,7 @@ def test_ssm_join_shares_its_calls_with_the_ssm_collector(aws):
         stub.add_response(
             "describe_instance_information",
             {"InstanceInformationList": [instance_information(managed, IsLatestVersion=False)]},
-            {"MaxResults": ssm.PAGE_SIZE},
+            {"MaxResults": ssm_calls.PAGE_SIZE},
         )
         stub.add_response(
             "describe_instance_patch_states",
@@ -206,7 +208,7 @@ def test_ssm_join_shares_its_calls_with_the_ssm_collector(aws):
                     }
                 ]
             },
-            {"InstanceIds": [managed], "MaxResults": ssm.PATCH_STATE_BATCH},
+            {"InstanceIds": [managed], "MaxResults": ssm_calls.PATCH_STATE_BATCH},
         )
         instances = collect(ctx, "ec2.instances")
         # Same unit, so the same memo (the permission check of `collect` is per collector).
@@ -243,7 +245,7 @@ def test_denied_patch_batch_marks_only_patch_state_missing(aws):
         stub.add_response(
             "describe_instance_information",
             {"InstanceInformationList": [instance_information(managed)]},
-            {"MaxResults": ssm.PAGE_SIZE},
+            {"MaxResults": ssm_calls.PAGE_SIZE},
         )
         stub.add_client_error(
             "describe_instance_patch_states",

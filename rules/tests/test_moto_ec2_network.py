@@ -8,9 +8,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext, Resource
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

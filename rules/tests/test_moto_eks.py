@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from conftest import seed_region
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY, eks_nodegroups
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext, Resource
+from scans.collection.collectors import REGISTRY, eks_nodegroups
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"

@@ -10,9 +10,10 @@ import pytest
 
 from conftest import EC2_TRUST
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext, Resource
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 ACCOUNT_ID = "123456789012"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"

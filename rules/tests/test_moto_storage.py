@@ -10,11 +10,12 @@ from botocore.exceptions import ClientError
 from django.utils import timezone
 
 from rules.engine import Catalog, evaluate, load_catalog
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext, Denied, Unavailable
-from scans.inventory import AccountContext, Resource
-from scans.services import not_collected
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext, Denied, Unavailable
+from scans.collection.inventory import AccountContext
+from scans.lifecycle.services import not_collected
 from securescope.privacy import redact_evidence
+from securescope.resources import Resource
 
 REGION = "eu-west-1"
 ZONE = "eu-west-1a"

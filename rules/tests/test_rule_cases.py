@@ -8,7 +8,7 @@ import yaml
 from rules.engine import CATALOG_DIR, KNOWN_FRAMEWORKS, Catalog, evaluate, load_catalog
 from rules.evaluators import REGISTRY
 from rules.tests.cases import PARAMS_KEY, all_cases, examples
-from scans.inventory import Resource
+from securescope.resources import Resource
 
 CASES = all_cases()
 RULES = {rule.id: rule for rule in load_catalog().rules}

@@ -9,9 +9,9 @@ import pytest
 from conftest import seed_region
 from findings.models import Finding
 from rules.engine import Catalog, load_catalog
-from scans.aws import AwsCredentials
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan
-from scans.services import scan_start, scan_wait
 
 REGION = "eu-west-1"
 BROKEN_RULE = "EC2_SG_SSH_OPEN"
@@ -36,7 +36,7 @@ def catalog_with_a_broken_rule() -> Catalog:
 def test_a_raising_rule_is_not_evaluated_and_the_others_are_stored(aws, monkeypatch, caplog):
     seed_region(REGION)
     broken = catalog_with_a_broken_rule()
-    monkeypatch.setattr("scans.services.load_catalog", lambda: broken)
+    monkeypatch.setattr("scans.lifecycle.services.load_catalog", lambda: broken)
     caplog.set_level(logging.ERROR, logger="rules.engine")
 
     scan = scan_start(

@@ -16,8 +16,8 @@ from findings.selectors import finding_list
 from rules import engine
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
-from scans.aws import AwsCredentials
-from scans.services import scan_start, scan_wait
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_wait
 
 
 @pytest.mark.django_db

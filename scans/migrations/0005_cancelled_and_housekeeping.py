@@ -2,7 +2,8 @@
 
 from django.db import migrations, models
 
-# The housekeeping tasks, run by the `scans` cluster's scheduler (see scans/housekeeping.py).
+# The housekeeping tasks, run by the `scans` cluster's scheduler (scans/lifecycle/housekeeping.py
+# reaps, findings/retention.py purges; 0006 of findings moves an existing purge schedule there).
 SCHEDULES = [
     {
         "name": "securescope: reap stalled scan units",
@@ -12,7 +13,7 @@ SCHEDULES = [
     },
     {
         "name": "securescope: purge scans past retention",
-        "func": "scans.tasks.purge_expired_scans",
+        "func": "findings.tasks.purge_expired_scans",
         "schedule_type": "D",
         "minutes": None,
     },

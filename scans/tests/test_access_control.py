@@ -13,7 +13,7 @@ SCAN_ID = uuid.uuid4()
 PROTECTED = [
     reverse("scans:list"),
     reverse("scans:new"),
-    reverse("scans:detail", args=[SCAN_ID]),
+    reverse("scan_pages:detail", args=[SCAN_ID]),
     reverse("scans:progress", args=[SCAN_ID]),
     reverse("findings:table", args=[SCAN_ID]),
     reverse("findings:export", args=[SCAN_ID, "json"]),
@@ -53,4 +53,4 @@ def test_user_without_permission_cannot_start_a_scan(client):
 def test_user_without_permission_can_read_scans(client):
     scan = create_scan()
     client.force_login(create_user(can_scan=False))
-    assert client.get(reverse("scans:detail", args=[scan.id])).status_code == 200
+    assert client.get(reverse("scan_pages:detail", args=[scan.id])).status_code == 200

@@ -10,12 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import seed_region
-from scans.aws import AwsCredentials
-from scans.collectors.context import CollectContext, Denied
-from scans.inventory import GLOBAL_REGION, AccountContext
+from scans.collection.aws import AwsCredentials
+from scans.collection.context import CollectContext, Denied
+from scans.collection.inventory import AccountContext
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import ScanRegion
-from scans.services import scan_start, scan_wait
 from scans.tests.paging import serve_pages
+from securescope.resources import GLOBAL_REGION
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGIONS = ["eu-west-1", "us-west-2"]

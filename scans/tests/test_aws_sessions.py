@@ -3,8 +3,8 @@
 import pytest
 from moto.sts.models import STSBackend
 
-from scans import aws as scans_aws
-from scans.aws import (
+from scans.collection import aws as scans_aws
+from scans.collection.aws import (
     ROLE_SESSION_SECONDS,
     AwsCredentials,
     new_client,

@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-import scans.aws
+import scans.collection.aws
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, moto_user_keys
 from scans.models import Scan, ScanRegion
 

@@ -11,13 +11,13 @@ from django.urls import reverse
 
 from conftest import create_scan, create_scan_region, create_user
 from findings.models import Finding
-from scans.aws import AwsCredentials
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext, ScanStopped
-from scans.inventory import AccountContext
+from scans.collection.aws import AwsCredentials
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext, ScanStopped
+from scans.collection.inventory import AccountContext
+from scans.collection.vault import vault_get
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
-from scans.services import scan_start, scan_wait
-from scans.vault import vault_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ def test_cancel_from_the_scan_page_stops_the_workers_and_deletes_the_keys(client
         credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=["eu-west-1"]
     )
     assert blocking.first_call_made.wait(timeout=30)
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
     assert reverse("scans:cancel", args=[scan.id]) in page
 
     response = client.post(reverse("scans:cancel", args=[scan.id]))
@@ -97,7 +97,7 @@ def test_cancel_from_the_scan_page_stops_the_workers_and_deletes_the_keys(client
     assert not Finding.objects.filter(scan=scan, region="eu-west-1").exists()
     assert (
         reverse("scans:cancel", args=[scan.id])
-        not in client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+        not in client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
     )
 
 
@@ -108,7 +108,7 @@ def test_cancel_needs_the_start_scan_permission_and_a_post(client):
 
     assert (
         reverse("scans:cancel", args=[scan.id])
-        not in client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+        not in client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
     )
     assert client.post(reverse("scans:cancel", args=[scan.id])).status_code == 403
     client.force_login(create_user(username="operator"))

@@ -7,12 +7,13 @@ import boto3
 import pytest
 
 from conftest import seed_region
-from scans import ratelimit, services
-from scans.collectors import Collector
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext
-from scans.ratelimit import TokenBucket, rate_limiter
+from scans.collection.collectors import Collector
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from scans.lifecycle import services
 from scans.tests.paging import serve_pages
+from securescope import ratelimit
+from securescope.ratelimit import TokenBucket, rate_limiter
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -85,7 +86,7 @@ def test_every_request_each_page_included_takes_a_token_from_its_bucket(aws, mon
             taken.append(self.key)
 
     monkeypatch.setattr(
-        "scans.collectors.context.rate_limiter",
+        "scans.collection.context.rate_limiter",
         lambda *, account, service, region: Recorder((account, service, region)),
     )
     seed_region(REGION)

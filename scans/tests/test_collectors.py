@@ -4,9 +4,9 @@ import boto3
 import pytest
 
 from conftest import seed_region
-from scans.collectors import REGISTRY, collectors_for
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext
+from scans.collection.collectors import REGISTRY, collectors_for
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
 
 ACCOUNT = AccountContext(account_id="123456789012")
 

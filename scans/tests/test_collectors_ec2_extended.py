@@ -9,9 +9,10 @@ from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from scans.collectors import REGISTRY, ec2_images, ec2_network
-from scans.collectors.context import CollectContext, Denied, Unavailable
-from scans.inventory import AccountContext, Resource
+from scans.collection.collectors import REGISTRY, ec2_images, ec2_network
+from scans.collection.context import CollectContext, Denied, Unavailable
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 REGION = "eu-west-1"
 ZONE = "eu-west-1a"

@@ -8,12 +8,12 @@ from botocore.stub import Stubber
 
 from conftest import EC2_TRUST
 from rules.engine import evaluate, load_catalog
-from scans.collectors import REGISTRY, collectors_for
-from scans.collectors import iam as iam_collectors
-from scans.collectors.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
-from scans.collectors.iam import policy_grants_full_admin
-from scans.collectors.s3 import denies_insecure_transport
-from scans.inventory import AccountContext
+from scans.collection.collectors import REGISTRY, collectors_for
+from scans.collection.collectors import iam as iam_collectors
+from scans.collection.collectors.iam import policy_grants_full_admin
+from scans.collection.collectors.s3 import denies_insecure_transport
+from scans.collection.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
+from scans.collection.inventory import AccountContext
 
 ACCOUNT_ID = "123456789012"
 FULL_ADMIN = {
@@ -130,7 +130,7 @@ def stub_report(stubber: Stubber, not_ready: int) -> None:
 
 
 def test_root_row_gets_its_own_type_and_arn_after_waiting(no_report_wait):
-    # moto's report has no root row (shared/CONTROLS.md section 3); a stubbed report has one.
+    # moto's report has no root row (docs/controls.md); a stubbed report has one.
     ctx = make_ctx()
     with Stubber(ctx.client("iam")) as stubber:
         stub_report(stubber, not_ready=2)

@@ -8,10 +8,11 @@ import pytest
 from botocore import xform_name
 
 from conftest import seed_region
-from scans.collectors import REGISTRY
-from scans.collectors.context import CollectContext
-from scans.inventory import GLOBAL_REGION, AccountContext
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
 from scans.tests.paging import serve_pages
+from securescope.resources import GLOBAL_REGION
 
 REGION = "eu-west-1"
 

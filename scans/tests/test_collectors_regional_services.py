@@ -7,9 +7,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from scans.collectors import REGISTRY, eks_nodegroups, ssm
-from scans.collectors.context import CollectContext, Unavailable
-from scans.inventory import AccountContext, Resource
+from scans.collection import ssm_calls
+from scans.collection.collectors import REGISTRY, eks_nodegroups
+from scans.collection.context import CollectContext, Unavailable
+from scans.collection.inventory import AccountContext
+from securescope.resources import Resource
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -244,7 +246,7 @@ def test_patch_compliance_summary_is_unavailable_in_moto(ctx):
 
 
 def test_managed_instances_join_their_patch_state(ctx, monkeypatch):
-    monkeypatch.setattr(ssm, "PAGE_SIZE", 5)
+    monkeypatch.setattr(ssm_calls, "PAGE_SIZE", 5)
     with Stubber(ctx.client("ssm")) as stub:
         stub.add_response(
             "describe_instance_information",
@@ -259,7 +261,7 @@ def test_managed_instances_join_their_patch_state(ctx, monkeypatch):
         stub.add_response(
             "describe_instance_patch_states",
             {"InstancePatchStates": [patch_state("i-0aaa", MissingCount=3)]},
-            {"InstanceIds": ["i-0aaa", "i-0bbb"], "MaxResults": ssm.PATCH_STATE_BATCH},
+            {"InstanceIds": ["i-0aaa", "i-0bbb"], "MaxResults": ssm_calls.PATCH_STATE_BATCH},
         )
         instances = {r.data["InstanceId"]: r for r in collect(ctx, "ssm.managed_instances")}
         stub.assert_no_pending_responses()
@@ -325,7 +327,7 @@ def test_patch_compliance_summary_is_one_region_level_resource(ctx):
             {"ComplianceSummaryItems": [patch_item]},
             {
                 "Filters": [{"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"}],
-                "MaxResults": ssm.PAGE_SIZE,
+                "MaxResults": ssm_calls.PAGE_SIZE,
             },
         )
         (summary,) = collect(ctx, "ssm.patch_compliance_summary")

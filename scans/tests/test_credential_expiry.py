@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_scan, create_user
+from scans.lifecycle.services import credential_expiry_problem
 from scans.models import Scan
-from scans.services import credential_expiry_problem
 
 pytestmark = pytest.mark.django_db
 

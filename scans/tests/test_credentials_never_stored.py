@@ -20,9 +20,9 @@ from conftest import (
     seed_region,
 )
 from findings.models import Finding
+from scans.collection.vault import vault_get
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from scans.services import scan_wait
-from scans.vault import vault_get
 from securescope.tests.test_url_access import named_routes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from conftest import create_user, run_manage
 from findings.models import Finding
-from scans.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, demo_server
+from scans.collection.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, demo_server
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from scans.services import scan_wait
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_demo_scan_from_the_scans_page_finds_every_severity(client, fresh_demo, 
     response = client.post(reverse("scans:demo"))
     scan = Scan.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("scans:detail", args=[scan.id])
+    assert response.url == reverse("scan_pages:detail", args=[scan.id])
     scan = scan_wait(scan_id=scan.id, timeout=120)
     assert scan.status == Scan.Status.SUCCEEDED
     assert scan.source == Scan.Source.DEMO

@@ -7,13 +7,13 @@ import pytest
 from botocore.stub import Stubber
 from django.urls import reverse
 
-import scans.permissions
+import scans.collection.permissions
 from conftest import create_scan, create_scan_region, create_user
-from scans.aws import AwsCredentials
+from scans.collection.aws import AwsCredentials
+from scans.collection.permissions import policy_denials, policy_principal_arn, scan_actions
+from scans.lifecycle.selectors import scan_denied_actions
+from scans.lifecycle.services import scan_finalize_if_complete, scan_start
 from scans.models import Scan, ScanRegion
-from scans.permissions import policy_denials, policy_principal_arn, scan_actions
-from scans.selectors import scan_denied_actions
-from scans.services import scan_finalize_if_complete, scan_start
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_running_scan_page_lists_what_ended_units_were_denied(client):
     )
     client.force_login(create_user())
 
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
 
     assert "Missing permissions" in page
     assert "&quot;ec2:DescribeVolumes&quot;" in page
@@ -47,7 +47,7 @@ def test_finished_scan_page_lists_the_scans_record(client):
     create_scan_region(scan, region="us-east-1", status=ScanRegion.Status.SUCCEEDED)
     client.force_login(create_user())
 
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
 
     assert "&quot;kms:ListKeys&quot;" in page
     assert "ec2:DescribeVpcs" not in page
@@ -137,7 +137,7 @@ def test_a_denial_that_hangs_on_a_missing_condition_value_is_no_prediction(simul
 
 
 def test_a_refused_simulation_is_skipped_quietly(simulator, caplog):
-    caplog.set_level(logging.INFO, logger="scans.permissions")
+    caplog.set_level(logging.INFO, logger="scans.collection.permissions")
     simulator.add_client_error(
         "simulate_principal_policy",
         "AccessDenied",
@@ -163,7 +163,7 @@ def test_scan_page_lists_what_the_check_found_before_any_unit_runs(client, audit
     # Units are enqueued on commit, which this test's transaction never reaches.
     scan = scan_start(credentials=AwsCredentials(**auditor_keys), regions=["eu-west-1"])
     client.force_login(create_user())
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
 
     assert set(scan.scan_regions.values_list("status", flat=True)) == {ScanRegion.Status.PENDING}
     assert scan.minimal_permissions == {"kms:ListKeys": "denied"}

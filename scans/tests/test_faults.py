@@ -6,12 +6,12 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.urls import reverse
 
-import scans.services
+import scans.lifecycle.services
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
 from findings.models import Finding
-from scans.aws import AwsCredentials
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import DB_WRITE_ATTEMPTS, scan_start, scan_wait
 from scans.models import Scan, ScanRegion
-from scans.services import DB_WRITE_ATTEMPTS, scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from conftest import create_user, database_dump, seed_region
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from scans.services import scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,8 +60,8 @@ def test_hostile_names_and_tags_are_not_stored_or_shown(client, aws):
     assert scan.findings.filter(resource_type="AWS::EC2::SecurityGroup").count() >= 3
     dump = database_dump()
     pages = [
-        client.get(reverse("scans:detail", args=[scan.id])),
-        client.get(reverse("scans:compliance", args=[scan.id])),
+        client.get(reverse("scan_pages:detail", args=[scan.id])),
+        client.get(reverse("scan_pages:compliance", args=[scan.id])),
         client.get(reverse("findings:table", args=[scan.id])),
         *(
             client.get(reverse("findings:export", args=[scan.id, export_format]))

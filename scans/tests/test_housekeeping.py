@@ -12,13 +12,15 @@ from django_q.models import Schedule
 
 from advice.models import Advice, ScanAdvice
 from conftest import create_finding, create_scan, create_scan_region, create_user
+from findings import retention
+from findings import tasks as findings_tasks
+from findings.management.commands.purge import parse_age
 from findings.models import Finding
-from scans import housekeeping, tasks
-from scans.aws import AwsCredentials, CallerIdentity
-from scans.housekeeping import STALLED_UNIT_ERROR, scan_units_reap, scans_purge
-from scans.management.commands.purge import parse_age
+from findings.retention import scans_purge
+from scans.collection.aws import AwsCredentials, CallerIdentity
+from scans.collection.vault import VaultEntry, vault_get, vault_put
+from scans.lifecycle.housekeeping import STALLED_UNIT_ERROR, scan_units_reap
 from scans.models import Scan, ScanRegion
-from scans.vault import VaultEntry, vault_get, vault_put
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,7 +98,7 @@ def test_the_scan_page_reaps_on_read(client, settings):
     scan = running_scan(started_ago=LONG_AGO)
     client.force_login(create_user(can_scan=False))
 
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
 
     assert STALLED_UNIT_ERROR.split(";")[0] in page
     scan.refresh_from_db()
@@ -113,7 +115,7 @@ def test_the_schedules_run_the_housekeeping_tasks_on_the_scans_cluster():
     assert len(schedules) == 2
 
     assert schedules["scans.tasks.reap_stalled_units"].minutes == 5
-    assert schedules["scans.tasks.purge_expired_scans"].schedule_type == Schedule.DAILY
+    assert schedules["findings.tasks.purge_expired_scans"].schedule_type == Schedule.DAILY
 
 
 def old_scan(days: int, findings: int = 3, **overrides) -> Scan:
@@ -126,8 +128,8 @@ def old_scan(days: int, findings: int = 3, **overrides) -> Scan:
 
 
 def test_purge_deletes_old_scans_with_their_findings_in_batches(monkeypatch):
-    monkeypatch.setattr(housekeeping, "PURGE_SCAN_BATCH", 2)
-    monkeypatch.setattr(housekeeping, "PURGE_FINDING_BATCH", 2)
+    monkeypatch.setattr(retention, "PURGE_SCAN_BATCH", 2)
+    monkeypatch.setattr(retention, "PURGE_FINDING_BATCH", 2)
     old = [old_scan(100) for _ in range(3)]
     recent = old_scan(10)
     running = old_scan(100, status=Scan.Status.RUNNING)
@@ -190,9 +192,9 @@ def test_scheduled_purge_follows_the_retention_setting(settings):
     old_scan(100)
     old_scan(40)
     settings.FINDINGS_RETENTION_DAYS = 0
-    tasks.purge_expired_scans()
+    findings_tasks.purge_expired_scans()
     assert Scan.objects.count() == 2
 
     settings.FINDINGS_RETENTION_DAYS = 90
-    tasks.purge_expired_scans()
+    findings_tasks.purge_expired_scans()
     assert Scan.objects.count() == 1

@@ -29,8 +29,8 @@ from conftest import (
     seed_region,
 )
 from findings.models import Finding
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from scans.services import scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,7 @@ def test_running_scan_polls_and_partial_does_not_reload(client):
     create_scan_region(scan, region="global", status=ScanRegion.Status.SUCCEEDED)
     create_scan_region(scan, region="eu-west-1", status=ScanRegion.Status.RUNNING)
     client.force_login(create_user())
-    page = client.get(reverse("scans:detail", args=[scan.id]))
+    page = client.get(reverse("scan_pages:detail", args=[scan.id]))
     assert b'hx-trigger="every 2s"' in page.content
     assert b"Findings</h2>" not in page.content
     partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
@@ -91,5 +91,5 @@ def test_a_finished_unit_shows_no_time_left(client):
         finished_at=now,
     )
     client.force_login(create_user())
-    page = client.get(reverse("scans:detail", args=[scan.id]))
+    page = client.get(reverse("scan_pages:detail", args=[scan.id]))
     assert [unit.seconds_left for unit in page.context["units"]] == [None]

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.core.management import call_command
 
-from scans.collectors import REGISTRY, CollectContext
+from scans.collection.collectors import REGISTRY, CollectContext
 from scans.models import Scan, ScanRegion
 
 pytestmark = pytest.mark.django_db(transaction=True)

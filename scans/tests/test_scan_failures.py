@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from conftest import create_user, moto_user_keys, seed_region
 from findings.models import Finding
-from scans.aws import AwsCredentials
-from scans.collectors import REGISTRY
+from scans.collection.aws import AwsCredentials
+from scans.collection.collectors import REGISTRY
+from scans.collection.vault import vault_get
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
-from scans.services import scan_start, scan_wait
-from scans.vault import vault_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,7 +64,7 @@ def test_scan_page_lists_denied_actions_with_the_policy_that_grants_them(client,
     scan = scan_start(credentials=keys_without_eks, regions=["eu-west-1"])
     scan = scan_wait(scan_id=scan.id, timeout=60)
     client.force_login(create_user())
-    page = client.get(reverse("scans:detail", args=[scan.id])).content.decode()
+    page = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()
     assert "Missing permissions" in page
     assert "&quot;eks:ListClusters&quot;" in page
     assert "ec2:DescribeInstances" not in page.split("Missing permissions")[1].split("</pre>")[0]

@@ -6,10 +6,10 @@ import boto3
 import pytest
 from django.core.cache import caches
 
-from scans.aws import AwsCredentials, CredentialsRejected, scan_session
+from scans.collection.aws import AwsCredentials, CredentialsRejected, scan_session
+from scans.collection.vault import vault_get
+from scans.lifecycle.services import scan_start
 from scans.models import Scan, ScanRegion
-from scans.services import scan_start
-from scans.vault import vault_get
 from securescope.privacy import account_hash
 
 pytestmark = pytest.mark.django_db

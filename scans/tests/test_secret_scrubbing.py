@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary, create_user
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from scans.services import scan_wait
 from securescope.scrubbing import SUBSTITUTE, SecretScrubFilter, scrub
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +57,7 @@ def handlers_reaching(name: str) -> list[logging.Handler]:
 
 
 def test_every_handler_of_the_request_and_scan_loggers_scrubs():
-    for name in ("django.request", "scans.services", "django_q"):
+    for name in ("django.request", "scans.lifecycle.services", "django_q"):
         handlers = handlers_reaching(name)
         assert handlers, name
         for handler in handlers:
@@ -67,7 +67,7 @@ def test_every_handler_of_the_request_and_scan_loggers_scrubs():
 @pytest.mark.parametrize("debug", [False, True])
 def test_a_crash_while_starting_a_scan_leaks_nothing(aws, monkeypatch, settings, server_log, debug):
     settings.DEBUG = debug
-    monkeypatch.setattr("scans.services.rule_settings_snapshot", exploding)
+    monkeypatch.setattr("scans.lifecycle.services.rule_settings_snapshot", exploding)
     client = Client(raise_request_exception=False)
     client.force_login(create_user())
 
@@ -84,7 +84,7 @@ def test_a_crash_while_starting_a_scan_leaks_nothing(aws, monkeypatch, settings,
 
 
 def test_a_crash_inside_a_scan_unit_leaks_nothing(aws, monkeypatch, server_log):
-    monkeypatch.setattr("scans.services._collect", exploding)
+    monkeypatch.setattr("scans.lifecycle.services._collect", exploding)
     client = Client()
     client.force_login(create_user())
 

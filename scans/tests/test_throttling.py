@@ -6,10 +6,10 @@ from botocore.awsrequest import AWSResponse
 
 from conftest import seed_region
 from findings.models import Finding
-from scans.aws import AwsCredentials
-from scans.collectors.context import CollectContext
+from scans.collection.aws import AwsCredentials
+from scans.collection.context import CollectContext
+from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
-from scans.services import scan_start, scan_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

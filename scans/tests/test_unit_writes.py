@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import seed_region
-from scans.aws import AwsCredentials
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start, scan_unit_run
 from scans.models import ScanRegion
-from scans.services import scan_start, scan_unit_run
 
 pytestmark = pytest.mark.django_db
 

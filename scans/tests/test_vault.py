@@ -8,8 +8,8 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from scans.aws import AwsCredentials, CallerIdentity
-from scans.vault import VaultEntry, VaultUnavailable, vault_delete, vault_get, vault_put
+from scans.collection.aws import AwsCredentials, CallerIdentity
+from scans.collection.vault import VaultEntry, VaultUnavailable, vault_delete, vault_get, vault_put
 
 TEST_REDIS_URL = os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = "VaultSecret/0123456789+abcdefghijklmnopq"

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
 from findings.models import Finding
+from scans.collection.vault import vault_get
+from scans.lifecycle.services import scan_wait
 from scans.models import Scan, ScanRegion
-from scans.services import scan_wait
-from scans.vault import vault_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGIONS = ["eu-west-1", "us-west-2"]
@@ -32,7 +32,7 @@ def finished_scan(client, aws):
     )
     scan = Scan.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("scans:detail", args=[scan.id])
+    assert response.url == reverse("scan_pages:detail", args=[scan.id])
     return scan_wait(scan_id=scan.id, timeout=60), seeded
 
 
@@ -107,7 +107,7 @@ def test_progress_partial_tells_htmx_to_reload_once_finished(client, finished_sc
 
 def test_detail_page_shows_findings_and_severity_filter(client, finished_scan):
     scan, _ = finished_scan
-    page = client.get(reverse("scans:detail", args=[scan.id]), {"severity": "critical"})
+    page = client.get(reverse("scan_pages:detail", args=[scan.id]), {"severity": "critical"})
     assert page.status_code == 200
     assert b"IAM_ROOT_MFA" in page.content
     assert b"EC2_SG_SSH_OPEN" not in page.content

@@ -25,7 +25,7 @@ from conftest import (
     run_manage,
     seed_region,
 )
-from scans.housekeeping import STALLED_UNIT_ERROR
+from scans.lifecycle.housekeeping import STALLED_UNIT_ERROR
 from scans.models import Scan, ScanRegion
 from scans.tests.test_production_workers import TEST_REDIS_URL, production_env  # noqa: F401
 

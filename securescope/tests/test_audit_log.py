@@ -14,8 +14,8 @@ from conftest import (
 from rules.engine import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
-from scans.aws import AwsCredentials
-from scans.services import scan_start
+from scans.collection.aws import AwsCredentials
+from scans.lifecycle.services import scan_start
 from securescope.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

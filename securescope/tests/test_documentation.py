@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from scans.collectors import REGISTRY, required_permissions
-from scans.permissions import OPTIONAL_ACTIONS, policy_document, scan_actions
+from scans.collection.collectors import REGISTRY, required_permissions
+from scans.collection.permissions import OPTIONAL_ACTIONS, policy_document, scan_actions
 
 ROOT = Path(settings.BASE_DIR)
 README = (ROOT / "README.md").read_text()

@@ -15,9 +15,9 @@ from pathlib import Path
 import boto3
 from django.conf import settings
 
-from scans.collectors.context import CollectContext
-from scans.inventory import AccountContext
-from scans.services import not_collected
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from scans.lifecycle.services import not_collected
 from securescope.privacy import resource_hash
 
 ARN = "arn:aws:ec2:eu-west-1:123456789012:ebs-default-encryption"

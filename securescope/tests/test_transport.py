@@ -125,9 +125,9 @@ def test_pages_have_nothing_inline_that_the_csp_would_block(client, admin_user):
     pages = [
         reverse("scans:list"),
         reverse("scans:new"),
-        reverse("scans:detail", args=[scan.id]),
+        reverse("scan_pages:detail", args=[scan.id]),
         reverse("scans:progress", args=[scan.id]),
-        reverse("scans:compliance", args=[scan.id]),
+        reverse("scan_pages:compliance", args=[scan.id]),
         reverse("findings:table", args=[scan.id]),
     ]
     for url in pages:

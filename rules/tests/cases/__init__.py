@@ -12,7 +12,7 @@ import pkgutil
 from collections.abc import Iterator
 from itertools import count, cycle
 
-from scans.inventory import Resource
+from securescope.resources import Resource
 
 PARAMS_KEY = "PARAMS"
 

@@ -1,4 +1,4 @@
-"""Cases for security groups, network ACLs and VPC flow logs (CONTROLS.md §1.3 and §1.4)."""
+"""Cases for security groups, network ACLs and VPC flow logs (docs/controls.md)."""
 
 WORLD4 = "0.0.0.0/0"
 WORLD6 = "::/0"

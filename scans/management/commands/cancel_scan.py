@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from scans.lifecycle.services import scan_cancel
 from scans.models import Scan
-from scans.services import scan_cancel
 
 
 class Command(BaseCommand):

@@ -5,7 +5,12 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scans.demo import DEMO_ACCESS_KEY_ID, DEMO_REGIONS, DEMO_SECRET_ACCESS_KEY, demo_server
+from scans.collection.demo import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_REGIONS,
+    DEMO_SECRET_ACCESS_KEY,
+    demo_server,
+)
 
 
 class Command(BaseCommand):

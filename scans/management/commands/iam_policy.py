@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from scans.permissions import policy_document, scan_actions
+from scans.collection.permissions import policy_document, scan_actions
 
 
 class Command(BaseCommand):

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from advice import views
-
-app_name = "advice"
-urlpatterns = [
-    path("scan/<uuid:scan_id>/", views.scan_advice, name="scan"),
-]

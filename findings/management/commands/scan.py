@@ -1,0 +1,188 @@
+"""Scan an AWS account from the command line (for operators and CI pipelines).
+
+Credentials come from the standard AWS environment variables and are never written anywhere;
+`AWS_ENDPOINT_URL` is honoured by boto3, so the command can run against a moto server.
+
+Exit codes: 0 done; 1 the scan failed or was cancelled; 2 bad input or credentials rejected;
+3 `--fail-on` found a failing finding at or above that severity; 4 the scan was partial (some
+regions failed).
+"""
+
+import os
+import sys
+import time
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.dateparse import parse_datetime
+
+from advice.providers import advice_disabled_reason
+from advice.selectors import advice_progress
+from advice.services import advice_wait
+from findings.exports import EXPORTERS
+from findings.models import Finding
+from findings.selectors import finding_list
+from scans.collection.aws import CredentialsRejected
+from scans.collection.vault import VaultUnavailable
+from scans.lifecycle.selectors import scan_region_list
+from scans.lifecycle.services import credential_expiry_problem, scan_start, scan_wait
+from scans.models import Scan
+from scans.web.forms import ScanForm
+from securescope.severity import Severity
+
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_THRESHOLD, EXIT_PARTIAL = 1, 2, 3, 4
+
+
+class Command(BaseCommand):
+    help = "Scan the AWS account of the credentials in the environment and export the findings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--regions", help="comma-separated regions (default: all enabled)")
+        parser.add_argument("--format", choices=sorted(EXPORTERS), default="json")
+        parser.add_argument("--output", help="file to write the export to (default: stdout)")
+        parser.add_argument(
+            "--fail-on",
+            choices=Severity.values,
+            help="exit with 3 when a finding at or above this severity fails",
+        )
+        parser.add_argument("--role-arn", default="", help="role to assume with the keys")
+        parser.add_argument("--external-id", default="", help="external id for --role-arn")
+        parser.add_argument(
+            "--workers",
+            action="store_true",
+            help="enqueue to the qcluster workers instead of scanning in this process",
+        )
+        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+        parser.add_argument(
+            "--advice",
+            action="store_true",
+            help="wait for the model's remediation advice and export it with the findings",
+        )
+        parser.add_argument(
+            "--advice-timeout", type=float, default=1800, help="seconds to wait for advice"
+        )
+
+    def handle(self, *args, **options) -> None:
+        regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
+        form = ScanForm(
+            data={
+                "access_key_id": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+                "secret_access_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+                "session_token": os.environ.get("AWS_SESSION_TOKEN", ""),
+                "role_arn": options["role_arn"],
+                "external_id": options["external_id"],
+                "regions": regions,
+            }
+        )
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
+        problem = credential_expiry_problem(
+            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
+        )
+        if problem:
+            self.stderr.write(f"warning: {problem}")
+        try:
+            scan = scan_start(
+                credentials=form.credentials(),
+                regions=form.cleaned_data["regions"],
+                source=Scan.Source.COMMAND,
+                executor=None if options["workers"] else "thread",
+            )
+        except (CredentialsRejected, VaultUnavailable) as error:
+            raise CommandError(str(error), returncode=EXIT_BAD_INPUT) from None
+        self.stderr.write(f"Scan {scan.id} of {scan.account_label}: {len(scan.regions)} regions")
+        scan = self._wait_with_progress(scan, options["timeout"])
+        if options["advice"]:
+            self._wait_for_advice(scan, options["advice_timeout"])
+        self._export(scan, options["format"], options["output"])
+        self._exit(scan, options["fail_on"])
+
+    def _expiration(self) -> datetime | None:
+        """AWS_CREDENTIAL_EXPIRATION, the variable `aws configure export-credentials` sets."""
+        value = os.environ.get("AWS_CREDENTIAL_EXPIRATION", "")
+        parsed = parse_datetime(value) if value else None
+        if value and parsed is None:
+            raise CommandError(
+                "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time", returncode=EXIT_BAD_INPUT
+            )
+        return parsed
+
+    def _wait_with_progress(self, scan: Scan, timeout: float) -> Scan:
+        reported: set[str] = set()
+        total = len(scan.regions) + 1
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                finished = scan_wait(scan_id=scan.id, timeout=1.0)
+            except TimeoutError:
+                finished = None
+            for unit in scan_region_list(scan_id=scan.id).filter(finished_at__isnull=False):
+                if unit.region in reported:
+                    continue
+                reported.add(unit.region)
+                detail = (
+                    f"error: {unit.error}"
+                    if unit.error
+                    else f"{unit.resources_collected} resources, {unit.findings_count} findings, "
+                    f"{unit.failed_count} failing"
+                )
+                self.stderr.write(
+                    f"[{len(reported)}/{total}] {unit.region} {unit.status}: {detail}"
+                )
+                for warning in unit.warnings:
+                    self.stderr.write(f"    warning: {warning}")
+            if finished:
+                self.stderr.write(f"Scan {finished.status}.")
+                return finished
+            if time.monotonic() > deadline:
+                raise CommandError("The scan did not finish in time.", returncode=EXIT_FAILED)
+
+    def _wait_for_advice(self, scan: Scan, timeout: float) -> None:
+        reason = advice_disabled_reason()
+        if reason:
+            self.stderr.write(f"warning: no advice: {reason}; exporting curated remediation")
+            return
+        pending = advice_wait(scan_id=scan.id, timeout=timeout)
+        progress = advice_progress(scan_id=scan.id)
+        curated = progress.finished - progress.from_model
+        self.stderr.write(
+            f"Advice: {progress.from_model} from the model, {curated} curated, "
+            f"of {progress.total} kinds of failure."
+        )
+        if pending:
+            self.stderr.write(
+                f"warning: {pending} still waiting after {timeout:.0f} s; "
+                "they are exported with the curated remediation"
+            )
+
+    def _export(self, scan: Scan, export_format: str, output: str | None) -> None:
+        chunks = EXPORTERS[export_format](scan, finding_list(scan_id=scan.id))
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(chunks)
+            self.stderr.write(f"Wrote {output}")
+        else:
+            sys.stdout.writelines(chunks)
+            sys.stdout.flush()
+
+    def _exit(self, scan: Scan, fail_on: str | None) -> None:
+        if scan.status == Scan.Status.FAILED:
+            raise CommandError("Every region of the scan failed.", returncode=EXIT_FAILED)
+        if scan.status == Scan.Status.CANCELLED:
+            raise CommandError("The scan was cancelled.", returncode=EXIT_FAILED)
+        if fail_on:
+            failing = finding_list(
+                scan_id=scan.id,
+                severities=Severity.at_or_above(fail_on),
+                status=Finding.Status.FAIL,
+            ).count()
+            if failing:
+                raise CommandError(
+                    f"{failing} failing findings at or above {fail_on}.",
+                    returncode=EXIT_THRESHOLD,
+                )
+        if scan.status == Scan.Status.PARTIAL:
+            raise CommandError("The scan is partial: some regions failed.", returncode=EXIT_PARTIAL)

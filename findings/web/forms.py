@@ -1,0 +1,109 @@
+from django import forms
+from django.utils import timezone
+
+from findings.models import Finding
+from findings.selectors import SORT_KEYS, Change, MutedFilter
+from scans.web.forms import ScanForm
+from securescope.severity import Severity
+
+
+def _blank(label: str, values: list[str]) -> list[tuple[str, str]]:
+    return [("", label), *((value, value) for value in values)]
+
+
+class FindingFilterForm(forms.Form):
+    severity = forms.MultipleChoiceField(
+        required=False, choices=Severity.choices, widget=forms.CheckboxSelectMultiple
+    )
+    rule = forms.RegexField(
+        required=False,
+        regex=r"^[A-Z0-9_]+(,[A-Z0-9_]+)*$",
+        widget=forms.HiddenInput,
+        help_text="Comma-separated rule ids, as the compliance view links them.",
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Finding.Status.choices]
+    )
+    service = forms.ChoiceField(required=False, label="Service")
+    region = forms.ChoiceField(required=False, label="Region")
+    resource_type = forms.ChoiceField(required=False, label="Resource type")
+    section = forms.ChoiceField(required=False, label="Compliance section")
+    change = forms.ChoiceField(
+        required=False,
+        label="Since previous scan",
+        choices=[("", "Any change"), *Change.choices],
+    )
+    muted = forms.ChoiceField(required=False, label="Muted", choices=MutedFilter.choices)
+    q = forms.CharField(required=False, max_length=100, label="Search rule titles")
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", "")] + [(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")],
+    )
+
+    def __init__(self, *args, choices: dict[str, list[str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = choices or {}
+        self.fields["service"].choices = _blank("Any service", choices.get("service", []))
+        self.fields["region"].choices = _blank("Any region", choices.get("region", []))
+        self.fields["resource_type"].choices = _blank(
+            "Any resource type", choices.get("resource_type", [])
+        )
+        self.fields["section"].choices = [("", "Any section")] + [
+            (
+                value,
+                value.replace("cis_aws_foundations:", "CIS AWS ").replace("cis_eks:", "CIS EKS "),
+            )
+            for value in choices.get("section", [])
+        ]
+
+    def filters(self) -> dict:
+        """Keyword arguments for `finding_list`; a field with invalid input filters nothing."""
+        data = {}
+        if self.is_bound:
+            # Run validation: cleaned_data then holds every field that was valid.
+            self.is_valid()
+            data = self.cleaned_data
+        return {
+            "severities": data.get("severity") or None,
+            "status": data.get("status") or None,
+            "rule_ids": data["rule"].split(",") if data.get("rule") else None,
+            "service": data.get("service", ""),
+            "region": data.get("region", ""),
+            "resource_type": data.get("resource_type", ""),
+            "section": data.get("section", ""),
+            "change": data.get("change", ""),
+            "muted": data.get("muted", ""),
+            "search": data.get("q", "").strip(),
+            "sort": data.get("sort", ""),
+        }
+
+
+class MuteForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=[("finding", "This finding only"), ("rule", "Every finding of this rule")],
+        widget=forms.RadioSelect,
+        initial="finding",
+    )
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    owner = forms.ModelChoiceField(queryset=None)
+    expires_on = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, owners, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value <= timezone.now().date():
+            raise forms.ValidationError("A mute must expire in the future.")
+        return value
+
+
+class IdentifyForm(ScanForm):
+    """The scan form's key fields: the keys are used for this one request and forgotten."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("regions", "expires_at", "start_anyway"):
+            del self.fields[name]

@@ -1,0 +1,235 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+
+from advice.providers import advice_disabled_reason
+from advice.selectors import finding_advice
+from findings.exports import CONTENT_TYPES, EXPORTERS
+from findings.identify import IdentifyFailed, resource_identify
+from findings.models import Finding, Mute
+from findings.selectors import (
+    finding_filter_choices,
+    finding_get,
+    finding_history,
+    finding_list,
+    finding_mutes,
+    mute_list,
+    stored_finding_count,
+)
+from findings.services import mute_create, mute_delete
+from findings.web.forms import FindingFilterForm, IdentifyForm, MuteForm
+from rules.engine import load_catalog
+from scans.collection.aws import CredentialsRejected
+from scans.lifecycle.selectors import scan_get
+from scans.models import Scan
+from securescope.models import AuditEvent
+from securescope.services import audit_record
+from securescope.severity import Severity
+from securescope.severity_floor import SESSION_KEY, narrowed
+
+PAGE_SIZE = 100
+SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
+
+
+def _filtered_findings(
+    request: HttpRequest, scan: Scan
+) -> tuple[FindingFilterForm, dict[str, Any], Any]:
+    form = FindingFilterForm(request.GET or None, choices=finding_filter_choices(scan=scan))
+    filters = form.filters()
+    filters["severities"] = narrowed(request, filters["severities"])
+    return form, filters, finding_list(scan=scan, **filters)
+
+
+def findings_context(
+    request: HttpRequest, scan: Scan, *, table_url: str = "", push_url: bool = False
+) -> dict[str, Any]:
+    """The filter form, one page of findings and the query string that keeps the filters.
+
+    `table_url` answers the table's HTMX requests; `push_url` puts filters in the address bar
+    (on the findings page, not inside the scan page)."""
+    form, filters, findings = _filtered_findings(request, scan)
+    paginator = Paginator(findings, PAGE_SIZE)
+    count = stored_finding_count(scan=scan, **filters)
+    if count is not None:
+        # Paginator.count is a cached property: set, it spares a COUNT over the scan's findings.
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return {
+        "filter_form": form,
+        "page": page,
+        "filter_query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "current_sort": form.cleaned_data.get("sort", "") if form.is_bound else "",
+        "table_url": table_url or reverse("findings:table", args=[scan.id]),
+        "push_url": push_url,
+    }
+
+
+@require_GET
+def findings_table(request: HttpRequest, scan_id: str) -> HttpResponse:
+    scan = scan_get(scan_id=scan_id)
+    return render(
+        request, "findings/_table.html", {"scan": scan, **findings_context(request, scan)}
+    )
+
+
+@require_GET
+def findings_page(request: HttpRequest) -> HttpResponse:
+    """Findings of one scan (the latest finished one unless `?scan=` picks another)."""
+    finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES).order_by("-created_at")
+    chosen = request.GET.get("scan")
+    try:
+        scan = finished.get(id=chosen) if chosen else finished.first()
+    except (Scan.DoesNotExist, ValidationError):
+        raise Http404("No such finished scan") from None
+    if scan is None:
+        return render(request, "findings/list.html", {"scan": None})
+    context = {
+        "scan": scan,
+        **findings_context(request, scan, table_url=reverse("findings:list"), push_url=True),
+    }
+    if request.htmx:
+        return render(request, "findings/_table.html", context)
+    context["scans"] = finished.only("id", "account_label", "created_at", "status")[:50]
+    return render(request, "findings/list.html", context)
+
+
+@require_GET
+def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> HttpResponse:
+    if export_format not in EXPORTERS:
+        raise Http404("Unknown export format")
+    scan = scan_get(scan_id=scan_id)
+    _, _, findings = _filtered_findings(request, scan)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT_DOWNLOADED,
+        target=f"scan {scan.id}",
+        detail={"format": export_format, "query": request.GET.urlencode()},
+    )
+    response = StreamingHttpResponse(
+        (chunk.encode() for chunk in EXPORTERS[export_format](scan, findings)),
+        content_type=CONTENT_TYPES[export_format],
+    )
+    filename = f"securescope-{scan.id}.{export_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _detail_context(request: HttpRequest, finding_id: int) -> dict[str, Any]:
+    finding = finding_get(finding_id=finding_id)
+    rule = next((r for r in load_catalog().rules if r.id == finding.rule_id), None)
+    owners = get_user_model().objects.filter(is_active=True).order_by("username")
+    advice_item, advice = (
+        finding_advice(
+            scan_id=finding.scan_id, rule=rule, rule_id=finding.rule_id, evidence=finding.evidence
+        )
+        if finding.status == Finding.Status.FAIL
+        else (None, None)
+    )
+    return {
+        "finding": finding,
+        "scan": finding.scan,
+        "rule": rule,
+        "advice": advice,
+        "advice_item": advice_item,
+        "advice_disabled_reason": advice_disabled_reason(),
+        "history": finding_history(finding=finding)[:50],
+        "mutes": list(finding_mutes(finding=finding)),
+        "mute_form": MuteForm(owners=owners, initial={"owner": request.user.pk}),
+        "identify_form": IdentifyForm(),
+    }
+
+
+@require_GET
+def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
+    return render(request, "findings/detail.html", _detail_context(request, finding_id))
+
+
+@never_cache
+@sensitive_post_parameters(*SECRET_FIELDS)
+@permission_required("findings.identify_resource", raise_exception=True)
+@require_POST
+def finding_identify(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Shows the raw resource id in this response only; nothing about it is kept."""
+    finding = finding_get(finding_id=finding_id)
+    form = IdentifyForm(request.POST)
+    context: dict[str, Any] = {"finding": finding, "identify_form": form}
+    if form.is_valid():
+        try:
+            context["identified"] = resource_identify(
+                finding=finding, credentials=form.credentials(), user=request.user
+            )
+            context["looked_up"] = True
+        except (CredentialsRejected, IdentifyFailed) as error:
+            context["identify_error"] = str(error)
+        context["identify_form"] = IdentifyForm()
+    template = "findings/_identify.html" if request.htmx else "findings/identify.html"
+    return render(request, template, context)
+
+
+@permission_required("findings.add_mute", raise_exception=True)
+@require_POST
+def finding_mute(request: HttpRequest, finding_id: int) -> HttpResponse:
+    context = _detail_context(request, finding_id)
+    form = MuteForm(request.POST, owners=context["mute_form"].fields["owner"].queryset)
+    if not form.is_valid():
+        context["mute_form"] = form
+        return render(request, "findings/detail.html", context, status=400)
+    mute_create(
+        finding=context["finding"],
+        whole_rule=form.cleaned_data["scope"] == "rule",
+        justification=form.cleaned_data["justification"],
+        owner=form.cleaned_data["owner"],
+        expires_on=form.cleaned_data["expires_on"],
+        user=request.user,
+    )
+    messages.success(request, "Muted. The finding stays visible under the “Muted” filter.")
+    return redirect("findings:detail", finding_id=finding_id)
+
+
+@require_GET
+def mutes_page(request: HttpRequest) -> HttpResponse:
+    include_expired = request.GET.get("expired") == "1"
+    mutes = mute_list(include_expired=include_expired)[:500]
+    return render(
+        request, "findings/mutes.html", {"mutes": mutes, "include_expired": include_expired}
+    )
+
+
+@permission_required("findings.delete_mute", raise_exception=True)
+@require_POST
+def mute_remove(request: HttpRequest, mute_id: int) -> HttpResponse:
+    mute_delete(mute=get_object_or_404(Mute, id=mute_id), user=request.user)
+    messages.success(request, "Mute removed.")
+    return redirect("findings:mutes")
+
+
+@require_POST
+def severity_set(request: HttpRequest) -> HttpResponse:
+    """Set the global severity floor for this session, then go back where the user was."""
+    floor = request.POST.get("severity_floor", "")
+    if floor in Severity.values:
+        request.session[SESSION_KEY] = floor
+    else:
+        request.session.pop(SESSION_KEY, None)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "home"
+    return redirect(back)

@@ -1,0 +1,136 @@
+"""CloudTrail: the account's trails and a roll-up that answers "is the account covered?".
+
+`ListTrails` names every trail of the account with its home region, whichever region it is
+asked in; each trail is then described, and its status and event selectors read, in its home
+region, where they are always answered. A multi-region trail is listed once, so it is counted
+once, not once per region it logs.
+
+ARN forms: trails use their TrailARN; the account roll-up uses
+`arn:PARTITION:cloudtrail::ACCOUNT:trails`.
+"""
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+
+from scans.collection.aws import error_code
+from scans.collection.collectors import register
+from scans.collection.context import CollectContext, Denied, Unavailable
+from securescope.resources import Resource
+
+
+def _sub_call(
+    ctx: CollectContext,
+    operation: str,
+    trail: dict[str, Any],
+    missing: dict[str, str],
+    field: str,
+    **params: Any,
+) -> dict[str, Any] | None:
+    try:
+        response = ctx.call("cloudtrail", operation, region=trail.get("HomeRegion"), **params)
+    except (Denied, Unavailable) as error:
+        missing[field] = error.summary
+        return None
+    except ClientError as error:
+        # An organization trail seen from a member account, or a trail deleted meanwhile.
+        if error_code(error) != "TrailNotFoundException":
+            raise
+        missing[field] = f"trail not found: {operation}"
+        return None
+    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+
+
+def logs_all_management_events(selectors: dict[str, Any] | None) -> bool | None:
+    """Read and write management events logged; None when the selectors could not be read."""
+    if selectors is None:
+        return None
+    for selector in selectors.get("EventSelectors") or []:
+        if selector.get("IncludeManagementEvents") and selector.get("ReadWriteType") == "All":
+            return True
+    for selector in selectors.get("AdvancedEventSelectors") or []:
+        fields = {item.get("Field"): item for item in selector.get("FieldSelectors", [])}
+        category = fields.get("eventCategory", {})
+        # A readOnly field selector narrows the selector to reads or to writes only.
+        if category.get("Equals") == ["Management"] and "readOnly" not in fields:
+            return True
+    return False
+
+
+def _summary(data: dict[str, Any]) -> dict[str, Any]:
+    status = data.get("Status")
+    return {
+        "HomeRegion": data.get("HomeRegion"),
+        "IsMultiRegionTrail": bool(data.get("IsMultiRegionTrail")),
+        "IsOrganizationTrail": bool(data.get("IsOrganizationTrail")),
+        "LogFileValidationEnabled": bool(data.get("LogFileValidationEnabled")),
+        "KmsKeyIdPresent": bool(data.get("KmsKeyId")),
+        "IsLogging": status.get("IsLogging") if status is not None else None,
+        "LogsAllManagementEvents": data.get("LogsAllManagementEvents"),
+    }
+
+
+@register(
+    "cloudtrail.trails",
+    service="cloudtrail",
+    scope="global",
+    resource_types=("AWS::CloudTrail::Trail", "AWS::CloudTrail::AccountTrails"),
+    permissions=(
+        "cloudtrail:ListTrails",
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:GetTrailStatus",
+        "cloudtrail:GetEventSelectors",
+    ),
+)
+def collect_trails(ctx: CollectContext) -> list[Resource]:
+    home_regions = {
+        trail["TrailARN"]: trail["HomeRegion"]
+        for trail in ctx.paginate("cloudtrail", "list_trails", "Trails")
+    }
+    arns = ctx.capped(sorted(home_regions), cap=settings.SCAN_PER_ITEM_CALL_CAP, what="trails")
+    resources = []
+    for arn, trail in _described_in_home_regions(ctx, arns, home_regions).items():
+        missing: dict[str, str] = {}
+        status = _sub_call(ctx, "get_trail_status", trail, missing, "Status", Name=arn)
+        selectors = _sub_call(
+            ctx, "get_event_selectors", trail, missing, "EventSelectors", TrailName=arn
+        )
+        data = {
+            **trail,
+            "Status": status,
+            "EventSelectors": (selectors or {}).get("EventSelectors", []),
+            "AdvancedEventSelectors": (selectors or {}).get("AdvancedEventSelectors", []),
+            "LogsAllManagementEvents": logs_all_management_events(selectors),
+        }
+        if missing:
+            data["_missing"] = missing
+        resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data))
+    resources.append(
+        ctx.resource(
+            "AWS::CloudTrail::AccountTrails",
+            f"arn:{ctx.account.partition}:cloudtrail::{ctx.account.account_id}:trails",
+            {"Trails": [_summary(resource.data) for resource in resources]},
+        )
+    )
+    return resources
+
+
+def _described_in_home_regions(
+    ctx: CollectContext, arns: list[str], home_regions: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Each trail's settings by ARN, from one DescribeTrails per home region.
+
+    A trail deleted since the listing is left out. A refused DescribeTrails refuses the whole
+    collector, as a refused listing does: its rules then say why they were not evaluated.
+    """
+    described: dict[str, dict[str, Any]] = {}
+    for region in sorted({home_regions[arn] for arn in arns}):
+        homed_here = [arn for arn in arns if home_regions[arn] == region]
+        response = ctx.call(
+            "cloudtrail", "describe_trails", region=region, trailNameList=homed_here
+        )
+        # Only the trails asked for: moto ignores trailNameList and adds the shadow trails.
+        by_arn = {trail["TrailARN"]: trail for trail in response["trailList"]}
+        described.update({arn: by_arn[arn] for arn in homed_here if arn in by_arn})
+    return {arn: described[arn] for arn in arns if arn in described}

@@ -1,0 +1,99 @@
+"""The credential vault: encrypted credentials in a cache, keyed by scan id, with a TTL.
+
+The cache is Redis in production and in-process in the embedded mode. Entries are encrypted with
+a key derived from SECRET_KEY, so a dump of Redis shows no key material, and bound to their scan
+id, so an entry copied under another scan's key does not decrypt.
+"""
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.cache import caches
+
+from scans.collection.aws import AwsCredentials, CallerIdentity
+
+
+@dataclass(frozen=True)
+class VaultEntry:
+    credentials: AwsCredentials
+    identity: CallerIdentity
+
+
+class VaultUnavailable(Exception):
+    """The vault's cache could not be reached; the message is safe to show."""
+
+
+@cache
+def _fernet(secret_key: str) -> Fernet:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"securescope credential vault"
+    ).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _key(scan_id: uuid.UUID | str) -> str:
+    return f"securescope:vault:{scan_id}"
+
+
+def vault_put(*, scan_id: uuid.UUID | str, entry: VaultEntry) -> None:
+    payload = json.dumps(
+        {
+            "scan_id": str(scan_id),
+            "access_key_id": entry.credentials.access_key_id,
+            "secret_access_key": entry.credentials.secret_access_key,
+            "session_token": entry.credentials.session_token,
+            "role_arn": entry.credentials.role_arn,
+            "external_id": entry.credentials.external_id,
+            "endpoint_url": entry.credentials.endpoint_url,
+            # The account id is needed to build ARNs and is kept out of the database.
+            "account_id": entry.identity.account_id,
+            "partition": entry.identity.partition,
+        }
+    ).encode()
+    token = _fernet(settings.SECRET_KEY).encrypt(payload)
+    try:
+        caches["vault"].set(_key(scan_id), token, timeout=settings.VAULT_TTL_SECONDS)
+    except Exception as error:
+        raise VaultUnavailable(
+            f"The credential vault is unavailable ({type(error).__name__}); nothing was stored."
+        ) from None
+
+
+def vault_get(*, scan_id: uuid.UUID | str) -> VaultEntry | None:
+    """The scan's credentials and account, or None once they were deleted or expired."""
+    token = caches["vault"].get(_key(scan_id))
+    if token is None:
+        return None
+    try:
+        payload = json.loads(_fernet(settings.SECRET_KEY).decrypt(token))
+    except InvalidToken:
+        return None
+    if payload["scan_id"] != str(scan_id):
+        return None
+    return VaultEntry(
+        credentials=AwsCredentials(
+            access_key_id=payload["access_key_id"],
+            secret_access_key=payload["secret_access_key"],
+            session_token=payload["session_token"],
+            role_arn=payload["role_arn"],
+            external_id=payload["external_id"],
+            endpoint_url=payload["endpoint_url"],
+        ),
+        identity=CallerIdentity(account_id=payload["account_id"], partition=payload["partition"]),
+    )
+
+
+def vault_delete(*, scan_id: uuid.UUID | str) -> None:
+    caches["vault"].delete(_key(scan_id))
+
+
+def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
+    """Whether the scan still has credentials: cheap enough to ask before every AWS call."""
+    return caches["vault"].has_key(_key(scan_id))

@@ -1,0 +1,53 @@
+"""Scans that outlived their workers: their units failed, then the scans closed.
+
+Run by a django-q2 schedule on the `scans` cluster (see the 0005 migration), and also on read by
+the scan pages, so the embedded mode (no qcluster) is covered too.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from scans.lifecycle.services import scan_finalize_if_complete
+from scans.models import Scan, ScanRegion
+
+logger = logging.getLogger(__name__)
+
+STALLED_UNIT_ERROR = "The worker running this unit stopped answering; the unit was given up."
+
+
+def scan_units_reap(*, scan_id: uuid.UUID | str | None = None) -> int:
+    """Fail units whose worker is gone, then end their scans (partial or failed).
+
+    A running unit is given up SCAN_UNIT_DEADLINE_SECONDS after it started (longer than
+    django-q2 lets a task run); a pending one once the scan's credentials must have expired,
+    since it could no longer run. Scans whose units all ended but that were never closed (the
+    database dropped out as the last unit finished) are closed too. Returns the units failed.
+    """
+    now = timezone.now()
+    running_since = now - timedelta(seconds=settings.SCAN_UNIT_DEADLINE_SECONDS)
+    pending_since = now - timedelta(seconds=settings.VAULT_TTL_SECONDS)
+    open_scans = Scan.objects.filter(status=Scan.Status.RUNNING)
+    if scan_id is not None:
+        open_scans = open_scans.filter(id=scan_id)
+    stalled = ScanRegion.objects.filter(scan__in=open_scans).filter(
+        Q(status=ScanRegion.Status.RUNNING, started_at__lt=running_since)
+        | Q(status=ScanRegion.Status.PENDING, scan__created_at__lt=pending_since)
+    )
+    touched = set(stalled.values_list("scan_id", flat=True))
+    reaped = stalled.update(
+        status=ScanRegion.Status.FAILED, error=STALLED_UNIT_ERROR, finished_at=now
+    )
+    unclosed = open_scans.exclude(
+        scan_regions__status__in=[ScanRegion.Status.PENDING, ScanRegion.Status.RUNNING]
+    )
+    touched.update(unclosed.values_list("id", flat=True))
+    for stalled_scan_id in touched:
+        scan_finalize_if_complete(scan_id=stalled_scan_id)
+    if reaped:
+        logger.warning("Gave up %d scan units whose worker stopped answering", reaped)
+    return reaped

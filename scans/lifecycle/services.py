@@ -1,0 +1,412 @@
+"""Scan orchestration: prove keys, create the scan, run its units, finalize it."""
+
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
+from rules.selectors import rule_settings_snapshot
+from scans.collection.aws import (
+    THROTTLING_ERROR_CODES,
+    AwsCredentials,
+    CredentialsRejected,
+    enabled_regions,
+    error_code,
+    prove_credentials,
+    scan_session,
+)
+from scans.collection.collectors import collectors_for
+from scans.collection.context import CollectContext, Denied, ScanStopped, Unavailable
+from scans.collection.demo import DEMO_REGIONS, demo_credentials, demo_server
+from scans.collection.inventory import AccountContext
+from scans.collection.permissions import policy_denials, scan_permission_record
+from scans.collection.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
+from scans.lifecycle.hooks import findings_port, scan_closed
+from scans.lifecycle.selectors import recent_scan_seconds
+from scans.models import Scan, ScanRegion
+from securescope.executor import enqueue_scan_units
+from securescope.models import AuditEvent
+from securescope.privacy import account_hash, account_label
+from securescope.resources import GLOBAL_REGION, Resource
+from securescope.services import audit_record
+from securescope.severity import FindingStatus
+
+logger = logging.getLogger(__name__)
+
+COLLECTOR_THREADS = 4
+# Storing a unit's findings survives the database dropping out this many times, briefly.
+DB_WRITE_ATTEMPTS = 3
+DB_RETRY_DELAY_SECONDS = 2.0
+
+
+# Assumed for an installation that has not finished a scan yet.
+DEFAULT_EXPECTED_SCAN_SECONDS = 600
+
+
+# Access key ids of temporary credentials (STS) start so; long-term keys start with AKIA.
+TEMPORARY_KEY_PREFIX = "ASIA"
+
+
+def credential_expiry_problem(*, expires_at: datetime | None, access_key_id: str) -> str | None:
+    """Why credentials that expire at `expires_at` may not last a scan, or None.
+
+    AWS offers no call that tells when pasted temporary keys expire, so this judges only when
+    the user gives the expiration (AWS_CREDENTIAL_EXPIRATION, or the form's field); temporary
+    keys without one are called out, since they may expire at any time.
+    """
+    if expires_at is None:
+        if access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+            return (
+                "These are temporary keys (they start with ASIA) and no expiration was given: "
+                "if they expire mid-scan, the regions still running will fail. Give their "
+                "expiration, or start anyway."
+            )
+        return None
+    expected = recent_scan_seconds() or DEFAULT_EXPECTED_SCAN_SECONDS
+    left = (expires_at - timezone.now()).total_seconds()
+    if left >= expected:
+        return None
+    if left <= 0:
+        return "These credentials have already expired."
+    return (
+        f"These credentials expire in {left / 60:.0f} min; recent scans took up to "
+        f"{expected / 60:.0f} min, so regions still running then will fail. Paste fresher keys "
+        "or start anyway."
+    )
+
+
+def scan_start(
+    *,
+    credentials: AwsCredentials,
+    regions: list[str] | None = None,
+    user: AbstractBaseUser | None = None,
+    source: str = Scan.Source.WEB,
+    executor: str | None = None,
+) -> Scan:
+    """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
+
+    The scan starts with the actions its policy check found denied, so its page lists them
+    before any unit runs into them. Raises CredentialsRejected (nothing stored) or
+    VaultUnavailable (nothing stored).
+    """
+    session, identity = prove_credentials(credentials)
+    if not regions:
+        try:
+            regions = enabled_regions(session, credentials.endpoint_url)
+        except ClientError as error:
+            raise CredentialsRejected(
+                "These keys may not list the account's regions (ec2:DescribeRegions); "
+                f"choose the regions to scan. ({error_code(error)})"
+            ) from None
+    regions = sorted(set(regions))
+    # Here, not in a unit: the credentials are at hand, and the scan page can show the result
+    # from its first load.
+    denied_by_policy = policy_denials(
+        session=session, caller_arn=identity.arn, endpoint_url=credentials.endpoint_url
+    )
+    scan_id = uuid.uuid4()
+    vault_put(scan_id=scan_id, entry=VaultEntry(credentials, identity))
+    try:
+        with transaction.atomic():
+            scan = Scan.objects.create(
+                id=scan_id,
+                created_by=user if user and user.is_authenticated else None,
+                source=source,
+                account_hash=account_hash(identity.account_id),
+                account_label=account_label(identity.account_id),
+                status=Scan.Status.RUNNING,
+                regions=regions,
+                rule_settings=rule_settings_snapshot(),
+                minimal_permissions=denied_by_policy,
+            )
+            units = [GLOBAL_REGION, *regions]
+            ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.SCAN_STARTED,
+                target=f"scan {scan.id}",
+                detail={"account": scan.account_label, "regions": regions, "source": source},
+            )
+            transaction.on_commit(
+                partial(enqueue_scan_units, scan_id=scan.id, units=units, executor=executor)
+            )
+    except BaseException:
+        vault_delete(scan_id=scan_id)
+        raise
+    logger.info("Scan %s started over %d regions", scan.id, len(regions))
+    return scan
+
+
+def scan_start_demo(*, user: AbstractBaseUser | None = None) -> Scan:
+    """Scan the seeded demo account, starting its moto server on first use."""
+    endpoint = demo_server.start()
+    return scan_start(
+        credentials=demo_credentials(endpoint),
+        regions=DEMO_REGIONS,
+        user=user,
+        source=Scan.Source.DEMO,
+    )
+
+
+@dataclass
+class Collection:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _collect(ctx: CollectContext) -> Collection:
+    """Run the unit's collectors concurrently on one shared context.
+
+    A denied or unavailable listing call is a warning, and the collector's resource types are
+    marked not evaluated; throttling that outlived the retries, or any other AWS error, is an
+    error of the unit (which then ends failed, and the scan partial).
+    """
+    scope = "global" if ctx.region == GLOBAL_REGION else "region"
+    collection = Collection()
+    collectors = collectors_for(scope)
+    with ThreadPoolExecutor(max_workers=COLLECTOR_THREADS) as pool:
+        futures = [(collector, pool.submit(collector.collect, ctx)) for collector in collectors]
+        for collector, future in futures:
+            try:
+                collection.resources.extend(future.result())
+            except (Denied, Unavailable) as error:
+                reason = error.summary
+                ctx.warn(f"{collector.name} not collected ({reason})")
+                collection.resources.extend(
+                    not_collected(ctx, resource_type, reason)
+                    for resource_type in collector.resource_types
+                )
+            except ClientError as error:
+                code = error_code(error)
+                if code in THROTTLING_ERROR_CODES:
+                    collection.errors.append(
+                        f"{collector.name}: AWS kept throttling ({code}) after "
+                        f"{settings.AWS_MAX_ATTEMPTS} attempts"
+                    )
+                else:
+                    collection.errors.append(f"{collector.name} failed: AWS error {code}")
+            except BotoCoreError as error:
+                collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
+    return collection
+
+
+def not_collected(ctx: CollectContext, resource_type: str, reason: str) -> Resource:
+    """Stands for every resource of a type the unit could not list, so its rules say why."""
+    return ctx.resource(
+        resource_type,
+        ctx.arn(resource_type.split("::")[1].lower(), f"not-collected/{resource_type}"),
+        {NOT_EVALUATED_KEY: reason},
+    )
+
+
+def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
+    """Collect, evaluate and store one unit of a scan, then finalize the scan if it was last."""
+    unit = ScanRegion.objects.select_related("scan").get(scan_id=scan_id, region=region)
+    if unit.status in ScanRegion.TERMINAL_STATUSES:
+        return  # a retried task whose first attempt finished, or a cancelled scan
+    unit.status = ScanRegion.Status.RUNNING
+    unit.started_at = timezone.now()
+    unit.save(update_fields=["status", "started_at"])
+    try:
+        entry = vault_get(scan_id=scan_id)
+        if entry is None:
+            _unit_finish(unit, error="The scan's credentials expired or were removed.")
+            return
+        ctx = CollectContext(
+            session=scan_session(entry.credentials),
+            endpoint_url=entry.credentials.endpoint_url,
+            account=AccountContext(entry.identity.account_id, entry.identity.partition),
+            region=region,
+            should_stop=partial(_credentials_gone, scan_id),
+            scan_id=scan_id,
+        )
+        started = time.perf_counter()
+        collection = _collect(ctx)
+        if _credentials_gone(scan_id):
+            raise ScanStopped
+        collected = time.perf_counter()
+        unit.resources_collected = sum(
+            NOT_EVALUATED_KEY not in resource.data for resource in collection.resources
+        )
+        unit.warnings = ctx.warnings
+        unit.permissions = ctx.permissions
+        unit.api_calls = dict(sorted(ctx.api_calls.items()))
+        unit.save(update_fields=["resources_collected", "warnings", "permissions", "api_calls"])
+        catalog = load_catalog().with_settings(unit.scan.rule_settings)
+        evaluations = list(evaluate(catalog, collection.resources))
+        _unit_store(
+            unit,
+            evaluations,
+            error="; ".join(collection.errors),
+            timings={"collect": round(collected - started, 3)},
+            since=collected,
+        )
+    except ScanStopped:
+        # A cancelled scan has already ended this unit; otherwise the credentials expired.
+        _unit_finish(unit, error="Stopped: the scan's credentials were removed mid-scan.")
+    except CredentialsRejected as error:
+        _unit_finish(unit, error=str(error))
+    except Exception as error:
+        # The message of an arbitrary exception may carry identifiers: keep only its type.
+        logger.exception("Scan %s unit %s crashed", scan_id, region)
+        _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
+    finally:
+        scan_finalize_if_complete(scan_id=scan_id)
+
+
+def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
+    return not vault_contains(scan_id=scan_id)
+
+
+def _unit_store(
+    unit: ScanRegion, evaluations: list, *, error: str, timings: dict[str, float], since: float
+) -> None:
+    """The unit's findings and its end in one transaction: a unit is complete or has none.
+
+    A database that drops out is retried a bounded number of times; after that the error
+    propagates, the unit stays running and the reaper fails it.
+    """
+    for attempt in range(1, DB_WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                stored = findings_port().store(scan_id=unit.scan_id, evaluations=evaluations)
+                unit.findings_count, unit.failed_count = stored.stored, stored.failed
+                # Seconds per stage, for bench/scan.py's share of time spent persisting.
+                unit.timings = {
+                    **timings,
+                    "evaluate_and_store": round(time.perf_counter() - since, 3),
+                    "write": round(stored.write_seconds, 3),
+                }
+                _unit_finish(unit, error=error)
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == DB_WRITE_ATTEMPTS:
+                raise
+            logger.warning(
+                "Database unavailable storing scan %s unit %s (attempt %d of %d)",
+                unit.scan_id,
+                unit.region,
+                attempt,
+                DB_WRITE_ATTEMPTS,
+            )
+            if not connection.in_atomic_block:
+                connection.close()  # reconnect on the next query
+            time.sleep(DB_RETRY_DELAY_SECONDS * attempt)
+
+
+def _unit_finish(unit: ScanRegion, *, error: str) -> None:
+    """End the unit unless something else ended it first (a cancel, or the reaper)."""
+    unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+    unit.error = error
+    unit.finished_at = timezone.now()
+    ScanRegion.objects.filter(pk=unit.pk).exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
+        status=unit.status,
+        error=unit.error,
+        finished_at=unit.finished_at,
+        findings_count=unit.findings_count,
+        failed_count=unit.failed_count,
+        timings=unit.timings,
+    )
+
+
+def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
+    """Close the scan once every unit has ended: status, counts, and the credentials deleted."""
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(id=scan_id)
+        if scan.is_finished:
+            return False
+        statuses = list(scan.scan_regions.values_list("status", flat=True))
+        if any(status not in ScanRegion.TERMINAL_STATUSES for status in statuses):
+            return False
+        failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
+            ScanRegion.Status.CANCELLED
+        )
+        scan.minimal_permissions = scan_permission_record(
+            found_at_start=scan.minimal_permissions,
+            per_unit=scan.scan_regions.values_list("permissions", flat=True),
+        )
+        if failed == 0:
+            scan.status = Scan.Status.SUCCEEDED
+        elif failed == len(statuses):
+            scan.status = Scan.Status.FAILED
+        else:
+            scan.status = Scan.Status.PARTIAL
+        scan.finding_counts = findings_port().counts(scan_id=scan.id)
+        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
+        scan.finished_at = timezone.now()
+        scan.save(
+            update_fields=[
+                "status",
+                "severity_counts",
+                "finding_counts",
+                "minimal_permissions",
+                "finished_at",
+            ]
+        )
+        transaction.on_commit(partial(vault_delete, scan_id=scan.id))
+        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+    logger.info("Scan %s finished: %s", scan.id, scan.status)
+    return True
+
+
+def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = None) -> bool:
+    """Stop a running scan: credentials deleted at once, units still to run cancelled.
+
+    Units that are running stop at their next AWS call (they find the vault entry gone) and
+    leave the cancelled status alone. Returns False when the scan had already ended.
+    """
+    # First and outside the transaction: workers stop even if what follows fails.
+    vault_delete(scan_id=scan_id)
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(id=scan_id)
+        if scan.is_finished:
+            return False
+        now = timezone.now()
+        scan.scan_regions.exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
+            status=ScanRegion.Status.CANCELLED, error="Cancelled.", finished_at=now
+        )
+        who = user.get_username() if user is not None and user.is_authenticated else "an operator"
+        scan.status = Scan.Status.CANCELLED
+        scan.error = f"Cancelled by {who}."
+        scan.minimal_permissions = scan_permission_record(
+            found_at_start=scan.minimal_permissions,
+            per_unit=scan.scan_regions.values_list("permissions", flat=True),
+        )
+        scan.finding_counts = findings_port().counts(scan_id=scan.id)
+        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
+        scan.finished_at = now
+        scan.save(
+            update_fields=[
+                "finding_counts",
+                "status",
+                "error",
+                "minimal_permissions",
+                "severity_counts",
+                "finished_at",
+            ]
+        )
+        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+    logger.info("Scan %s cancelled", scan.id)
+    return True
+
+
+def scan_wait(*, scan_id: uuid.UUID | str, timeout: float, poll_interval: float = 0.25) -> Scan:
+    """Block until the scan ends (for the command line); raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        scan = Scan.objects.get(id=scan_id)
+        if scan.is_finished:
+            return scan
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"scan {scan_id} did not finish within {timeout:.0f} s")
+        time.sleep(poll_interval)

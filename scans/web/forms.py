@@ -1,0 +1,150 @@
+import re
+from collections import Counter
+
+import boto3
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+from scans.collection.aws import AwsCredentials
+from scans.models import Scan
+
+
+class NoEchoTextInput(forms.TextInput):
+    """A visible text field that is never filled back in: key ids must not reach any HTML."""
+
+    def format_value(self, value: object) -> None:
+        return None
+
+
+def region_choices() -> list[tuple[str, str]]:
+    # From botocore's bundled endpoint data: no network call.
+    return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
+
+
+class RegionListField(forms.MultipleChoiceField):
+    """Known regions, each once; a list longer than AWS has is refused before it is read."""
+
+    def validate(self, value: list[str]) -> None:
+        known = len(list(self.choices))
+        if len(value) > known:
+            raise ValidationError(f"{len(value)} regions given; AWS has {known}.", code="too_many")
+        duplicated = sorted(name for name, count in Counter(value).items() if count > 1)
+        if duplicated:
+            raise ValidationError(
+                f"Listed more than once: {', '.join(duplicated)}.", code="duplicated"
+            )
+        super().validate(value)
+
+
+class ScanForm(forms.Form):
+    access_key_id = forms.CharField(
+        label="Access key id",
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^(AKIA|ASIA)[A-Z0-9]{16}$",
+                "An access key id is 20 characters starting with AKIA or ASIA.",
+            )
+        ],
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    secret_access_key = forms.CharField(
+        label="Secret access key",
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9/+=]{40}$", "A secret access key is 40 characters (A-Z, 0-9, / + =)."
+            )
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    session_token = forms.CharField(
+        label="Session token",
+        required=False,
+        max_length=8192,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9/+=]+$", "A session token contains only A-Z, 0-9, / + =.")
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Required with temporary keys (ASIA...).",
+    )
+    role_arn = forms.CharField(
+        label="Role ARN to assume",
+        required=False,
+        max_length=2048,
+        validators=[
+            RegexValidator(
+                r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+                "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
+                # \w alone would let any Unicode letter through; IAM names are ASCII.
+                flags=re.ASCII,
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    external_id = forms.CharField(
+        label="External id",
+        required=False,
+        max_length=1224,
+        validators=[
+            RegexValidator(
+                r"^[\w+=,.@:/-]{2,1224}$",
+                "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
+                flags=re.ASCII,
+            )
+        ],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    expires_at = forms.DateTimeField(
+        label="Credentials expire at (UTC)",
+        required=False,
+        help_text="Optional, e.g. 2026-11-27 18:30. The Expiration of `aws configure "
+        "export-credentials` or of the console's temporary keys.",
+    )
+    start_anyway = forms.BooleanField(
+        label="Start even if the credentials may expire first", required=False
+    )
+    regions = RegionListField(
+        required=False,
+        choices=region_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to scan every region enabled in the account.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        key_id = cleaned.get("access_key_id", "")
+        if key_id.startswith("ASIA") and not cleaned.get("session_token"):
+            self.add_error("session_token", "Temporary keys (ASIA...) need their session token.")
+        if cleaned.get("external_id") and not cleaned.get("role_arn"):
+            self.add_error("external_id", "An external id is only used with a role to assume.")
+        return cleaned
+
+    def credentials(self) -> AwsCredentials:
+        data = self.cleaned_data
+        return AwsCredentials(
+            access_key_id=data["access_key_id"],
+            secret_access_key=data["secret_access_key"],
+            session_token=data["session_token"],
+            role_arn=data["role_arn"],
+            external_id=data["external_id"],
+        )
+
+
+class ScanFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Scan.Status.choices])
+    account = forms.ChoiceField(required=False, label="Account")
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Scan.Source.choices])
+
+    def __init__(self, *args, accounts: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "Any account"), *accounts]
+
+    def filters(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status", ""),
+            "account_hash": data.get("account", ""),
+            "source": data.get("source", ""),
+        }

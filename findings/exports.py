@@ -15,8 +15,8 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from advice.selectors import AdviceLookup
+from findings.compliance import compliance_summary
 from findings.models import Finding
-from findings.selectors import compliance_summary
 from scans.models import Scan
 from securescope.severity import Severity
 

@@ -90,8 +90,9 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
     """Write the evaluations as findings in batches of BATCH_SIZE.
 
     Each batch is a savepoint inside the caller's transaction, not a transaction of its own: a
-    scan unit stores its findings and its end in one transaction (scans.services._unit_store),
-    so a unit has all its findings or none, and the batches commit together.
+    scan unit stores its findings and its end in one transaction
+    (scans.lifecycle.services._unit_store), so a unit has all its findings or none, and the
+    batches commit together.
     """
     result = StoreResult()
     batch: list[tuple] = []

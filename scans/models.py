@@ -44,7 +44,7 @@ class Scan(models.Model):
     rule_settings = models.JSONField(default=dict)
     # IAM action -> "ok", "denied" or "unavailable". While the scan runs: the actions its policy
     # check found denied at the start; once it ends, every call's outcome on top of those
-    # (scans.permissions.scan_permission_record).
+    # (scans.collection.permissions.scan_permission_record).
     minimal_permissions = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

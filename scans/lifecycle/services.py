@@ -319,6 +319,31 @@ def _unit_finish(unit: ScanRegion, *, error: str) -> None:
     )
 
 
+def _scan_close(scan: Scan, *, status: str, finished_at: datetime, error: str = "") -> None:
+    """End a scan locked by the caller's transaction: its status, the permissions its units
+    met, its finding counts; then tell `scan_closed` receivers, inside the same transaction."""
+    scan.status = status
+    scan.error = error
+    scan.minimal_permissions = scan_permission_record(
+        found_at_start=scan.minimal_permissions,
+        per_unit=scan.scan_regions.values_list("permissions", flat=True),
+    )
+    scan.finding_counts = findings_port().counts(scan_id=scan.id)
+    scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
+    scan.finished_at = finished_at
+    scan.save(
+        update_fields=[
+            "status",
+            "error",
+            "minimal_permissions",
+            "finding_counts",
+            "severity_counts",
+            "finished_at",
+        ]
+    )
+    scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+
+
 def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
     """Close the scan once every unit has ended: status, counts, and the credentials deleted."""
     with transaction.atomic():
@@ -331,30 +356,14 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
             ScanRegion.Status.CANCELLED
         )
-        scan.minimal_permissions = scan_permission_record(
-            found_at_start=scan.minimal_permissions,
-            per_unit=scan.scan_regions.values_list("permissions", flat=True),
-        )
         if failed == 0:
-            scan.status = Scan.Status.SUCCEEDED
+            status = Scan.Status.SUCCEEDED
         elif failed == len(statuses):
-            scan.status = Scan.Status.FAILED
+            status = Scan.Status.FAILED
         else:
-            scan.status = Scan.Status.PARTIAL
-        scan.finding_counts = findings_port().counts(scan_id=scan.id)
-        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
-        scan.finished_at = timezone.now()
-        scan.save(
-            update_fields=[
-                "status",
-                "severity_counts",
-                "finding_counts",
-                "minimal_permissions",
-                "finished_at",
-            ]
-        )
+            status = Scan.Status.PARTIAL
         transaction.on_commit(partial(vault_delete, scan_id=scan.id))
-        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+        _scan_close(scan, status=status, finished_at=timezone.now())
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True
 
@@ -376,26 +385,9 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
             status=ScanRegion.Status.CANCELLED, error="Cancelled.", finished_at=now
         )
         who = user.get_username() if user is not None and user.is_authenticated else "an operator"
-        scan.status = Scan.Status.CANCELLED
-        scan.error = f"Cancelled by {who}."
-        scan.minimal_permissions = scan_permission_record(
-            found_at_start=scan.minimal_permissions,
-            per_unit=scan.scan_regions.values_list("permissions", flat=True),
+        _scan_close(
+            scan, status=Scan.Status.CANCELLED, finished_at=now, error=f"Cancelled by {who}."
         )
-        scan.finding_counts = findings_port().counts(scan_id=scan.id)
-        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
-        scan.finished_at = now
-        scan.save(
-            update_fields=[
-                "finding_counts",
-                "status",
-                "error",
-                "minimal_permissions",
-                "severity_counts",
-                "finished_at",
-            ]
-        )
-        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
     logger.info("Scan %s cancelled", scan.id)
     return True
 

@@ -86,3 +86,39 @@ class Mute(models.Model):
     @property
     def is_whole_rule(self) -> bool:
         return not self.fingerprint
+
+
+class FindingTally(models.Model):
+    """A closed scan's findings counted by rule, region, status and severity.
+
+    Written once, in the transaction that closes the scan, so that the overview, the findings
+    page's rule groups and counts, and the compliance view read a few hundred rows instead of
+    counting a scan's hundreds of thousands of findings on every request.
+    """
+
+    scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="tallies")
+    rule_id = models.CharField(max_length=64)
+    region = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=FindingStatus.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    # The rule as the scan stored it, from one of the tallied findings.
+    title = models.CharField(max_length=255)
+    service = models.CharField(max_length=32)
+    resource_type = models.CharField(max_length=64)
+    compliance = models.JSONField(default=dict)
+    count = models.PositiveIntegerField()
+    # Failing findings that did not fail in `compared_with`, the account's previous succeeded
+    # scan when this one closed (the same "new" as finding_list's change filter).
+    new_count = models.PositiveIntegerField(default=0)
+    compared_with = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scan", "rule_id", "region", "status", "severity"],
+                name="unique_tally_per_scan",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.region} {self.status}: {self.count}"

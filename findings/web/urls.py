@@ -1,13 +1,15 @@
 from django.urls import path
 
 from findings.web import dashboard as views_dashboard
-from findings.web import views
+from findings.web import triage, views
 
 app_name = "findings"
 urlpatterns = [
     path("", views.findings_page, name="list"),
     path("scan/<uuid:scan_id>/", views.findings_table, name="table"),
     path("scan/<uuid:scan_id>/export.<str:export_format>", views.findings_export, name="export"),
+    path("scan/<uuid:scan_id>/rule/<str:rule_id>/", triage.rule_rows, name="rule"),
+    path("scan/<uuid:scan_id>/selection/", triage.selection_action, name="selection"),
     path("scan/<uuid:scan_id>/diff/", views_dashboard.diff_page, name="diff"),
     path(
         "scan/<uuid:scan_id>/diff/export.<str:export_format>",

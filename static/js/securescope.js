@@ -6,3 +6,15 @@ document.addEventListener("change", (event) => {
     form.requestSubmit();
   }
 });
+
+// A grouped findings row unfolds its findings (loaded once by htmx) and folds them again.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-expands]");
+  if (!button) {
+    return;
+  }
+  const target = document.getElementById(button.dataset.expands);
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  target.hidden = !open;
+});

@@ -1,7 +1,6 @@
 """Read queries over findings and mutes: lists, one finding, its history and mutes, counts."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import models
 from django.db.models import (

@@ -149,8 +149,8 @@ def test_a_closed_scan_counts_without_reading_its_findings():
     assert not [q for q in queries if '"findings_finding"' in q["sql"]]
 
 
-def test_closing_a_scan_stores_its_tallies_with_new_since_the_previous(scans):
-    before, _ = scans
+@pytest.mark.usefixtures("scans")
+def test_closing_a_scan_stores_its_tallies_with_new_since_the_previous():
     scan = create_scan(status=Scan.Status.RUNNING, created_at=timezone.now() + timedelta(1))
     populate(scan, count=20, shift=2)
     create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Subquery
 
 from findings.compliance import ComplianceTally, compliance_tallies
-from findings.models import Finding, FindingTally
+from findings.models import Finding
 from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
-from findings.tallies import RuleGroup, ScanCounts, by_severity
+from findings.tallies import RuleGroup, ScanCounts, by_severity, stored_tallies
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -110,7 +110,7 @@ def _trend(scans: list[Scan], severities: list[str], mutes: AccountMutes) -> lis
 
 
 def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) -> AccountOverview:
-    stored = list(FindingTally.objects.filter(scan_id=scan.id))
+    stored = stored_tallies(scan_id=scan.id) if scan.finding_counts else []
     mutes = account_mutes(account_hash=scan.account_hash)
     counts = ScanCounts(
         scan,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     BooleanField,
     Count,
@@ -188,7 +188,12 @@ def finding_list(
             findings = findings.filter(**{name: value})
     if section:
         framework, _, number = section.partition(":")
-        findings = findings.filter(**{f"compliance__{framework}__sections__contains": [number]})
+        if connection.vendor == "postgresql":
+            lookup = {f"compliance__{framework}__sections__contains": [number]}
+        else:
+            # SQLite has no JSON containment; the list's JSON text holds the number quoted.
+            lookup = {f"compliance__{framework}__sections__icontains": f'"{number}"'}
+        findings = findings.filter(**lookup)
     if search:
         findings = findings.filter(title__icontains=search)
     covered = (mutes or account_mutes(account_hash=scan.account_hash)).condition

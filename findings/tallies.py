@@ -34,6 +34,30 @@ KEY_FIELDS = ("rule_id", "region", "status", "severity")
 TALLY_CHANGES = ("", Change.NEW, Change.UNCHANGED)
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A FindingTally row as plain values: pages read hundreds of them per request."""
+
+    rule_id: str
+    region: str
+    status: str
+    severity: str
+    title: str
+    service: str
+    resource_type: str
+    compliance: dict[str, Any]
+    count: int
+    new_count: int
+    compared_with: Any
+
+
+def stored_tallies(*, scan_id: object) -> list[Tally]:
+    fields = [field.name for field in Tally.__dataclass_fields__.values()]
+    return [
+        Tally(*row) for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*fields)
+    ]
+
+
 @dataclass
 class RuleGroup:
     """One rule's findings under the page's filters, counted by status."""
@@ -61,7 +85,7 @@ class RuleGroup:
         return sum(self.counts.values())
 
 
-def _matches(tally: FindingTally, filters: dict[str, Any]) -> bool:
+def _matches(tally: Tally, filters: dict[str, Any]) -> bool:
     """finding_list's filters on one tally row: a title search and a compliance section read
     the rule's title and mapping as the scan stored them."""
     severities, status = filters.get("severities"), filters.get("status")
@@ -103,7 +127,7 @@ class ScanCounts:
         scan: Scan,
         filters: dict[str, Any],
         *,
-        stored: list[FindingTally] | None = None,
+        stored: list[Tally] | None = None,
         mutes: AccountMutes | None = None,
     ) -> None:
         """`stored` and `mutes`: the scan's tallies and its account's mutes, when the caller
@@ -122,17 +146,17 @@ class ScanCounts:
         return self._mutes or account_mutes(account_hash=self.scan.account_hash)
 
     @cached_property
-    def stored(self) -> list[FindingTally]:
+    def stored(self) -> list[Tally]:
         """Every tally the scan stored when it closed (none while it runs)."""
         if self._stored is not None:
             return self._stored
         # Tallies are written with the scan's counts, in the transaction that closes it.
         if not (self.scan.is_finished and self.scan.finding_counts):
             return []
-        return list(FindingTally.objects.filter(scan_id=self.scan.id))
+        return stored_tallies(scan_id=self.scan.id)
 
     @cached_property
-    def tallies(self) -> list[FindingTally] | None:
+    def tallies(self) -> list[Tally] | None:
         """The stored tallies the filters' change allows, or None when findings must be
         counted: a running scan, one that closed before tallies were kept, or "resolved"."""
         if not self.scan.is_finished or self.change not in TALLY_CHANGES:
@@ -158,7 +182,7 @@ class ScanCounts:
                 ]
         return rows
 
-    def _tally_count(self, tally: FindingTally) -> int:
+    def _tally_count(self, tally: Tally) -> int:
         if self.change == Change.NEW:
             return tally.new_count
         if self.change == Change.UNCHANGED:
@@ -276,10 +300,11 @@ class ScanCounts:
         for group in groups:
             group.title, group.compliance = self._descriptions.get(group.rule_id, ("", {}))
 
-    def rule_ids_matching_search(self) -> list[str] | None:
-        """The rules whose stored title matches the search, so finding queries filter on the
-        indexed rule id instead of reading every title; None without tallies or search."""
-        search = self.filters.get("search")
-        if not search or self.tallies is None:
+    def rule_ids_matching(self) -> list[str] | None:
+        """The rules whose stored title and compliance mapping match the search and section
+        filters, so finding queries filter on the indexed rule id instead of reading every
+        title and mapping; None without tallies or without either filter."""
+        if not (self.filters.get("search") or self.filters.get("section")) or self.tallies is None:
             return None
-        return sorted({t.rule_id for t in self.tallies if search.casefold() in t.title.casefold()})
+        only_rule = {"search": self.filters.get("search"), "section": self.filters.get("section")}
+        return sorted({t.rule_id for t in self.tallies if _matches(t, only_rule)})

@@ -159,16 +159,17 @@ def keyset_page(
 
 
 def page_findings(scan: Scan, filters: dict[str, Any], counts: ScanCounts) -> QuerySet[Finding]:
-    """finding_list for the page, with a title search answered by the stored rule titles: the
-    rows are then found through the rule id's index rather than by reading every title."""
-    rule_ids = counts.rule_ids_matching_search()
+    """finding_list for the page, with a title search and a compliance section answered by
+    the rules' stored titles and mappings: the rows are then found through the rule id's
+    index rather than by reading every title and mapping."""
+    rule_ids = counts.rule_ids_matching()
     if rule_ids is None:
         return finding_list(scan=scan, **filters, mutes=counts.mutes)
     if filters.get("rule_ids"):
         rule_ids = [rule_id for rule_id in rule_ids if rule_id in filters["rule_ids"]]
     if not rule_ids:
         return Finding.objects.none()
-    narrowed = {**filters, "search": "", "rule_ids": rule_ids}
+    narrowed = {**filters, "search": "", "section": "", "rule_ids": rule_ids}
     return finding_list(scan=scan, **narrowed, mutes=counts.mutes)
 
 
@@ -204,12 +205,13 @@ def resource_page(
 ) -> tuple[list[ResourceRow], bool]:
     """Resources with findings under the filters, worst severity first, then the most
     findings; and whether another page follows. Two queries: the page of resources, then
-    their findings."""
+    their findings. COUNT(*), not of a column, so that finding_resource_order serves the
+    grouping alone."""
     number = max(1, number)
     grouped = (
         findings.order_by()
         .values(*RESOURCE_KEY)
-        .annotate(count=Count("id"), worst=Min(Severity.rank_expression()))
+        .annotate(count=Count("*"), worst=Min(Severity.rank_expression()))
         .order_by("worst", "-count", "resource_type", "region", "resource_hash")
     )
     rows = list(grouped[(number - 1) * size : number * size + 1])

@@ -52,7 +52,7 @@ def create_bench_scan(findings: int):
     from django.db import connection, transaction
 
     from findings.services import COLUMNS, finding_fingerprint
-    from rules.engine import load_catalog
+    from rules.loading import load_catalog
     from scans.lifecycle.services import scan_finalize_if_complete
     from scans.models import Scan
 

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from findings.models import Finding, Mute
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from scans.models import Scan
 from securescope.resources import GLOBAL_REGION
 from securescope.severity import Severity

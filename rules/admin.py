@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
 

@@ -7,7 +7,7 @@ from advice.providers.llama_server import LlamaServerProvider, validated_endpoin
 from advice.services import advice_item_run
 from advice.tests.conftest import STAND_IN_MODEL
 from conftest import create_scan
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 

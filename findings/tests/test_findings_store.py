@@ -6,8 +6,9 @@ from conftest import create_scan
 from findings import services
 from findings.models import Finding
 from findings.services import BATCH_SIZE, finding_fingerprint, findings_store
-from rules.engine import Evaluation, load_catalog
+from rules.engine import Evaluation
 from rules.evaluators import Result
+from rules.loading import load_catalog
 from securescope.privacy import redact_evidence, resource_hash
 from securescope.resources import Resource
 

@@ -29,7 +29,7 @@ from findings.selectors import (
 )
 from findings.services import mute_create, mute_delete
 from findings.web.forms import FindingFilterForm, IdentifyForm, MuteForm
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from scans.collection.aws import CredentialsRejected
 from scans.lifecycle.selectors import scan_get
 from scans.models import Scan

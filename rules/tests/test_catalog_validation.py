@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.tests.conftest import edit_rule
 
 RULE = "EC2_SG_SSH_OPEN"
@@ -62,8 +62,8 @@ def set_framework(name: str, value):
     ],
 )
 def test_bad_field_value_disables_only_its_rule(catalog_copy, field, change):
-    edit_rule(catalog_copy / "ec2.yaml", RULE, change)
-    assert_rejected(catalog_copy, "ec2.yaml", RULE, field)
+    edit_rule(catalog_copy / "ec2_network.yaml", RULE, change)
+    assert_rejected(catalog_copy, "ec2_network.yaml", RULE, field)
 
 
 UNMAPPED_RULE = "ORGANIZATIONS_ALL_FEATURES"
@@ -113,11 +113,11 @@ WINDOW = {"end_of_standard_support": "2027-03-27", "end_of_extended_support": "2
 @pytest.mark.parametrize(
     ("source", "rule_id", "name", "value"),
     [
-        ("ec2.yaml", "EC2_SG_SSH_OPEN", "ports", ["ssh"]),
-        ("ec2.yaml", "EC2_SG_SSH_OPEN", "ports", [70000]),
-        ("ec2.yaml", "EC2_SG_SSH_OPEN", "ports", [-1]),
-        ("ec2.yaml", "EC2_SG_SSH_OPEN", "ports", [True]),
-        ("ec2.yaml", "EC2_SG_SSH_OPEN", "ports", []),
+        ("ec2_network.yaml", "EC2_SG_SSH_OPEN", "ports", ["ssh"]),
+        ("ec2_network.yaml", "EC2_SG_SSH_OPEN", "ports", [70000]),
+        ("ec2_network.yaml", "EC2_SG_SSH_OPEN", "ports", [-1]),
+        ("ec2_network.yaml", "EC2_SG_SSH_OPEN", "ports", [True]),
+        ("ec2_network.yaml", "EC2_SG_SSH_OPEN", "ports", []),
         ("ec2_network.yaml", "EC2_SG_ADMIN_PORTS_IPV4", "protocols", ["tcp", "icmp"]),
         ("ec2_network.yaml", "EC2_SG_ADMIN_PORTS_IPV4", "protocols", ["TCP"]),
         ("ec2_network.yaml", "EC2_SG_ADMIN_PORTS_IPV4", "ipv4", "yes"),

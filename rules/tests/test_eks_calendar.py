@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 
 RULES = {rule.id: rule for rule in load_catalog().rules}
 

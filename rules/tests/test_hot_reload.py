@@ -4,7 +4,7 @@ import pytest
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from findings.models import Finding
-from rules import engine
+from rules import loading
 from rules.tests.conftest import replace_in
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
@@ -27,11 +27,11 @@ def test_yaml_edit_between_two_scans_is_seen_by_the_second(aws, catalog_copy, mo
     seed_region(REGION)
     # Scans read the catalog copy through the same cached loader they use in production.
     monkeypatch.setattr(
-        "scans.lifecycle.services.load_catalog", lambda: engine.load_catalog(catalog_copy)
+        "scans.lifecycle.services.load_catalog", lambda: loading.load_catalog(catalog_copy)
     )
     assert scan_severities("EC2_SG_SSH_OPEN") == {"high"}
 
-    # The first "severity: high" in ec2.yaml is EC2_SG_SSH_OPEN's; no reload command is run.
-    replace_in(catalog_copy / "ec2.yaml", "severity: high\n", "severity: critical\n")
+    # The first "severity: high" in ec2_network.yaml is EC2_SG_SSH_OPEN's; no reload command is run.
+    replace_in(catalog_copy / "ec2_network.yaml", "severity: high\n", "severity: critical\n")
 
     assert scan_severities("EC2_SG_SSH_OPEN") == {"critical"}

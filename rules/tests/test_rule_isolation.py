@@ -8,7 +8,8 @@ import pytest
 
 from conftest import seed_region
 from findings.models import Finding
-from rules.engine import Catalog, load_catalog
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan

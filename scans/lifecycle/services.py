@@ -14,7 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from rules.engine import NOT_EVALUATED_KEY, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
 from rules.selectors import rule_settings_snapshot
 from scans.collection.aws import (
     THROTTLING_ERROR_CODES,
@@ -183,7 +184,7 @@ def _collect(ctx: CollectContext) -> Collection:
                 reason = error.summary
                 ctx.warn(f"{collector.name} not collected ({reason})")
                 collection.resources.extend(
-                    not_collected(ctx, resource_type, reason)
+                    ctx.not_collected(resource_type, reason)
                     for resource_type in collector.resource_types
                 )
             except ClientError as error:
@@ -198,15 +199,6 @@ def _collect(ctx: CollectContext) -> Collection:
             except BotoCoreError as error:
                 collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
     return collection
-
-
-def not_collected(ctx: CollectContext, resource_type: str, reason: str) -> Resource:
-    """Stands for every resource of a type the unit could not list, so its rules say why."""
-    return ctx.resource(
-        resource_type,
-        ctx.arn(resource_type.split("::")[1].lower(), f"not-collected/{resource_type}"),
-        {NOT_EVALUATED_KEY: reason},
-    )
 
 
 def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
@@ -236,7 +228,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             raise ScanStopped
         collected = time.perf_counter()
         unit.resources_collected = sum(
-            NOT_EVALUATED_KEY not in resource.data for resource in collection.resources
+            resource.not_collected is None for resource in collection.resources
         )
         unit.warnings = ctx.warnings
         unit.permissions = ctx.permissions

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from conftest import seed_region
 from scans.collection.aws import AwsCredentials
+from scans.collection.clients import ClientFactory
 from scans.collection.context import CollectContext, Denied
 from scans.collection.inventory import AccountContext
 from scans.lifecycle.services import scan_start, scan_wait
@@ -30,7 +31,7 @@ def requests_seen(monkeypatch) -> Counter:
     made from two units is the same request twice.
     """
     seen: Counter = Counter()
-    original = CollectContext._before_call
+    original = ClientFactory._before_call
 
     def before_call(self, model, **kwargs):
         request = kwargs["params"]
@@ -47,7 +48,7 @@ def requests_seen(monkeypatch) -> Counter:
         ] += 1
         return original(self, model, **kwargs)
 
-    monkeypatch.setattr(CollectContext, "_before_call", before_call)
+    monkeypatch.setattr(ClientFactory, "_before_call", before_call)
     return seen
 
 
@@ -108,7 +109,7 @@ def test_a_listing_of_several_pages_makes_one_request_per_page(aws, requests_see
     groups = boto3.client("ec2", region_name="eu-west-1").describe_security_groups()[
         "SecurityGroups"
     ]
-    original_client = CollectContext.client
+    original_client = ClientFactory.client
 
     def client(self, service, region=None):
         fresh = (service, region or self.api_region) not in self._clients
@@ -117,7 +118,7 @@ def test_a_listing_of_several_pages_makes_one_request_per_page(aws, requests_see
             serve_pages(api_client, "DescribeSecurityGroups", groups, size=1)
         return api_client
 
-    monkeypatch.setattr(CollectContext, "client", client)
+    monkeypatch.setattr(ClientFactory, "client", client)
     scan = scan_start(
         credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), regions=["eu-west-1"]
     )

@@ -86,7 +86,7 @@ def test_every_request_each_page_included_takes_a_token_from_its_bucket(aws, mon
             taken.append(self.key)
 
     monkeypatch.setattr(
-        "scans.collection.context.rate_limiter",
+        "scans.collection.clients.rate_limiter",
         lambda *, account, service, region: Recorder((account, service, region)),
     )
     seed_region(REGION)

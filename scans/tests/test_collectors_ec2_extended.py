@@ -187,7 +187,7 @@ def test_flow_logs_are_joined_to_their_vpc_from_one_listing(ec2):
     assert [log["FlowLogId"] for log in vpcs[watched].data["FlowLogs"]] == [flow_log]
     assert vpcs[watched].data["FlowLogs"][0]["TrafficType"] == "ALL"
     assert vpcs[unwatched].data["FlowLogs"] == []
-    assert all("_missing" not in vpc.data for vpc in vpcs.values())
+    assert all(vpc.missing == {} for vpc in vpcs.values())
     assert vpcs[watched].type == "AWS::EC2::VPC"
     assert vpcs[watched].arn == f"arn:aws:ec2:eu-west-1:123456789012:vpc/{watched}"
     assert ctx.api_calls["ec2:DescribeFlowLogs"] == 1
@@ -209,7 +209,7 @@ def test_vpcs_without_flow_logs_say_what_is_missing(ec2, code, reason):
 
     assert len(vpcs) == 2
     for vpc in vpcs.values():
-        assert vpc.data["_missing"] == {"FlowLogs": f"{reason}: ec2:DescribeFlowLogs"}
+        assert vpc.missing == {"FlowLogs": f"{reason}: ec2:DescribeFlowLogs"}
         assert "FlowLogs" not in vpc.data, "an empty list would read as 'no flow logs'"
     assert ctx.permissions["ec2:DescribeVpcs"] == "ok"
 
@@ -305,9 +305,9 @@ def test_per_item_cap_warns_and_marks_the_rest_missing(
     resources = collect(name, ctx)
 
     assert set(by_id(resources, id_key)) == set(ids), "items past the cap are still resources"
-    skipped = [r for r in resources if "_missing" in r.data]
+    skipped = [r for r in resources if r.missing]
     assert len(skipped) == 1
-    assert skipped[0].data["_missing"][field] == "not inspected: per-item call cap reached"
+    assert skipped[0].missing[field] == "not inspected: per-item call cap reached"
     assert field not in skipped[0].data
     assert ctx.api_calls[f"ec2:{operation}"] == 2
     (warning,) = ctx.warnings
@@ -323,7 +323,7 @@ def test_snapshot_past_the_cap_has_no_public_verdict(ec2, settings):
     (snapshot,) = collect("ec2.snapshots")
 
     assert "Public" not in snapshot.data
-    assert snapshot.data["_missing"]["Public"] == "not inspected: per-item call cap reached"
+    assert snapshot.missing["Public"] == "not inspected: per-item call cap reached"
 
 
 @pytest.mark.parametrize(("name", "id_key", "field", "operation"), CAPPED)
@@ -337,7 +337,7 @@ def test_denied_attribute_call_marks_items_missing(ec2, name, id_key, field, ope
     assert set(by_id(resources, id_key)) == set(ids)
     reason = f"missing permission (UnauthorizedOperation): ec2:{operation}"
     for resource in resources:
-        assert resource.data["_missing"][field] == reason
+        assert resource.missing[field] == reason
         assert field not in resource.data
     assert ctx.api_calls[f"ec2:{operation}"] == 1, "one refusal is enough"
     assert ctx.permissions[f"ec2:{operation}"] == "denied"

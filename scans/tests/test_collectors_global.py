@@ -7,7 +7,8 @@ import pytest
 from botocore.stub import Stubber
 
 from conftest import EC2_TRUST
-from rules.engine import evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
 from scans.collection.collectors import REGISTRY, collectors_for
 from scans.collection.collectors import iam as iam_collectors
 from scans.collection.collectors.iam import policy_grants_full_admin
@@ -187,7 +188,7 @@ def test_oidc_provider_detail_denied_is_noted_missing(aws, monkeypatch):
 
     monkeypatch.setattr(ctx, "call", call)
     (provider,) = collect("iam.oidc_providers", ctx)
-    assert provider.data["_missing"] == {
+    assert provider.missing == {
         "Url": "missing permission (AccessDenied): iam:GetOpenIDConnectProvider"
     }
 
@@ -451,7 +452,7 @@ def test_buckets_carry_their_protection_settings(buckets):
     assert plain.data["Policy"] is None
     assert plain.data["DeniesInsecureTransport"] is False
     assert plain.data["Versioning"]["Status"] is None
-    assert "_missing" not in plain.data
+    assert plain.missing == {}
 
     tls = found["tls-only"].data
     assert tls["DeniesInsecureTransport"] is True
@@ -492,12 +493,12 @@ def test_denied_bucket_detail_is_noted_missing(buckets, monkeypatch):
         return real_call(service, operation, **params)
 
     monkeypatch.setattr(ctx, "call", call)
-    found = {resource.data["Name"]: resource.data for resource in collect("s3.buckets", ctx)}
-    assert found["tls-only"]["_missing"] == {
+    found = {resource.data["Name"]: resource for resource in collect("s3.buckets", ctx)}
+    assert found["tls-only"].missing == {
         "Policy": "missing permission (AccessDenied): s3:GetBucketPolicy"
     }
-    assert found["tls-only"]["Policy"] is None
-    assert found["tls-only"]["ServerSideEncryptionConfiguration"] is None
+    assert found["tls-only"].data["Policy"] is None
+    assert found["tls-only"].data["ServerSideEncryptionConfiguration"] is None
 
 
 def test_denied_bucket_listing_propagates(aws, monkeypatch):
@@ -517,8 +518,8 @@ def test_bucket_cap_warns_without_names_and_keeps_the_rest_uninspected(buckets, 
     resources = collect("s3.buckets", ctx)
     assert ctx.warnings == ["Only the first 2 of 3 buckets were inspected (cap)."]
     assert len(resources) == 3
-    assert ["_missing" in r.data for r in resources] == [False, False, True]
-    assert set(resources[2].data["_missing"].values()) == {NOT_INSPECTED}
+    assert [bool(r.missing) for r in resources] == [False, False, True]
+    assert set(resources[2].missing.values()) == {NOT_INSPECTED}
     assert ctx.api_calls["s3:GetBucketPolicy"] == 2
 
 
@@ -746,7 +747,7 @@ def test_denied_trail_status_is_noted_missing(aws, monkeypatch):
 
     monkeypatch.setattr(ctx, "call", call)
     trail, account = collect("cloudtrail.trails", ctx)
-    assert trail.data["_missing"] == {
+    assert trail.missing == {
         "Status": "missing permission (AccessDenied): cloudtrail:GetTrailStatus"
     }
     assert account.data["Trails"][0]["IsLogging"] is None

@@ -67,7 +67,7 @@ def test_nodegroups_carry_their_cluster_version(ctx):
     assert old.arn == old_arn
     assert (old.data["version"], old.data["clusterVersion"]) == ("1.27", "1.30")
     assert old.data["clusterName"] == "prod"
-    assert "_missing" not in old.data
+    assert old.missing == {}
 
 
 def test_nodegroups_are_listed_page_by_page(ctx, monkeypatch):
@@ -124,7 +124,7 @@ def test_a_refused_describe_cluster_leaves_the_cluster_version_missing(ctx):
         (nodegroup,) = collect(ctx, "eks.nodegroups")
 
     assert "clusterVersion" not in nodegroup.data
-    assert nodegroup.data["_missing"] == {
+    assert nodegroup.missing == {
         "clusterVersion": "missing permission (AccessDeniedException): eks:DescribeCluster"
     }
 
@@ -309,7 +309,7 @@ def test_a_refused_patch_state_is_missing_not_absent(ctx):
         (instance,) = collect(ctx, "ssm.managed_instances")
 
     assert "PatchState" not in instance.data
-    assert instance.data["_missing"] == {
+    assert instance.missing == {
         "PatchState": "missing permission (AccessDeniedException): ssm:DescribeInstancePatchStates"
     }
     assert ctx.permissions["ssm:DescribeInstancePatchStates"] == "denied"
@@ -399,7 +399,7 @@ def test_guardduty_detector_status_and_features(ctx):
     assert detector["Status"] == "ENABLED"
     assert {"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"} in detector["Features"]
     assert "ResponseMetadata" not in detector
-    assert "_missing" not in setup.data
+    assert setup.missing == {}
 
 
 # Security Hub
@@ -421,7 +421,7 @@ def test_security_hub_enabled_with_standards_unavailable_in_moto(ctx):
     assert hub.data["Enabled"] is True
     assert hub.data["HubArn"] == hub.arn
     assert "ResponseMetadata" not in hub.data
-    assert hub.data["_missing"] == {
+    assert hub.missing == {
         "StandardsSubscriptions": "API unavailable: securityhub:GetEnabledStandards"
     }
     assert ctx.permissions["securityhub:GetEnabledStandards"] == "unavailable"
@@ -467,7 +467,7 @@ def test_key_calls_are_capped(ctx, settings):
 
     # The third is kept, not inspected, so its rules are not evaluated rather than absent.
     assert len(keys) == 3
-    assert ["_missing" in key.data for key in keys] == [False, False, True]
+    assert [bool(key.missing) for key in keys] == [False, False, True]
     assert ctx.api_calls["kms:DescribeKey"] == 2
     assert ctx.warnings == ["Only the first 2 of 3 KMS keys were inspected (cap)."]
     assert not any(key_id in warning for key_id in key_ids for warning in ctx.warnings)
@@ -486,7 +486,7 @@ def test_a_key_refusing_describe_key_is_kept_with_missing_metadata(ctx):
         (key,) = collect(ctx, "kms.keys")
 
     assert key.arn == key_arn
-    assert key.data["_missing"] == {
+    assert key.missing == {
         "KeyMetadata": "missing permission (AccessDeniedException): kms:DescribeKey"
     }
 

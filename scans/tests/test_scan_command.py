@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from conftest import create_mute, create_user, seed_region
 from findings.models import Finding
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
 from scans.models import Scan, ScanRegion

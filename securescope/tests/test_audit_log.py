@@ -11,7 +11,7 @@ from conftest import (
     create_scan,
     create_user,
 )
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
 from scans.collection.aws import AwsCredentials

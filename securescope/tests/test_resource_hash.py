@@ -17,7 +17,6 @@ from django.conf import settings
 
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
-from scans.lifecycle.services import not_collected
 from securescope.privacy import resource_hash
 
 ARN = "arn:aws:ec2:eu-west-1:123456789012:ebs-default-encryption"
@@ -81,5 +80,5 @@ def test_account_wide_unit_writes_global_where_an_arn_has_a_region():
     ctx = CollectContext(
         session=boto3.Session(), account=AccountContext("123456789012"), region="global"
     )
-    stand_in = not_collected(ctx, "AWS::S3::Bucket", "AccessDenied: s3:ListAllMyBuckets")
+    stand_in = ctx.not_collected("AWS::S3::Bucket", "AccessDenied: s3:ListAllMyBuckets")
     assert stand_in.arn == "arn:aws:s3:global:123456789012:not-collected/AWS::S3::Bucket"

@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rules.engine import Catalog, clear_catalog_cache, load_catalog
+from rules.loading import clear_catalog_cache, load_catalog
 from rules.models import RuleSetting
+from rules.schema import Catalog
 from rules.services import rule_settings_sync
 
 

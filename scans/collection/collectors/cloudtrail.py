@@ -103,9 +103,7 @@ def collect_trails(ctx: CollectContext) -> list[Resource]:
             "AdvancedEventSelectors": (selectors or {}).get("AdvancedEventSelectors", []),
             "LogsAllManagementEvents": logs_all_management_events(selectors),
         }
-        if missing:
-            data["_missing"] = missing
-        resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data))
+        resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data, missing=missing))
     resources.append(
         ctx.resource(
             "AWS::CloudTrail::AccountTrails",

@@ -2,7 +2,7 @@
 
 The recorder list decides most of the answer (no recorder means not recording), so only that
 call is the collector's listing; a refused status or delivery-channel call is recorded under
-`_missing` and leaves the rest usable.
+`Resource.missing` and leaves the rest usable.
 """
 
 from typing import Any
@@ -38,12 +38,11 @@ def collect_regional_setup(ctx: CollectContext) -> list[Resource]:
             data[field] = ctx.call("config", operation)[key]
         except CollectionError as error:
             missing[field] = error.summary
-    if missing:
-        data["_missing"] = missing
     return [
         ctx.resource(
             "AWS::Config::RegionalSetup",
             ctx.arn("config", "configuration-recorders"),
             data,
+            missing=missing,
         )
     ]

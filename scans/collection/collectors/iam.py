@@ -142,6 +142,7 @@ def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
     ):
         arn = provider["Arn"]
         data: dict[str, Any] = {"Arn": arn}
+        missing: dict[str, str] = {}
         try:
             data.update(
                 _without_metadata(
@@ -154,8 +155,8 @@ def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
                 continue
             raise
         except (Denied, Unavailable) as error:
-            data["_missing"] = {"Url": error.summary}
-        resources.append(ctx.resource("AWS::IAM::OIDCProvider", arn, data))
+            missing["Url"] = error.summary
+        resources.append(ctx.resource("AWS::IAM::OIDCProvider", arn, data, missing=missing))
     return resources
 
 

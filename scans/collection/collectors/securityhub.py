@@ -37,6 +37,7 @@ def collect_hub(ctx: CollectContext) -> list[Resource]:
         "Enabled": True,
         **{key: value for key, value in hub.items() if key != "ResponseMetadata"},
     }
+    missing: dict[str, str] = {}
     try:
         data["StandardsSubscriptions"] = ctx.paginate(
             "securityhub",
@@ -45,5 +46,5 @@ def collect_hub(ctx: CollectContext) -> list[Resource]:
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
     except CollectionError as error:
-        data["_missing"] = {"StandardsSubscriptions": error.summary}
-    return [ctx.resource("AWS::SecurityHub::Hub", arn, data)]
+        missing["StandardsSubscriptions"] = error.summary
+    return [ctx.resource("AWS::SecurityHub::Hub", arn, data, missing=missing)]

@@ -3,8 +3,8 @@
 A managed instance's InstanceId is the EC2 instance id (or an `mi-` id for a hybrid node), so
 patch-hygiene rules join AWS::SSM::ManagedInstance to AWS::EC2::Instance on InstanceId: a running
 instance with no managed-instance resource is unmanaged. `PatchState` is None when SSM holds no
-patch data for a managed instance (never scanned), which differs from a `_missing` PatchState
-(the call failed, so nothing is known).
+patch data for a managed instance (never scanned), which differs from a PatchState in
+`Resource.missing` (the call failed, so nothing is known).
 """
 
 from scans.collection import ssm_calls
@@ -31,15 +31,18 @@ def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
     resources = []
     for instance in instances:
         instance_id = instance["InstanceId"]
+        data = dict(instance)
+        missing: dict[str, str] = {}
         if instance_id in failed:
-            data = {**instance, "_missing": {"PatchState": failed[instance_id]}}
+            missing["PatchState"] = failed[instance_id]
         else:
-            data = {**instance, "PatchState": states.get(instance_id)}
+            data["PatchState"] = states.get(instance_id)
         resources.append(
             ctx.resource(
                 "AWS::SSM::ManagedInstance",
                 ctx.arn("ssm", f"managed-instance/{instance_id}"),
                 data,
+                missing=missing,
             )
         )
     return resources

@@ -20,6 +20,7 @@ from django.utils import timezone
 from findings.models import Finding, Mute
 from rules.loading import load_catalog
 from scans.models import Scan
+from securescope.frameworks import all_frameworks
 from securescope.resources import GLOBAL_REGION
 from securescope.severity import Severity
 
@@ -210,14 +211,6 @@ def mute_list(*, include_expired: bool = False) -> QuerySet[Mute]:
     return mutes.order_by("expires_at", "id")
 
 
-FRAMEWORK_LABELS = {
-    "cis_aws_foundations": "CIS AWS Foundations Benchmark",
-    "cis_eks": "CIS Amazon EKS Benchmark",
-    "cis_aws_compute": "CIS AWS Compute Services Benchmark",
-    "security_hub": "AWS Security Hub controls",
-}
-
-
 @dataclass
 class ComplianceTally:
     """PASS / FAIL / NOT_EVALUATED findings of the rules mapped to a framework or section."""
@@ -281,16 +274,18 @@ def compliance_summary(
     # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}
+    registry = {framework.id: framework for framework in all_frameworks()}
     for rule_id, counts in per_rule.items():
         for framework, mapping in mappings.get(rule_id, {}).items():
-            if framework not in FRAMEWORK_LABELS:
+            if framework not in registry:
                 continue
-            version = "" if framework == "security_hub" else mapping["version"]
-            names = mapping if framework == "security_hub" else mapping["sections"]
+            versioned = registry[framework].versioned
+            version = mapping["version"] if versioned else ""
+            names = mapping["sections"] if versioned else mapping
             if not names:
                 continue
             tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(FRAMEWORK_LABELS[framework], version)
+                (framework, version), ComplianceTally(registry[framework].label, version)
             )
             tally.add(rule_id, counts)
             for name in names:
@@ -299,7 +294,7 @@ def compliance_summary(
                     section = sections[framework, version, name] = ComplianceTally(name)
                     tally.sections.append(section)
                 section.add(rule_id, counts)
-    order = list(FRAMEWORK_LABELS)
+    order = list(registry)
     ordered = sorted(
         frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
     )
@@ -312,17 +307,19 @@ def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
     """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
     than a DISTINCT over the scan's findings."""
     services, resource_types, sections = set(), set(), set()
+    versioned_frameworks = [framework.id for framework in all_frameworks() if framework.versioned]
     for rule in load_catalog().rules:
         services.add(rule.service)
         resource_types.add(rule.resource_type)
-        for framework in ("cis_aws_foundations", "cis_eks"):
+        # In the registry's order of frameworks, then section order.
+        for order, framework in enumerate(versioned_frameworks):
             for number in (rule.compliance.get(framework) or {}).get("sections", []):
-                sections.add((framework, _section_key(number), number))
+                sections.add((order, _section_key(number), framework, number))
     return {
         "service": sorted(services),
         "region": [GLOBAL_REGION, *sorted(scan.regions)],
         "resource_type": sorted(resource_types),
-        "section": [f"{framework}:{number}" for framework, _, number in sorted(sections)],
+        "section": [f"{framework}:{number}" for _, _, framework, number in sorted(sections)],
     }
 
 

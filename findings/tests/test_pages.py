@@ -180,7 +180,8 @@ def test_finding_detail_shows_rule_evidence_history_and_remediation(client, user
     assert 'id="advice"' in content, "the advice block the lead fills in"
     assert response.context["rule"] is not None
     assert len(response.context["history"]) == 2, "this scan and the earlier one"
-    assert "cis_aws_foundations" in content
+    # The framework by its registry label, with the version and sections the rule maps.
+    assert "<td>CIS AWS Foundations Benchmark</td><td>v3.0.0 " in content
 
 
 def test_finding_detail_gives_the_reason_a_rule_is_unmapped(client, user):

@@ -4,11 +4,19 @@ from django.utils import timezone
 from findings.models import Finding
 from findings.selectors import SORT_KEYS, Change, MutedFilter
 from scans.web.forms import ScanForm
+from securescope.frameworks import get_framework
 from securescope.severity import Severity
 
 
 def _blank(label: str, values: list[str]) -> list[tuple[str, str]]:
     return [("", label), *((value, value) for value in values)]
+
+
+def _section_label(value: str) -> str:
+    """ "cis_eks:5.4.1" as "CIS EKS 5.4.1": the framework's short label, then the section."""
+    framework_id, _, number = value.partition(":")
+    framework = get_framework(framework_id)
+    return f"{framework.short_label} {number}" if framework else value
 
 
 class FindingFilterForm(forms.Form):
@@ -50,11 +58,7 @@ class FindingFilterForm(forms.Form):
             "Any resource type", choices.get("resource_type", [])
         )
         self.fields["section"].choices = [("", "Any section")] + [
-            (
-                value,
-                value.replace("cis_aws_foundations:", "CIS AWS ").replace("cis_eks:", "CIS EKS "),
-            )
-            for value in choices.get("section", [])
+            (value, _section_label(value)) for value in choices.get("section", [])
         ]
 
     def filters(self) -> dict:

@@ -52,6 +52,11 @@ def set_framework(name: str, value):
         ("compliance.cis_aws_foundations.sections", set_framework("sections", ["5.2", ""])),
         ("compliance.cis_aws_foundations.sections", set_framework("sections", "5.2")),
         ("compliance.cis_aws_foundations.version", set_framework("version", 3.0)),
+        # Versions and sections are checked against the framework registry's data.
+        ("compliance.cis_aws_foundations.version", set_framework("version", "4.0.0")),
+        ("compliance.cis_aws_foundations.sections", set_framework("sections", ["5.2", "5.99"])),
+        # 5.7 is a requirement of v5.0.0, not of the v3.0.0 the rule maps.
+        ("compliance.cis_aws_foundations.sections", set_framework("sections", ["5.7"])),
         ("compliance.cis_aws_foundations.level", set_framework("level", 1)),
         ("compliance.security_hub", set_in("compliance", "security_hub", ["EC2.13", 53])),
         ("compliance.security_hub", set_in("compliance", "security_hub", "EC2.13")),
@@ -83,6 +88,22 @@ UNMAPPED_RULE = "ORGANIZATIONS_ALL_FEATURES"
 def test_rule_without_a_mapping_must_say_why(catalog_copy, field, compliance):
     edit_rule(catalog_copy / "account.yaml", UNMAPPED_RULE, set_field("compliance", compliance))
     assert_rejected(catalog_copy, "account.yaml", UNMAPPED_RULE, field)
+
+
+def test_an_unknown_version_or_section_is_named_in_the_error(catalog_copy):
+    edit_rule(catalog_copy / "ec2_network.yaml", RULE, set_framework("sections", ["5.99"]))
+    (error,) = load_catalog(catalog_copy).errors
+    assert error.endswith("5.99 is not a requirement of CIS AWS Foundations Benchmark v3.0.0")
+
+
+def test_a_mapping_to_any_known_version_is_accepted(catalog_copy):
+    # v5.0.0 numbers the SSH items 5.3 and 5.4; the registry knows that version too.
+    edit_rule(
+        catalog_copy / "ec2_network.yaml",
+        RULE,
+        set_in("compliance", "cis_aws_foundations", {"version": "5.0.0", "sections": ["5.3"]}),
+    )
+    assert load_catalog(catalog_copy).errors == ()
 
 
 def test_unmapped_reason_alone_is_a_valid_compliance_entry():

@@ -90,6 +90,9 @@ def test_rules_command_lists_reloads_and_validates():
     catalog = loading.load_catalog()
     assert f"{len(catalog.rules)} rules, 0 errors" in out.getvalue()
     assert "EKS_CONTROL_PLANE_LOGGING" in out.getvalue()
+    # Mappings are named with the registry's short labels, every framework included.
+    (line,) = [line for line in out.getvalue().splitlines() if "EC2_DETAILED_MONITORING" in line]
+    assert line.endswith("CIS Compute v1.0.0 2.6")
     out = io.StringIO()
     call_command("rules", "reload", stdout=out)
     assert RuleSetting.objects.count() == len(catalog.rules)

@@ -56,6 +56,14 @@ class Framework:
         known = self.versions.get(version)
         return known.requirements.get(requirement_id) if known else None
 
+    def describe(self, mapping: Any) -> str:
+        """A rule's mapping to this framework as text: "v3.0.0 5.2, 5.3" or "EC2.13, EC2.53"."""
+        if not mapping:
+            return ""
+        if not self.versioned:
+            return ", ".join(map(str, mapping))
+        return f"v{mapping.get('version', '?')} " + ", ".join(map(str, mapping.get("sections", [])))
+
 
 class FrameworkDataError(ValueError):
     """A data file of the registry is malformed: a defect of the package, not of a catalog."""

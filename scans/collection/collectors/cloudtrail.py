@@ -75,7 +75,12 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
     "cloudtrail.trails",
     service="cloudtrail",
     scope="global",
-    resource_types=("AWS::CloudTrail::Trail", "AWS::CloudTrail::AccountTrails"),
+    resource_types={
+        "AWS::CloudTrail::Trail": "the trail's ARN",
+        "AWS::CloudTrail::AccountTrails": (
+            "`arn:aws:cloudtrail::ACCOUNT:trails` (the account's trails together)"
+        ),
+    },
     permissions=(
         "cloudtrail:ListTrails",
         "cloudtrail:DescribeTrails",

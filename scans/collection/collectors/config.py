@@ -22,7 +22,9 @@ _DETAILS = (
     "config.regional_setup",
     service="config",
     scope="region",
-    resource_types=("AWS::Config::RegionalSetup",),
+    resource_types={
+        "AWS::Config::RegionalSetup": "`arn:aws:config:REGION:ACCOUNT:configuration-recorders`",
+    },
     permissions=(
         "config:DescribeConfigurationRecorders",
         "config:DescribeConfigurationRecorderStatus",

@@ -12,7 +12,9 @@ from securescope.resources import Resource
     "ec2.security_groups",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::SecurityGroup",),
+    resource_types={
+        "AWS::EC2::SecurityGroup": "`arn:aws:ec2:REGION:ACCOUNT:security-group/sg-...`",
+    },
     permissions=("ec2:DescribeSecurityGroups",),
 )
 def collect_security_groups(ctx: CollectContext) -> list[Resource]:
@@ -30,7 +32,9 @@ def collect_security_groups(ctx: CollectContext) -> list[Resource]:
     "ec2.instances",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Instance",),
+    resource_types={
+        "AWS::EC2::Instance": "`arn:aws:ec2:REGION:ACCOUNT:instance/i-...`",
+    },
     permissions=(
         "ec2:DescribeInstances",
         "ssm:DescribeInstanceInformation",
@@ -112,7 +116,9 @@ def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, SsmFi
     "ec2.volumes",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Volume",),
+    resource_types={
+        "AWS::EC2::Volume": "`arn:aws:ec2:REGION:ACCOUNT:volume/vol-...`",
+    },
     permissions=("ec2:DescribeVolumes",),
 )
 def collect_volumes(ctx: CollectContext) -> list[Resource]:
@@ -126,7 +132,11 @@ def collect_volumes(ctx: CollectContext) -> list[Resource]:
     "ec2.ebs_default_encryption",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::EbsDefaultEncryption",),
+    resource_types={
+        "AWS::EC2::EbsDefaultEncryption": (
+            "`arn:aws:ec2:REGION:ACCOUNT:ebs-default-encryption` (a region's setting)"
+        ),
+    },
     permissions=("ec2:GetEbsEncryptionByDefault",),
 )
 def collect_ebs_default_encryption(ctx: CollectContext) -> list[Resource]:

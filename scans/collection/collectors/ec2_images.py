@@ -71,7 +71,11 @@ def _with_permissions(
     "ec2.ebs_default_kms_key",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::EbsDefaultKmsKey",),
+    resource_types={
+        "AWS::EC2::EbsDefaultKmsKey": (
+            "`arn:aws:ec2:REGION:ACCOUNT:ebs-default-kms-key` (a region's setting)"
+        ),
+    },
     permissions=("ec2:GetEbsDefaultKmsKeyId",),
 )
 def collect_ebs_default_kms_key(ctx: CollectContext) -> list[Resource]:
@@ -90,7 +94,11 @@ def collect_ebs_default_kms_key(ctx: CollectContext) -> list[Resource]:
     "ec2.snapshots",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Snapshot",),
+    resource_types={
+        "AWS::EC2::Snapshot": (
+            "`arn:aws:ec2:REGION::snapshot/snap-...` (EC2 snapshot ARNs have no account)"
+        ),
+    },
     permissions=("ec2:DescribeSnapshots", "ec2:DescribeSnapshotAttribute"),
 )
 def collect_snapshots(ctx: CollectContext) -> list[Resource]:
@@ -138,7 +146,9 @@ def collect_snapshots(ctx: CollectContext) -> list[Resource]:
     "ec2.images",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Image",),
+    resource_types={
+        "AWS::EC2::Image": "`arn:aws:ec2:REGION::image/ami-...`",
+    },
     permissions=("ec2:DescribeImages", "ec2:DescribeImageAttribute"),
 )
 def collect_images(ctx: CollectContext) -> list[Resource]:

@@ -26,7 +26,11 @@ def _owned(ctx: CollectContext, item: dict[str, Any]) -> bool:
     "ec2.network_acls",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::NetworkAcl",),
+    resource_types={
+        "AWS::EC2::NetworkAcl": (
+            "`arn:aws:ec2:REGION:OWNER:network-acl/acl-...` (OWNER: the owning account)"
+        ),
+    },
     permissions=("ec2:DescribeNetworkAcls",),
 )
 def collect_network_acls(ctx: CollectContext) -> list[Resource]:
@@ -48,7 +52,9 @@ def collect_network_acls(ctx: CollectContext) -> list[Resource]:
     "ec2.vpcs",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::VPC",),
+    resource_types={
+        "AWS::EC2::VPC": "`arn:aws:ec2:REGION:OWNER:vpc/vpc-...`",
+    },
     permissions=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs"),
 )
 def collect_vpcs(ctx: CollectContext) -> list[Resource]:

@@ -41,7 +41,9 @@ def _issuer_path(cluster: dict[str, Any]) -> str | None:
     "eks.clusters",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Cluster",),
+    resource_types={
+        "AWS::EKS::Cluster": "the ARN DescribeCluster returns",
+    },
     permissions=("eks:ListClusters", "eks:DescribeCluster", "iam:ListOpenIDConnectProviders"),
 )
 def collect_clusters(ctx: CollectContext) -> list[Resource]:

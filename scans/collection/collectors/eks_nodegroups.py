@@ -90,7 +90,9 @@ def _collect_per_cluster(
     "eks.nodegroups",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Nodegroup",),
+    resource_types={
+        "AWS::EKS::Nodegroup": "the ARN DescribeNodegroup returns",
+    },
     permissions=(
         "eks:ListClusters",
         "eks:DescribeCluster",
@@ -115,7 +117,9 @@ def collect_nodegroups(ctx: CollectContext) -> list[Resource]:
     "eks.addons",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Addon",),
+    resource_types={
+        "AWS::EKS::Addon": "the ARN DescribeAddon returns",
+    },
     permissions=(
         "eks:ListClusters",
         "eks:DescribeCluster",

@@ -15,7 +15,9 @@ PAGE_SIZE = 50
     "guardduty.detectors",
     service="guardduty",
     scope="region",
-    resource_types=("AWS::GuardDuty::RegionalSetup",),
+    resource_types={
+        "AWS::GuardDuty::RegionalSetup": "`arn:aws:guardduty:REGION:ACCOUNT:detectors`",
+    },
     permissions=("guardduty:ListDetectors", "guardduty:GetDetector"),
 )
 def collect_detectors(ctx: CollectContext) -> list[Resource]:

@@ -58,7 +58,9 @@ def _key_data(ctx: CollectContext, key: dict[str, str]) -> KeyData | None:
     "kms.keys",
     service="kms",
     scope="region",
-    resource_types=("AWS::KMS::Key",),
+    resource_types={
+        "AWS::KMS::Key": "the key's ARN",
+    },
     permissions=("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus"),
 )
 def collect_keys(ctx: CollectContext) -> list[Resource]:

@@ -42,7 +42,9 @@ class _BucketGone(Exception):
     "s3.account_public_access_block",
     service="s3",
     scope="global",
-    resource_types=("AWS::S3::AccountPublicAccessBlock",),
+    resource_types={
+        "AWS::S3::AccountPublicAccessBlock": "`arn:aws:s3control::ACCOUNT:public-access-block`",
+    },
     permissions=("s3:GetAccountPublicAccessBlock",),
 )
 def collect_account_public_access_block(ctx: CollectContext) -> list[Resource]:
@@ -173,7 +175,9 @@ def _bucket_data(
     "s3.buckets",
     service="s3",
     scope="global",
-    resource_types=("AWS::S3::Bucket",),
+    resource_types={
+        "AWS::S3::Bucket": "`arn:aws:s3:::BUCKET`",
+    },
     permissions=(
         "s3:ListAllMyBuckets",
         "s3:GetBucketLocation",

@@ -21,7 +21,9 @@ NOT_ENABLED_ERROR_CODE = "InvalidAccessException"
     "securityhub.hub",
     service="securityhub",
     scope="region",
-    resource_types=("AWS::SecurityHub::Hub",),
+    resource_types={
+        "AWS::SecurityHub::Hub": "`arn:aws:securityhub:REGION:ACCOUNT:hub/default`",
+    },
     permissions=("securityhub:DescribeHub", "securityhub:GetEnabledStandards"),
 )
 def collect_hub(ctx: CollectContext) -> list[Resource]:

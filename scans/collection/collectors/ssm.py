@@ -17,7 +17,9 @@ from securescope.resources import Resource
     "ssm.managed_instances",
     service="ssm",
     scope="region",
-    resource_types=("AWS::SSM::ManagedInstance",),
+    resource_types={
+        "AWS::SSM::ManagedInstance": "`arn:aws:ssm:REGION:ACCOUNT:managed-instance/i-...`",
+    },
     permissions=("ssm:DescribeInstanceInformation", "ssm:DescribeInstancePatchStates"),
 )
 def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
@@ -52,7 +54,11 @@ def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
     "ssm.patch_compliance_summary",
     service="ssm",
     scope="region",
-    resource_types=("AWS::SSM::PatchComplianceSummary",),
+    resource_types={
+        "AWS::SSM::PatchComplianceSummary": (
+            "`arn:aws:ssm:REGION:ACCOUNT:compliance-summary/Patch` (a region's roll-up)"
+        ),
+    },
     permissions=("ssm:ListComplianceSummaries",),
 )
 def collect_patch_compliance_summary(ctx: CollectContext) -> list[Resource]:

@@ -7,6 +7,7 @@ and the `PermissionLedger` (which actions were allowed, denied or unavailable, a
 """
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -72,7 +73,7 @@ class CollectContext:
         return self.memo.scan_id
 
     @property
-    def api_calls(self):
+    def api_calls(self) -> Counter[str]:
         """Requests made, by "service:Operation", each page counted."""
         return self.clients.api_calls
 

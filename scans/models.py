@@ -83,10 +83,13 @@ class ScanRegion(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
+        # Collected and evaluated, but some collectors failed: their resource types are
+        # NOT_EVALUATED and `error` lists them.
+        PARTIAL = "partial", "Partial"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
     region = models.CharField(max_length=32)

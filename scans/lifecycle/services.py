@@ -38,6 +38,7 @@ from securescope.executor import enqueue_scan_units
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
 from securescope.resources import GLOBAL_REGION, Resource
+from securescope.scrubbing import traceback_without_message
 from securescope.services import audit_record
 from securescope.severity import FindingStatus
 
@@ -161,15 +162,19 @@ def scan_start_demo(*, user: AbstractBaseUser | None = None) -> Scan:
 @dataclass
 class Collection:
     resources: list[Resource] = field(default_factory=list)
+    # One line per collector that failed; its resource types are in `resources`, not evaluated.
     errors: list[str] = field(default_factory=list)
+    # Collectors that returned their resources (denied or unavailable listing calls included).
+    collected: int = 0
 
 
 def _collect(ctx: CollectContext) -> Collection:
     """Run the unit's collectors concurrently on one shared context.
 
     A denied or unavailable listing call is a warning, and the collector's resource types are
-    marked not evaluated; throttling that outlived the retries, or any other AWS error, is an
-    error of the unit (which then ends failed, and the scan partial).
+    marked not evaluated. A collector that fails (throttling that outlived the retries, another
+    AWS error, or a bug) costs only its own resource types: they are marked not evaluated with
+    the reason, which is also an error of the unit; the other collectors' resources are kept.
     """
     scope = "global" if ctx.region == GLOBAL_REGION else "region"
     collection = Collection()
@@ -179,6 +184,7 @@ def _collect(ctx: CollectContext) -> Collection:
         for collector, future in futures:
             try:
                 collection.resources.extend(future.result())
+                collection.collected += 1
             except (Denied, Unavailable) as error:
                 reason = error.summary
                 ctx.warn(f"{collector.name} not collected ({reason})")
@@ -186,18 +192,40 @@ def _collect(ctx: CollectContext) -> Collection:
                     not_collected(ctx, resource_type, reason)
                     for resource_type in collector.resource_types
                 )
-            except ClientError as error:
-                code = error_code(error)
-                if code in THROTTLING_ERROR_CODES:
-                    collection.errors.append(
-                        f"{collector.name}: AWS kept throttling ({code}) after "
-                        f"{settings.AWS_MAX_ATTEMPTS} attempts"
-                    )
-                else:
-                    collection.errors.append(f"{collector.name} failed: AWS error {code}")
-            except BotoCoreError as error:
-                collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
+                collection.collected += 1
+            except ScanStopped:
+                raise
+            except Exception as error:
+                reason = _collector_failure(collector.name, error, ctx=ctx)
+                collection.errors.append(reason)
+                collection.resources.extend(
+                    not_collected(ctx, resource_type, reason)
+                    for resource_type in collector.resource_types
+                )
     return collection
+
+
+def _collector_failure(name: str, error: Exception, *, ctx: CollectContext) -> str:
+    """Why the collector `name` failed, in words that hold no identifier: the exception's type
+    (AWS's error code for an AWS error), never its message."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        if code in THROTTLING_ERROR_CODES:
+            return (
+                f"collector {name} failed: {code} (AWS kept throttling after "
+                f"{settings.AWS_MAX_ATTEMPTS} attempts)"
+            )
+        return f"collector {name} failed: {code}"
+    if not isinstance(error, BotoCoreError):
+        # A bug, not AWS: where it happened goes to the log, without the message.
+        logger.error(
+            "Scan %s unit %s: collector %s raised\n%s",
+            ctx.scan_id,
+            ctx.region,
+            name,
+            traceback_without_message(error),
+        )
+    return f"collector {name} failed: {type(error).__name__}"
 
 
 def not_collected(ctx: CollectContext, resource_type: str, reason: str) -> Resource:
@@ -247,6 +275,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         _unit_store(
             unit,
             evaluations,
+            status=_collection_status(collection),
             error="; ".join(collection.errors),
             timings={"collect": round(collected - started, 3)},
             since=collected,
@@ -258,10 +287,19 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         _unit_finish(unit, error=str(error))
     except Exception as error:
         # The message of an arbitrary exception may carry identifiers: keep only its type.
-        logger.exception("Scan %s unit %s crashed", scan_id, region)
+        logger.error(
+            "Scan %s unit %s crashed\n%s", scan_id, region, traceback_without_message(error)
+        )
         _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
     finally:
         scan_finalize_if_complete(scan_id=scan_id)
+
+
+def _collection_status(collection: Collection) -> str:
+    """Succeeded; partial when some collectors failed; failed when every one did."""
+    if not collection.errors:
+        return ScanRegion.Status.SUCCEEDED
+    return ScanRegion.Status.PARTIAL if collection.collected else ScanRegion.Status.FAILED
 
 
 def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
@@ -269,7 +307,13 @@ def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
 
 
 def _unit_store(
-    unit: ScanRegion, evaluations: list, *, error: str, timings: dict[str, float], since: float
+    unit: ScanRegion,
+    evaluations: list,
+    *,
+    status: str,
+    error: str,
+    timings: dict[str, float],
+    since: float,
 ) -> None:
     """The unit's findings and its end in one transaction: a unit is complete or has none.
 
@@ -287,7 +331,7 @@ def _unit_store(
                     "evaluate_and_store": round(time.perf_counter() - since, 3),
                     "write": round(stored.write_seconds, 3),
                 }
-                _unit_finish(unit, error=error)
+                _unit_finish(unit, error=error, status=status)
             return
         except (OperationalError, InterfaceError):
             if attempt == DB_WRITE_ATTEMPTS:
@@ -304,9 +348,14 @@ def _unit_store(
             time.sleep(DB_RETRY_DELAY_SECONDS * attempt)
 
 
-def _unit_finish(unit: ScanRegion, *, error: str) -> None:
-    """End the unit unless something else ended it first (a cancel, or the reaper)."""
-    unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+def _unit_finish(unit: ScanRegion, *, error: str, status: str | None = None) -> None:
+    """End the unit unless something else ended it first (a cancel, or the reaper).
+
+    Without a `status`, the unit failed when there is an error and succeeded otherwise.
+    """
+    if status is None:
+        status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+    unit.status = status
     unit.error = error
     unit.finished_at = timezone.now()
     ScanRegion.objects.filter(pk=unit.pk).exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
@@ -356,7 +405,7 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
             ScanRegion.Status.CANCELLED
         )
-        if failed == 0:
+        if failed == 0 and ScanRegion.Status.PARTIAL not in statuses:
             status = Scan.Status.SUCCEEDED
         elif failed == len(statuses):
             status = Scan.Status.FAILED

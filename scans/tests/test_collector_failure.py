@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from conftest import create_user, seed_region
+from findings.compliance import compliance_summary
 from findings.models import Finding
-from findings.selectors import compliance_summary
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
 from scans.lifecycle.services import scan_start, scan_wait

@@ -51,7 +51,8 @@ def create_bench_scan(findings: int):
     """A finished scan with `findings` findings, written with COPY in seconds, then finalized."""
     from django.db import connection, transaction
 
-    from findings.services import COLUMNS, finding_fingerprint
+    from findings.columns import STORED_COLUMNS
+    from findings.services import finding_fingerprint
     from rules.loading import load_catalog
     from scans.lifecycle.services import scan_finalize_if_complete
     from scans.models import Scan
@@ -63,7 +64,7 @@ def create_bench_scan(findings: int):
         status=Scan.Status.RUNNING,
         regions=REGIONS,
     )
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join(STORED_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
             for index, rule, region, status in zip(

@@ -15,24 +15,14 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from advice.selectors import AdviceLookup
+from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
+from findings.compliance import compliance_summary
 from findings.models import Finding
-from findings.selectors import compliance_summary
 from scans.models import Scan
 from securescope.severity import Severity
 
-FINDING_FIELDS = (
-    "rule_id",
-    "title",
-    "service",
-    "severity",
-    "status",
-    "region",
-    "resource_type",
-    "resource_hash",
-    "evidence",
-    "compliance",
-    "muted",
-)
+# A finding's exported columns, and whether an active mute covers it.
+FINDING_FIELDS = (*EXPORTED_COLUMNS, "muted")
 ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 # Scan facts a CSV has no header section for: repeated on every row, so that any row, or a
 # spreadsheet filtered down to a few, still says them; no comment line that parsers choke on.
@@ -105,7 +95,7 @@ def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
         writer.writerow(
             [
                 *(
-                    _dumps(record[name]) if name in ("evidence", "compliance") else record[name]
+                    _dumps(record[name]) if name in JSON_COLUMNS else record[name]
                     for name in FINDING_FIELDS
                 ),
                 *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),

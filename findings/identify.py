@@ -27,8 +27,8 @@ def resource_identify(
 ) -> str | None:
     """The ARN whose hash is the finding's, or None when the resource is gone.
 
-    Raises scans.aws.CredentialsRejected for bad keys, IdentifyFailed for keys of another
-    account or a resource type that cannot be listed.
+    Raises scans.collection.aws.CredentialsRejected for bad keys, IdentifyFailed for keys of
+    another account or a resource type that cannot be listed.
     """
     session, identity = prove_credentials(credentials)
     if account_hash(identity.account_id) != finding.scan.account_hash:

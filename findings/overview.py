@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 
+from findings.compliance import ComplianceTally, compliance_summary
 from findings.models import Finding
-from findings.selectors import ComplianceTally, compliance_summary, previous_scan
+from findings.selectors import previous_scan
 from scans.models import Scan
 from securescope.severity import Severity
 

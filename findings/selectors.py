@@ -1,5 +1,5 @@
-from collections import defaultdict
-from dataclasses import dataclass, field
+"""Read queries over findings and mutes: lists, one finding, its history and mutes, counts."""
+
 from typing import Any
 
 from django.db import models
@@ -8,7 +8,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -18,10 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from findings.models import Finding, Mute
-from rules.loading import load_catalog
 from scans.models import Scan
-from securescope.frameworks import all_frameworks
-from securescope.resources import GLOBAL_REGION
 from securescope.severity import Severity
 
 
@@ -209,118 +205,6 @@ def mute_list(*, include_expired: bool = False) -> QuerySet[Mute]:
     if not include_expired:
         mutes = mutes.filter(expires_at__gt=timezone.now())
     return mutes.order_by("expires_at", "id")
-
-
-@dataclass
-class ComplianceTally:
-    """PASS / FAIL / NOT_EVALUATED findings of the rules mapped to a framework or section."""
-
-    name: str
-    version: str = ""
-    rule_ids: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
-    sections: list["ComplianceTally"] = field(default_factory=list)
-
-    @property
-    def sorted_rule_ids(self) -> list[str]:
-        return sorted(self.rule_ids)
-
-    @property
-    def passed(self) -> int:
-        return self.counts[Finding.Status.PASS]
-
-    @property
-    def failed(self) -> int:
-        return self.counts[Finding.Status.FAIL]
-
-    @property
-    def not_evaluated(self) -> int:
-        return self.counts[Finding.Status.NOT_EVALUATED]
-
-    @property
-    def percent(self) -> int | None:
-        """Share of evaluated findings that pass; None when nothing could be evaluated."""
-        decided = self.passed + self.failed
-        return round(100 * self.passed / decided) if decided else None
-
-    def add(self, rule_id: str, counts: dict[str, int]) -> None:
-        self.rule_ids.add(rule_id)
-        for status, count in counts.items():
-            self.counts[status] += count
-
-
-def _section_key(section: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part for part in section.split("."))
-
-
-def compliance_summary(
-    *, scan_id: object, severities: list[str] | None = None
-) -> list[ComplianceTally]:
-    """Results of one scan grouped by framework and section, in two queries; only the rules
-    of `severities` when given (the global severity floor)."""
-    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
-    first_finding = {}
-    findings = Finding.objects.filter(scan_id=scan_id)
-    if severities is not None:
-        findings = findings.filter(severity__in=severities)
-    for row in (
-        findings.values("rule_id", "status").annotate(count=Count("id"), first=Min("id")).order_by()
-    ):
-        per_rule[row["rule_id"]][row["status"]] = row["count"]
-        first_finding.setdefault(row["rule_id"], row["first"])
-    mappings = dict(
-        Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
-    )
-    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
-    frameworks: dict[tuple[str, str], ComplianceTally] = {}
-    sections: dict[tuple[str, str, str], ComplianceTally] = {}
-    registry = {framework.id: framework for framework in all_frameworks()}
-    for rule_id, counts in per_rule.items():
-        for framework, mapping in mappings.get(rule_id, {}).items():
-            if framework not in registry:
-                continue
-            versioned = registry[framework].versioned
-            version = mapping["version"] if versioned else ""
-            names = mapping["sections"] if versioned else mapping
-            if not names:
-                continue
-            tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(registry[framework].label, version)
-            )
-            tally.add(rule_id, counts)
-            for name in names:
-                section = sections.get((framework, version, name))
-                if section is None:
-                    section = sections[framework, version, name] = ComplianceTally(name)
-                    tally.sections.append(section)
-                section.add(rule_id, counts)
-    order = list(registry)
-    ordered = sorted(
-        frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
-    )
-    for _, tally in ordered:
-        tally.sections.sort(key=lambda section: _section_key(section.name))
-    return [tally for _, tally in ordered]
-
-
-def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
-    """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
-    than a DISTINCT over the scan's findings."""
-    services, resource_types, sections = set(), set(), set()
-    versioned_frameworks = [framework.id for framework in all_frameworks() if framework.versioned]
-    for rule in load_catalog().rules:
-        services.add(rule.service)
-        resource_types.add(rule.resource_type)
-        # In the registry's order of frameworks, then section order.
-        for order, framework in enumerate(versioned_frameworks):
-            for number in (rule.compliance.get(framework) or {}).get("sections", []):
-                sections.add((order, _section_key(number), framework, number))
-    return {
-        "service": sorted(services),
-        "region": [GLOBAL_REGION, *sorted(scan.regions)],
-        "resource_type": sorted(resource_types),
-        "section": [f"{framework}:{number}" for _, _, framework, number in sorted(sections)],
-    }
 
 
 def finding_counts(*, scan_id: object) -> dict[str, dict[str, int]]:

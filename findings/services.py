@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
+from findings.columns import JSON_COLUMNS, STORED_COLUMNS
 from findings.models import Finding, Mute
 from rules.engine import Evaluation
 from scans.lifecycle.hooks import StoreResult
@@ -15,22 +16,7 @@ from securescope.privacy import redact_evidence, resource_hash
 from securescope.services import audit_record
 
 BATCH_SIZE = 1000
-# A finding as a row, in this column order; evidence and compliance are JSON.
-COLUMNS = (
-    "scan_id",
-    "rule_id",
-    "title",
-    "service",
-    "severity",
-    "status",
-    "region",
-    "resource_type",
-    "resource_hash",
-    "evidence",
-    "compliance",
-    "fingerprint",
-)
-JSON_COLUMNS = frozenset({"evidence", "compliance"})
+COLUMN_NAMES = ", ".join(STORED_COLUMNS)
 
 
 def finding_fingerprint(*, rule_id: str, resource_hash: str, region: str) -> str:
@@ -39,6 +25,7 @@ def finding_fingerprint(*, rule_id: str, resource_hash: str, region: str) -> str
 
 
 def _row(scan_id: object, evaluation: Evaluation) -> tuple:
+    """A finding as a row of STORED_COLUMNS."""
     rule, resource = evaluation.rule, evaluation.resource
     hashed = resource_hash(resource.arn)
     return (
@@ -60,13 +47,13 @@ def _row(scan_id: object, evaluation: Evaluation) -> tuple:
 def _with_json_text(row: tuple) -> list:
     return [
         json.dumps(value) if name in JSON_COLUMNS else value
-        for name, value in zip(COLUMNS, row, strict=True)
+        for name, value in zip(STORED_COLUMNS, row, strict=True)
     ]
 
 
 def _copy(rows: list[tuple]) -> None:
     """PostgreSQL's COPY, with psycopg formatting the rows in C."""
-    statement = f"COPY {Finding._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"
+    statement = f"COPY {Finding._meta.db_table} ({COLUMN_NAMES}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(_with_json_text(row))
@@ -75,11 +62,9 @@ def _copy(rows: list[tuple]) -> None:
 def _insert(rows: list[tuple]) -> None:
     """Other databases (SQLite when embedded): one executemany of plain rows."""
     scan_field = Finding._meta.get_field("scan")
-    placeholders = ", ".join(["%s"] * len(COLUMNS))
+    placeholders = ", ".join(["%s"] * len(STORED_COLUMNS))
     # Only constant names in the text; the values travel as parameters.
-    statement = (
-        f"INSERT INTO {Finding._meta.db_table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
-    )
+    statement = f"INSERT INTO {Finding._meta.db_table} ({COLUMN_NAMES}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(
             statement,
@@ -105,12 +90,13 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
     """Write the evaluations as findings in batches of BATCH_SIZE.
 
     Each batch is a savepoint inside the caller's transaction, not a transaction of its own: a
-    scan unit stores its findings and its end in one transaction (scans.services._unit_store),
-    so a unit has all its findings or none, and the batches commit together.
+    scan unit stores its findings and its end in one transaction
+    (scans.lifecycle.services._unit_store), so a unit has all its findings or none, and the
+    batches commit together.
     """
     result = StoreResult()
     batch: list[tuple] = []
-    status_at = COLUMNS.index("status")
+    status_at = STORED_COLUMNS.index("status")
 
     def flush() -> None:
         started = time.perf_counter()

@@ -44,7 +44,7 @@ class Scan(models.Model):
     rule_settings = models.JSONField(default=dict)
     # IAM action -> "ok", "denied" or "unavailable". While the scan runs: the actions its policy
     # check found denied at the start; once it ends, every call's outcome on top of those
-    # (scans.permissions.scan_permission_record).
+    # (scans.collection.permissions.scan_permission_record).
     minimal_permissions = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,10 +83,13 @@ class ScanRegion(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
+        # Collected and evaluated, but some collectors failed: their resource types are
+        # NOT_EVALUATED and `error` lists them.
+        PARTIAL = "partial", "Partial"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
     region = models.CharField(max_length=32)

@@ -54,7 +54,9 @@ def _enqueue_django_q(task: str, calls: list[tuple], cluster: str) -> None:
     for args in calls:
         # The first argument is an id: its start is enough to tell tasks apart in the admin.
         name = "-".join([str(args[0])[:8], *map(str, args[1:])])
-        async_task(task, *args, cluster=cluster, task_name=f"{cluster}-{name}")
+        # Grouped by cluster: django-q2 keeps the last results per group (Q_CLUSTER's
+        # save_limit_per), so scan units never push a schedule's last run out of the admin.
+        async_task(task, *args, cluster=cluster, task_name=f"{cluster}-{name}", group=cluster)
 
 
 EXECUTORS: dict[str, Callable[[str, list[tuple], str], None]] = {

@@ -174,7 +174,10 @@ Q_CLUSTER = {
     "timeout": env.int("Q_TIMEOUT_SECONDS", default=1800),
     "retry": env.int("Q_RETRY_SECONDS", default=2100),
     "max_attempts": 2,
+    # Successful results kept per group: each cluster's tasks, and each schedule's runs (the
+    # admin shows a schedule's last run from them).
     "save_limit": 250,
+    "save_limit_per": "group",
     "catch_up": False,
     "orm": "default",
     "ALT_CLUSTERS": {"scans": {}, "advice": {"workers": 1}},

@@ -11,7 +11,7 @@ from conftest import (
     create_user,
     seed_region,
 )
-from findings.selectors import compliance_summary
+from findings.compliance import compliance_summary
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 

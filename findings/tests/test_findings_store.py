@@ -1,9 +1,11 @@
 """Findings are written in batches (COPY on PostgreSQL) and hold what was evaluated."""
 
 import pytest
+from django.db.models import JSONField
 
 from conftest import create_scan
 from findings import services
+from findings.columns import JSON_COLUMNS, STORED_COLUMNS
 from findings.models import Finding
 from findings.services import BATCH_SIZE, finding_fingerprint, findings_store
 from rules.engine import Evaluation
@@ -24,6 +26,12 @@ def _evaluation(index: int, evidence: dict | None = None, status: str = "PASS") 
         data={},
     )
     return Evaluation(rule=rule, resource=resource, result=Result(status, evidence or {}))
+
+
+def test_the_declared_columns_are_the_finding_models_columns():
+    fields = [field for field in Finding._meta.concrete_fields if not field.primary_key]
+    assert sorted(STORED_COLUMNS) == sorted(field.column for field in fields)
+    assert {field.column for field in fields if isinstance(field, JSONField)} == JSON_COLUMNS
 
 
 def test_findings_are_written_in_batches_and_the_write_time_is_recorded(monkeypatch):

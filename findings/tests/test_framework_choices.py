@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import create_scan
-from findings.selectors import finding_filter_choices
+from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm
 
 pytestmark = pytest.mark.django_db

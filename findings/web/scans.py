@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from findings.selectors import compliance_summary, previous_scan
+from findings.compliance import compliance_summary
+from findings.selectors import previous_scan
 from findings.web.views import findings_context
 from scans.collection.permissions import policy_document
 from scans.lifecycle import selectors

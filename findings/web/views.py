@@ -19,7 +19,6 @@ from findings.exports import CONTENT_TYPES, EXPORTERS
 from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
 from findings.selectors import (
-    finding_filter_choices,
     finding_get,
     finding_history,
     finding_list,
@@ -28,6 +27,7 @@ from findings.selectors import (
     stored_finding_count,
 )
 from findings.services import mute_create, mute_delete
+from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm, IdentifyForm, MuteForm
 from rules.loading import load_catalog
 from scans.collection.aws import CredentialsRejected

@@ -1,7 +1,8 @@
 """Scans that outlived their workers: their units failed, then the scans closed.
 
-Run by a django-q2 schedule on the `scans` cluster (see the 0005 migration), and also on read by
-the scan pages, so the embedded mode (no qcluster) is covered too.
+Run every five minutes by a django-q2 schedule (see the 0005 migration): on the `scans` cluster
+in production, by the web process's scheduler in the embedded mode (securescope/scheduler.py).
+The scan pages also reap on read.
 """
 
 import logging

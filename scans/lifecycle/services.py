@@ -39,6 +39,7 @@ from securescope.executor import enqueue_scan_units
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
 from securescope.resources import GLOBAL_REGION, Resource
+from securescope.scrubbing import traceback_without_message
 from securescope.services import audit_record
 from securescope.severity import FindingStatus
 
@@ -162,15 +163,19 @@ def scan_start_demo(*, user: AbstractBaseUser | None = None) -> Scan:
 @dataclass
 class Collection:
     resources: list[Resource] = field(default_factory=list)
+    # One line per collector that failed; its resource types are in `resources`, not evaluated.
     errors: list[str] = field(default_factory=list)
+    # Collectors that returned their resources (denied or unavailable listing calls included).
+    collected: int = 0
 
 
 def _collect(ctx: CollectContext) -> Collection:
     """Run the unit's collectors concurrently on one shared context.
 
     A denied or unavailable listing call is a warning, and the collector's resource types are
-    marked not evaluated; throttling that outlived the retries, or any other AWS error, is an
-    error of the unit (which then ends failed, and the scan partial).
+    marked not evaluated. A collector that fails (throttling that outlived the retries, another
+    AWS error, or a bug) costs only its own resource types: they are marked not evaluated with
+    the reason, which is also an error of the unit; the other collectors' resources are kept.
     """
     scope = "global" if ctx.region == GLOBAL_REGION else "region"
     collection = Collection()
@@ -180,6 +185,7 @@ def _collect(ctx: CollectContext) -> Collection:
         for collector, future in futures:
             try:
                 collection.resources.extend(future.result())
+                collection.collected += 1
             except (Denied, Unavailable) as error:
                 reason = error.summary
                 ctx.warn(f"{collector.name} not collected ({reason})")
@@ -187,18 +193,40 @@ def _collect(ctx: CollectContext) -> Collection:
                     ctx.not_collected(resource_type, reason)
                     for resource_type in collector.resource_types
                 )
-            except ClientError as error:
-                code = error_code(error)
-                if code in THROTTLING_ERROR_CODES:
-                    collection.errors.append(
-                        f"{collector.name}: AWS kept throttling ({code}) after "
-                        f"{settings.AWS_MAX_ATTEMPTS} attempts"
-                    )
-                else:
-                    collection.errors.append(f"{collector.name} failed: AWS error {code}")
-            except BotoCoreError as error:
-                collection.errors.append(f"{collector.name} failed: {type(error).__name__}")
+                collection.collected += 1
+            except ScanStopped:
+                raise
+            except Exception as error:
+                reason = _collector_failure(collector.name, error, ctx=ctx)
+                collection.errors.append(reason)
+                collection.resources.extend(
+                    ctx.not_collected(resource_type, reason)
+                    for resource_type in collector.resource_types
+                )
     return collection
+
+
+def _collector_failure(name: str, error: Exception, *, ctx: CollectContext) -> str:
+    """Why the collector `name` failed, in words that hold no identifier: the exception's type
+    (AWS's error code for an AWS error), never its message."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        if code in THROTTLING_ERROR_CODES:
+            return (
+                f"collector {name} failed: {code} (AWS kept throttling after "
+                f"{settings.AWS_MAX_ATTEMPTS} attempts)"
+            )
+        return f"collector {name} failed: {code}"
+    if not isinstance(error, BotoCoreError):
+        # A bug, not AWS: where it happened goes to the log, without the message.
+        logger.error(
+            "Scan %s unit %s: collector %s raised\n%s",
+            ctx.scan_id,
+            ctx.region,
+            name,
+            traceback_without_message(error),
+        )
+    return f"collector {name} failed: {type(error).__name__}"
 
 
 def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
@@ -239,6 +267,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         _unit_store(
             unit,
             evaluations,
+            status=_collection_status(collection),
             error="; ".join(collection.errors),
             timings={"collect": round(collected - started, 3)},
             since=collected,
@@ -250,10 +279,19 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         _unit_finish(unit, error=str(error))
     except Exception as error:
         # The message of an arbitrary exception may carry identifiers: keep only its type.
-        logger.exception("Scan %s unit %s crashed", scan_id, region)
+        logger.error(
+            "Scan %s unit %s crashed\n%s", scan_id, region, traceback_without_message(error)
+        )
         _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
     finally:
         scan_finalize_if_complete(scan_id=scan_id)
+
+
+def _collection_status(collection: Collection) -> str:
+    """Succeeded; partial when some collectors failed; failed when every one did."""
+    if not collection.errors:
+        return ScanRegion.Status.SUCCEEDED
+    return ScanRegion.Status.PARTIAL if collection.collected else ScanRegion.Status.FAILED
 
 
 def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
@@ -261,7 +299,13 @@ def _credentials_gone(scan_id: uuid.UUID | str) -> bool:
 
 
 def _unit_store(
-    unit: ScanRegion, evaluations: list, *, error: str, timings: dict[str, float], since: float
+    unit: ScanRegion,
+    evaluations: list,
+    *,
+    status: str,
+    error: str,
+    timings: dict[str, float],
+    since: float,
 ) -> None:
     """The unit's findings and its end in one transaction: a unit is complete or has none.
 
@@ -279,7 +323,7 @@ def _unit_store(
                     "evaluate_and_store": round(time.perf_counter() - since, 3),
                     "write": round(stored.write_seconds, 3),
                 }
-                _unit_finish(unit, error=error)
+                _unit_finish(unit, error=error, status=status)
             return
         except (OperationalError, InterfaceError):
             if attempt == DB_WRITE_ATTEMPTS:
@@ -296,9 +340,14 @@ def _unit_store(
             time.sleep(DB_RETRY_DELAY_SECONDS * attempt)
 
 
-def _unit_finish(unit: ScanRegion, *, error: str) -> None:
-    """End the unit unless something else ended it first (a cancel, or the reaper)."""
-    unit.status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+def _unit_finish(unit: ScanRegion, *, error: str, status: str | None = None) -> None:
+    """End the unit unless something else ended it first (a cancel, or the reaper).
+
+    Without a `status`, the unit failed when there is an error and succeeded otherwise.
+    """
+    if status is None:
+        status = ScanRegion.Status.FAILED if error else ScanRegion.Status.SUCCEEDED
+    unit.status = status
     unit.error = error
     unit.finished_at = timezone.now()
     ScanRegion.objects.filter(pk=unit.pk).exclude(status__in=ScanRegion.TERMINAL_STATUSES).update(
@@ -309,6 +358,31 @@ def _unit_finish(unit: ScanRegion, *, error: str) -> None:
         failed_count=unit.failed_count,
         timings=unit.timings,
     )
+
+
+def _scan_close(scan: Scan, *, status: str, finished_at: datetime, error: str = "") -> None:
+    """End a scan locked by the caller's transaction: its status, the permissions its units
+    met, its finding counts; then tell `scan_closed` receivers, inside the same transaction."""
+    scan.status = status
+    scan.error = error
+    scan.minimal_permissions = scan_permission_record(
+        found_at_start=scan.minimal_permissions,
+        per_unit=scan.scan_regions.values_list("permissions", flat=True),
+    )
+    scan.finding_counts = findings_port().counts(scan_id=scan.id)
+    scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
+    scan.finished_at = finished_at
+    scan.save(
+        update_fields=[
+            "status",
+            "error",
+            "minimal_permissions",
+            "finding_counts",
+            "severity_counts",
+            "finished_at",
+        ]
+    )
+    scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
 
 
 def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
@@ -323,30 +397,14 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
         failed = statuses.count(ScanRegion.Status.FAILED) + statuses.count(
             ScanRegion.Status.CANCELLED
         )
-        scan.minimal_permissions = scan_permission_record(
-            found_at_start=scan.minimal_permissions,
-            per_unit=scan.scan_regions.values_list("permissions", flat=True),
-        )
-        if failed == 0:
-            scan.status = Scan.Status.SUCCEEDED
+        if failed == 0 and ScanRegion.Status.PARTIAL not in statuses:
+            status = Scan.Status.SUCCEEDED
         elif failed == len(statuses):
-            scan.status = Scan.Status.FAILED
+            status = Scan.Status.FAILED
         else:
-            scan.status = Scan.Status.PARTIAL
-        scan.finding_counts = findings_port().counts(scan_id=scan.id)
-        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
-        scan.finished_at = timezone.now()
-        scan.save(
-            update_fields=[
-                "status",
-                "severity_counts",
-                "finding_counts",
-                "minimal_permissions",
-                "finished_at",
-            ]
-        )
+            status = Scan.Status.PARTIAL
         transaction.on_commit(partial(vault_delete, scan_id=scan.id))
-        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+        _scan_close(scan, status=status, finished_at=timezone.now())
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True
 
@@ -368,26 +426,9 @@ def scan_cancel(*, scan_id: uuid.UUID | str, user: AbstractBaseUser | None = Non
             status=ScanRegion.Status.CANCELLED, error="Cancelled.", finished_at=now
         )
         who = user.get_username() if user is not None and user.is_authenticated else "an operator"
-        scan.status = Scan.Status.CANCELLED
-        scan.error = f"Cancelled by {who}."
-        scan.minimal_permissions = scan_permission_record(
-            found_at_start=scan.minimal_permissions,
-            per_unit=scan.scan_regions.values_list("permissions", flat=True),
+        _scan_close(
+            scan, status=Scan.Status.CANCELLED, finished_at=now, error=f"Cancelled by {who}."
         )
-        scan.finding_counts = findings_port().counts(scan_id=scan.id)
-        scan.severity_counts = scan.finding_counts[FindingStatus.FAIL]
-        scan.finished_at = now
-        scan.save(
-            update_fields=[
-                "finding_counts",
-                "status",
-                "error",
-                "minimal_permissions",
-                "severity_counts",
-                "finished_at",
-            ]
-        )
-        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
     logger.info("Scan %s cancelled", scan.id)
     return True
 

@@ -41,7 +41,7 @@ def sts_answers(code: str) -> Callable:
     """STS answers `code` (a response checked against botocore's model by the Stubber)."""
 
     def setup(monkeypatch) -> dict:
-        original = scans.aws.new_client
+        original = scans.collection.aws.new_client
 
         def stubbed(session, service, region, endpoint_url=""):
             api = original(session, service, region, endpoint_url)
@@ -50,7 +50,7 @@ def sts_answers(code: str) -> Callable:
             stubber.activate()
             return api
 
-        monkeypatch.setattr(scans.aws, "new_client", stubbed)
+        monkeypatch.setattr(scans.collection.aws, "new_client", stubbed)
         return {}
 
     return setup

@@ -67,7 +67,7 @@ def simulator(monkeypatch):
         assert service == "iam"
         return iam
 
-    monkeypatch.setattr(scans.permissions, "new_client", iam_client)
+    monkeypatch.setattr(scans.collection.permissions, "new_client", iam_client)
     with Stubber(iam) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.urls import reverse
 
+import findings.port
 import scans.lifecycle.services
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
 from findings.models import Finding
@@ -20,7 +21,7 @@ KEYS = AwsCredentials(TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY)
 
 @pytest.fixture
 def no_retry_delay(monkeypatch):
-    monkeypatch.setattr(scans.services, "DB_RETRY_DELAY_SECONDS", 0.1)
+    monkeypatch.setattr(scans.lifecycle.services, "DB_RETRY_DELAY_SECONDS", 0.1)
 
 
 def terminate_this_connection() -> None:
@@ -40,7 +41,7 @@ def terminate_this_connection() -> None:
 
 def test_a_dropped_connection_while_storing_is_retried(aws, monkeypatch, no_retry_delay):
     seed_region("eu-west-1")
-    real_store, calls = scans.services.findings_store, []
+    real_store, calls = findings.port.findings_store, []
 
     def store_after_a_drop(**kwargs):
         calls.append(1)
@@ -49,7 +50,7 @@ def test_a_dropped_connection_while_storing_is_retried(aws, monkeypatch, no_retr
             terminate_this_connection()
         return real_store(**kwargs)
 
-    monkeypatch.setattr(scans.services, "findings_store", store_after_a_drop)
+    monkeypatch.setattr(findings.port, "findings_store", store_after_a_drop)
     scan = scan_wait(scan_id=scan_start(credentials=KEYS, regions=["eu-west-1"]).id, timeout=60)
 
     assert scan.status == Scan.Status.SUCCEEDED
@@ -63,7 +64,7 @@ def test_a_database_that_stays_away_fails_the_unit_without_half_its_findings(
     aws, monkeypatch, no_retry_delay
 ):
     seed_region("eu-west-1")
-    real_store, calls = scans.services.findings_store, []
+    real_store, calls = findings.port.findings_store, []
 
     def store_then_lose_the_database(**kwargs):
         stored = real_store(**kwargs)  # some batches were written...
@@ -72,7 +73,7 @@ def test_a_database_that_stays_away_fails_the_unit_without_half_its_findings(
             raise OperationalError("server closed the connection unexpectedly")
         return stored
 
-    monkeypatch.setattr(scans.services, "findings_store", store_then_lose_the_database)
+    monkeypatch.setattr(findings.port, "findings_store", store_then_lose_the_database)
     scan = scan_wait(scan_id=scan_start(credentials=KEYS, regions=["eu-west-1"]).id, timeout=60)
 
     assert len(calls) == DB_WRITE_ATTEMPTS

@@ -10,7 +10,12 @@ from django.urls import reverse
 from conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary, create_user
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
-from securescope.scrubbing import SUBSTITUTE, SecretScrubFilter, scrub
+from securescope.scrubbing import (
+    SUBSTITUTE,
+    SecretScrubFilter,
+    scrub,
+    traceback_without_message,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,3 +121,23 @@ def test_scrub_removes_key_material(text):
 def test_scrub_keeps_ordinary_text_and_resource_hashes():
     text = f"Scan 3f2a unit eu-west-1 finished: 12 findings, hash {'ab' * 32}"
     assert scrub(text) == text
+
+
+def test_a_traceback_without_message_keeps_the_types_and_frames_of_the_whole_chain():
+    def parse(value):
+        return int(value)
+
+    def describe(value):
+        try:
+            return parse(value)
+        except ValueError as error:
+            raise RuntimeError(f"bad volume {value}") from error
+
+    volume = "-".join(["vol", "0123456789abcdef0"])  # so that no source line shows it
+    with pytest.raises(RuntimeError) as raised:
+        describe(volume)
+    text = traceback_without_message(raised.value)
+
+    assert "in describe" in text and "in parse" in text
+    assert text.index("builtins.RuntimeError") < text.index("builtins.ValueError")
+    assert "0123456789abcdef0" not in text

@@ -1,5 +1,6 @@
-"""Throttling: retried by botocore's adaptive mode; when it outlasts the retries, the region ends
-with an error saying so, the other regions go on, and the scan is partial."""
+"""Throttling: retried by botocore's adaptive mode; when it outlasts the retries, the throttled
+collector's resource types are not evaluated, the region ends partial with an error saying so,
+the other regions go on, and the scan is partial."""
 
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -66,7 +67,7 @@ def test_throttling_within_the_retries_is_absorbed(aws, throttle, settings):
     assert Finding.objects.filter(scan=scan, rule_id="EC2_EBS_ENCRYPTION").exists()
 
 
-def test_persistent_throttling_fails_that_region_only(aws, throttle, settings):
+def test_persistent_throttling_costs_that_collector_of_that_region_only(aws, throttle, settings):
     settings.AWS_MAX_ATTEMPTS = 2
     seed_region("eu-west-1")
     seed_region("us-west-2")
@@ -74,10 +75,13 @@ def test_persistent_throttling_fails_that_region_only(aws, throttle, settings):
     scan = start(["eu-west-1", "us-west-2"])
     assert scan.status == Scan.Status.PARTIAL
     throttled = ScanRegion.objects.get(scan=scan, region="us-west-2")
-    assert throttled.status == ScanRegion.Status.FAILED
-    assert throttled.error == (
-        "ec2.volumes: AWS kept throttling (RequestLimitExceeded) after 2 attempts"
+    reason = (
+        "collector ec2.volumes failed: RequestLimitExceeded (AWS kept throttling after 2 attempts)"
     )
+    assert (throttled.status, throttled.error) == (ScanRegion.Status.PARTIAL, reason)
+    # The volume rules say why they were not evaluated, rather than having no row at all.
+    volumes = Finding.objects.filter(scan=scan, region="us-west-2", rule_id="EC2_EBS_ENCRYPTION")
+    assert [(f.status, f.evidence) for f in volumes] == [("NOT_EVALUATED", {"reason": reason})]
     # What the region could collect is still reported.
     assert Finding.objects.filter(scan=scan, region="us-west-2", rule_id="EC2_SG_SSH_OPEN").exists()
     healthy = ScanRegion.objects.get(scan=scan, region="eu-west-1")

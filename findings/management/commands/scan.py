@@ -185,4 +185,6 @@ class Command(BaseCommand):
                     returncode=EXIT_THRESHOLD,
                 )
         if scan.status == Scan.Status.PARTIAL:
-            raise CommandError("The scan is partial: some regions failed.", returncode=EXIT_PARTIAL)
+            raise CommandError(
+                "The scan is partial: some regions or collectors failed.", returncode=EXIT_PARTIAL
+            )

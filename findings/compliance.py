@@ -1,0 +1,101 @@
+"""A scan's results tallied by compliance framework and section."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min
+
+from findings.models import Finding
+from securescope.frameworks import all_frameworks
+
+
+@dataclass
+class ComplianceTally:
+    """PASS / FAIL / NOT_EVALUATED findings of the rules mapped to a framework or section."""
+
+    name: str
+    version: str = ""
+    rule_ids: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
+    sections: list["ComplianceTally"] = field(default_factory=list)
+
+    @property
+    def sorted_rule_ids(self) -> list[str]:
+        return sorted(self.rule_ids)
+
+    @property
+    def passed(self) -> int:
+        return self.counts[Finding.Status.PASS]
+
+    @property
+    def failed(self) -> int:
+        return self.counts[Finding.Status.FAIL]
+
+    @property
+    def not_evaluated(self) -> int:
+        return self.counts[Finding.Status.NOT_EVALUATED]
+
+    @property
+    def percent(self) -> int | None:
+        """Share of evaluated findings that pass; None when nothing could be evaluated."""
+        decided = self.passed + self.failed
+        return round(100 * self.passed / decided) if decided else None
+
+    def add(self, rule_id: str, counts: dict[str, int]) -> None:
+        self.rule_ids.add(rule_id)
+        for status, count in counts.items():
+            self.counts[status] += count
+
+
+def _section_key(section: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in section.split("."))
+
+
+def compliance_summary(
+    *, scan_id: object, severities: list[str] | None = None
+) -> list[ComplianceTally]:
+    """Results of one scan grouped by framework and section, in two queries; only the rules
+    of `severities` when given (the global severity floor)."""
+    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
+    first_finding = {}
+    findings = Finding.objects.filter(scan_id=scan_id)
+    if severities is not None:
+        findings = findings.filter(severity__in=severities)
+    for row in (
+        findings.values("rule_id", "status").annotate(count=Count("id"), first=Min("id")).order_by()
+    ):
+        per_rule[row["rule_id"]][row["status"]] = row["count"]
+        first_finding.setdefault(row["rule_id"], row["first"])
+    mappings = dict(
+        Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
+    )
+    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
+    frameworks: dict[tuple[str, str], ComplianceTally] = {}
+    sections: dict[tuple[str, str, str], ComplianceTally] = {}
+    registry = {framework.id: framework for framework in all_frameworks()}
+    for rule_id, counts in per_rule.items():
+        for framework, mapping in mappings.get(rule_id, {}).items():
+            if framework not in registry:
+                continue
+            versioned = registry[framework].versioned
+            version = mapping["version"] if versioned else ""
+            names = mapping["sections"] if versioned else mapping
+            if not names:
+                continue
+            tally = frameworks.setdefault(
+                (framework, version), ComplianceTally(registry[framework].label, version)
+            )
+            tally.add(rule_id, counts)
+            for name in names:
+                section = sections.get((framework, version, name))
+                if section is None:
+                    section = sections[framework, version, name] = ComplianceTally(name)
+                    tally.sections.append(section)
+                section.add(rule_id, counts)
+    order = list(registry)
+    ordered = sorted(
+        frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
+    )
+    for _, tally in ordered:
+        tally.sections.sort(key=lambda section: _section_key(section.name))
+    return [tally for _, tally in ordered]

@@ -1,0 +1,27 @@
+"""The options a findings page offers in its filter form."""
+
+from findings.compliance import _section_key
+from rules.loading import load_catalog
+from scans.models import Scan
+from securescope.frameworks import all_frameworks
+from securescope.resources import GLOBAL_REGION
+
+
+def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
+    """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
+    than a DISTINCT over the scan's findings."""
+    services, resource_types, sections = set(), set(), set()
+    versioned_frameworks = [framework.id for framework in all_frameworks() if framework.versioned]
+    for rule in load_catalog().rules:
+        services.add(rule.service)
+        resource_types.add(rule.resource_type)
+        # In the registry's order of frameworks, then section order.
+        for order, framework in enumerate(versioned_frameworks):
+            for number in (rule.compliance.get(framework) or {}).get("sections", []):
+                sections.add((order, _section_key(number), framework, number))
+    return {
+        "service": sorted(services),
+        "region": [GLOBAL_REGION, *sorted(scan.regions)],
+        "resource_type": sorted(resource_types),
+        "section": [f"{framework}:{number}" for _, _, framework, number in sorted(sections)],
+    }

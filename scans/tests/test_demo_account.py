@@ -3,7 +3,6 @@
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -37,24 +36,8 @@ def fresh_demo():
     demo_server.stop()
 
 
-@pytest.fixture
-def held_demo_server(monkeypatch) -> threading.Event:
-    """The demo server starts only once the returned event is set."""
-    may_start = threading.Event()
-    start = demo_server.start
-
-    def held_start() -> str:
-        assert may_start.wait(timeout=60)
-        return start()
-
-    monkeypatch.setattr(demo_server, "start", held_start)
-    return may_start
-
-
 @pytest.mark.django_db(transaction=True)
-def test_demo_scan_answers_at_once_and_finds_every_severity(
-    client, fresh_demo, held_demo_server, settings
-):
+def test_demo_scan_answers_at_once_and_finds_every_severity(client, held_demo_server, settings):
     settings.DEMO_MODE = True
     client.force_login(create_user())
     assert b"Scan the demo account" in client.get(reverse("scans:list")).content

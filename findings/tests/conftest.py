@@ -23,6 +23,8 @@ def browser(tmp_path):
         "--window-size=1400,1000",
     ):
         options.add_argument(argument)
+    # The console, so a test can see what the Content-Security-Policy refused.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option(
         "prefs",
         {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},

@@ -75,6 +75,15 @@ def sideways_overflow(browser) -> int:
     return browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
 
 
+def csp_refusals(browser) -> list[str]:
+    """What the Content-Security-Policy refused since the last call, as the console says."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
+
+
 # The innermost elements that reach past the window's right edge (outside any box that scrolls
 # on its own, as wide tables do), to name in a failure.
 STICKING_OUT = """
@@ -126,6 +135,7 @@ def test_no_page_scrolls_sideways_at_phone_width(browser, live_site, world):
         if sideways_overflow(browser) > 0:
             too_wide[name] = browser.execute_script(STICKING_OUT)
     assert too_wide == {}, f"pages wider than a phone, and what sticks out: {too_wide}"
+    assert csp_refusals(browser) == [], "the styles and scripts all come from static files"
 
 
 # Counts the forms submitted and the htmx requests sent from now on, in this document.

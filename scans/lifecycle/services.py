@@ -233,11 +233,8 @@ def scan_fail_unstarted(*, scan_id: uuid.UUID | str, error: str) -> bool:
         scan = Scan.objects.select_for_update().get(id=scan_id)
         if scan.status != Scan.Status.PENDING:
             return False
-        scan.status = Scan.Status.FAILED
-        scan.error = error
-        scan.finished_at = timezone.now()
-        scan.save(update_fields=["status", "error", "finished_at"])
-        scan_closed.send(sender=Scan, scan_id=scan.id, status=scan.status)
+        _scan_close(scan, status=Scan.Status.FAILED, finished_at=timezone.now(), error=error)
+    logger.info("Scan %s failed before it started: %s", scan.id, error)
     return True
 
 

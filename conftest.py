@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from moto.server import ThreadedMotoServer
 
 from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
-from scans.collection.demo import reset_moto_server
+from scans.collection.demo import demo_server, reset_moto_server
 from scans.models import Scan, ScanRegion
 
 # Moto must not seed ~1,300 public AMIs per region (see docs/moto.md).
@@ -75,6 +76,24 @@ def moto_endpoint(monkeypatch) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     yield endpoint
     server.stop()
+
+
+@pytest.fixture
+def held_demo_server(monkeypatch) -> threading.Event:
+    """A demo server stopped before and after the test, which starts only once the returned
+    event is set: what a page shows while the demo account comes up can be looked at."""
+    demo_server.stop()
+    may_start = threading.Event()
+    start = demo_server.start
+
+    def held_start() -> str:
+        assert may_start.wait(timeout=60), "the test never let the demo server start"
+        return start()
+
+    monkeypatch.setattr(demo_server, "start", held_start)
+    yield may_start
+    may_start.set()
+    demo_server.stop()
 
 
 @pytest.fixture

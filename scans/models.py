@@ -94,7 +94,10 @@ class ScanRegion(models.Model):
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
     region = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Grow as each collector of the unit ends, so the progress table moves within a region.
     resources_collected = models.PositiveIntegerField(default=0)
+    collectors_total = models.PositiveSmallIntegerField(default=0)
+    collectors_done = models.PositiveSmallIntegerField(default=0)
     findings_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list)

@@ -1,87 +1,32 @@
 """The dashboard in real headless Chromium (Debian's chromium + chromedriver, via Selenium).
 
 Sign in, start a scan of a moto account served on 127.0.0.1, watch its progress complete, set
-the global severity floor and see it hold across pages, open a finding, export. A screenshot of
-each page goes to var/screenshots/ (gitignored) as a test artifact. Every wait is explicit.
+the global severity floor and see it hold across pages, open a finding, export.
 """
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.test.testcases import LiveServerThread
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_member, seed_region
+from findings.tests.browser import PASSWORD, shoot, wait
 from securescope.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-PASSWORD = "correct horse battery"
 REGION = "eu-west-1"
 SCAN_SECONDS = 120
 
 
 @pytest.fixture
-def browser(tmp_path):
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("chromium and chromium-driver are missing: run deploy/test to install them")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
-    )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.downloads = tmp_path
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def site(settings, moto_endpoint):
-    # The server speaks plain HTTP on loopback; secure-only cookies would never come back, and
-    # the HTTPS redirect is off (conftest). Not pytest-django's session-wide live_server: its
-    # middleware is built once, before any test's settings, so it would redirect to HTTPS.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    server = LiveServerThread("localhost", StaticFilesHandler)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
+def site(live_site, moto_endpoint):
     seed_region(REGION)
     create_member(username="olga", group="operator")
-    yield f"http://localhost:{server.port}"
-    server.terminate()
-
-
-def shoot(driver, name: str) -> None:
-    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-def wait(driver, timeout: float = 20) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
+    return live_site
 
 
 def severities_listed(driver) -> set[str]:
@@ -113,6 +58,7 @@ def test_sign_in_scan_filter_open_and_export(browser, site):
     shoot(browser, "05-scan-finished")
 
     Select(browser.find_element(By.ID, "severity-floor")).select_by_value("high")
+    browser.find_element(By.CSS_SELECTOR, ".severity-floor button[type=submit]").click()
     wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".floor-note")))
     browser.find_element(By.LINK_TEXT, "Findings").click()
     wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.findings")))

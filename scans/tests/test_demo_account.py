@@ -5,16 +5,27 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import create_user, run_manage
 from findings.models import Finding
-from scans.collection.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, demo_server
-from scans.lifecycle.services import scan_wait
+from scans.collection.aws import CallerIdentity
+from scans.collection.demo import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCOUNT_ID,
+    DEMO_SECRET_ACCESS_KEY,
+    demo_server,
+)
+from scans.collection.vault import vault_get
+from scans.lifecycle import services
+from scans.lifecycle.housekeeping import UNSTARTED_SCAN_ERROR, scan_units_reap
+from scans.lifecycle.services import scan_cancel, scan_demo_launch, scan_start_demo, scan_wait
 from scans.models import Scan
 
 
@@ -26,7 +37,7 @@ def fresh_demo():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_scan_from_the_scans_page_finds_every_severity(client, fresh_demo, settings):
+def test_demo_scan_answers_at_once_and_finds_every_severity(client, held_demo_server, settings):
     settings.DEMO_MODE = True
     client.force_login(create_user())
     assert b"Scan the demo account" in client.get(reverse("scans:list")).content
@@ -34,10 +45,22 @@ def test_demo_scan_from_the_scans_page_finds_every_severity(client, fresh_demo, 
     scan = Scan.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("scan_pages:detail", args=[scan.id])
+    # Answered while the server is still down: the scan waits for it, and its page says so.
+    assert scan.status == Scan.Status.PENDING
+    assert not scan.scan_regions.exists()
+    page = client.get(response.url).content.decode()
+    assert "Starting the demo account" in page
+    assert 'hx-trigger="every 2s"' in page
+
+    held_demo_server.set()
     scan = scan_wait(scan_id=scan.id, timeout=120)
     assert scan.status == Scan.Status.SUCCEEDED
     assert scan.source == Scan.Source.DEMO
     assert len(scan.regions) == 3
+    assert all(
+        unit.collectors_done == unit.collectors_total > 0 for unit in scan.scan_regions.all()
+    )
+    assert vault_get(scan_id=scan.id) is None
     failing = Counter(
         Finding.objects.filter(scan=scan, status="FAIL").values_list("severity", flat=True)
     )
@@ -55,6 +78,54 @@ def test_demo_scan_from_the_scans_page_finds_every_severity(client, fresh_demo, 
         "IAM_CONSOLE_USER_NO_MFA",
         "CLOUDTRAIL_MULTI_REGION",
     } <= failed_rules
+
+
+@pytest.mark.django_db
+def test_a_demo_server_that_does_not_start_fails_the_scan(monkeypatch):
+    def broken_start() -> str:
+        raise OSError("address in use")
+
+    monkeypatch.setattr(demo_server, "start", broken_start)
+    # Inside the test's transaction the launch is not enqueued: the test runs it.
+    scan = scan_start_demo()
+
+    assert scan_demo_launch(scan_id=scan.id) is False
+
+    scan.refresh_from_db()
+    assert (scan.status, scan.error) == (Scan.Status.FAILED, "The demo account did not start.")
+    assert not scan.scan_regions.exists()
+
+
+@pytest.mark.django_db
+def test_a_demo_scan_cancelled_while_its_server_starts_never_gets_units(monkeypatch):
+    monkeypatch.setattr(demo_server, "start", lambda: "http://127.0.0.1:9")
+    monkeypatch.setattr(
+        services,
+        "prove_credentials",
+        lambda credentials: (None, CallerIdentity(DEMO_ACCOUNT_ID, "aws")),
+    )
+    monkeypatch.setattr(services, "policy_denials", lambda **kwargs: {})
+    scan = scan_start_demo()
+    scan_cancel(scan_id=scan.id)
+
+    assert scan_demo_launch(scan_id=scan.id) is False
+
+    scan.refresh_from_db()
+    assert scan.status == Scan.Status.CANCELLED
+    assert not scan.scan_regions.exists()
+    assert vault_get(scan_id=scan.id) is None
+
+
+@pytest.mark.django_db
+def test_a_demo_scan_whose_process_died_before_its_server_was_up_is_given_up(settings):
+    settings.SCAN_UNIT_DEADLINE_SECONDS = 3600
+    scan = scan_start_demo()
+    Scan.objects.filter(id=scan.id).update(created_at=timezone.now() - timedelta(hours=2))
+
+    scan_units_reap()
+
+    scan.refresh_from_db()
+    assert (scan.status, scan.error) == (Scan.Status.FAILED, UNSTARTED_SCAN_ERROR)
 
 
 @pytest.mark.django_db

@@ -1,13 +1,20 @@
 """A running scan's page polls its progress partial; the partial alone renders for HTMX."""
 
+import threading
 from datetime import timedelta
 
+import boto3
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import create_scan, create_scan_region, create_user
+from scans.collection.collectors import Collector
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from scans.lifecycle import services
 from scans.models import Scan, ScanRegion
+from securescope.resources import Resource
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +33,12 @@ def test_running_scan_polls_and_partial_does_not_reload(client):
     assert "HX-Refresh" not in partial
 
 
-def test_time_left_is_estimated_from_finished_units(client):
+def test_regions_never_scanned_before_take_as_long_as_this_scans_finished_ones(client):
     now = timezone.now()
     scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
     create_scan_region(
         scan,
-        region="global",
+        region="eu-central-1",
         status=ScanRegion.Status.SUCCEEDED,
         started_at=now - timedelta(seconds=30),
         finished_at=now - timedelta(seconds=20),
@@ -41,9 +48,13 @@ def test_time_left_is_estimated_from_finished_units(client):
     create_scan_region(scan, region="ap-south-1", status=ScanRegion.Status.PENDING)
     client.force_login(create_user())
     partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
-    # Three units left at ten seconds each, two at a time.
-    assert partial.context["seconds_left"] == 15
-    assert b"about 15 s left" in partial.content
+    left = {unit.region: unit.seconds_left for unit in partial.context["units"]}
+    # Ten seconds each, two at a time: the pending region starts when a running one ends.
+    assert left["eu-central-1"] is None
+    assert left["eu-west-1"] == left["us-west-2"] in (9, 10)  # 10 s less the request so far
+    assert left["ap-south-1"] == left["eu-west-1"] + 10
+    assert partial.context["seconds_left"] == left["ap-south-1"]
+    assert f"about {left['ap-south-1']} s left".encode() in partial.content
 
 
 def region_took_yesterday(region: str, *, seconds: int, account_hash: str = "a" * 64) -> None:
@@ -93,3 +104,86 @@ def test_a_finished_unit_shows_no_time_left(client):
     client.force_login(create_user())
     page = client.get(reverse("scan_pages:detail", args=[scan.id]))
     assert [unit.seconds_left for unit in page.context["units"]] == [None]
+
+
+def test_the_headings_time_left_is_when_the_last_unit_ends(client):
+    client.force_login(create_user())
+    region_took_yesterday("eu-west-1", seconds=40)
+    region_took_yesterday("us-west-2", seconds=90)
+    region_took_yesterday("ap-south-1", seconds=20)
+    now = timezone.now()
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(
+        scan,
+        region="eu-west-1",
+        status=ScanRegion.Status.RUNNING,
+        started_at=now - timedelta(seconds=10),
+    )
+    create_scan_region(scan, region="us-west-2", status=ScanRegion.Status.RUNNING, started_at=now)
+    create_scan_region(scan, region="ap-south-1", status=ScanRegion.Status.PENDING)
+
+    partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
+
+    left = {unit.region: unit.seconds_left for unit in partial.context["units"]}
+    # Two run side by side: ap-south-1 starts when eu-west-1 (the first to end) does.
+    assert left["ap-south-1"] == left["eu-west-1"] + 20
+    assert partial.context["seconds_left"] == left["us-west-2"] == max(left.values())
+    assert f"about {left['us-west-2']} s left".encode() in partial.content
+
+
+def test_no_heading_figure_while_a_unit_cannot_be_told(client):
+    region_took_yesterday("eu-west-1", seconds=40)
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    create_scan_region(
+        scan, region="eu-west-1", status=ScanRegion.Status.RUNNING, started_at=timezone.now()
+    )
+    create_scan_region(scan, region="us-west-2", status=ScanRegion.Status.PENDING)
+    client.force_login(create_user())
+
+    partial = client.get(reverse("scans:progress", args=[scan.id]), headers={"HX-Request": "true"})
+
+    assert partial.context["seconds_left"] is None
+    assert b"s left" not in partial.content
+
+
+def test_the_progress_table_grows_as_each_collector_ends(client, monkeypatch):
+    scan = create_scan(status=Scan.Status.RUNNING, finished_at=None)
+    unit = create_scan_region(
+        scan, region="eu-west-1", status=ScanRegion.Status.RUNNING, collectors_total=2
+    )
+    slow_may_end = threading.Event()
+
+    def quick(ctx: CollectContext) -> list[Resource]:
+        return [
+            Resource("AWS::EC2::Volume", f"arn:aws:ec2:::volume/v{n}", ctx.region) for n in (1, 2)
+        ]
+
+    def slow(ctx: CollectContext) -> list[Resource]:
+        assert slow_may_end.wait(timeout=10)
+        return [Resource("AWS::EC2::Volume", "arn:aws:ec2:::volume/v3", ctx.region)]
+
+    stubs = [
+        Collector(name, "ec2", "region", (), (), fn)
+        for name, fn in (("slow", slow), ("quick", quick))
+    ]
+    monkeypatch.setattr(services, "collectors_for", lambda scope: stubs)
+    client.force_login(create_user())
+    tables = []
+    record = services._unit_progress(unit)
+
+    def record_and_look(done: int, resources: int) -> None:
+        record(done, resources)
+        progress = reverse("scans:progress", args=[scan.id])
+        tables.append(client.get(progress, headers={"HX-Request": "true"}))
+        slow_may_end.set()
+
+    ctx = CollectContext(
+        session=boto3.Session(), account=AccountContext("123456789012"), region="eu-west-1"
+    )
+    services._collect(ctx, progress=record_and_look)
+
+    assert [
+        (t.context["units"][0].collectors_done, t.context["units"][0].resources_collected)
+        for t in tables
+    ] == [(1, 2), (2, 3)]
+    assert b'<td class="collectors">1/2</td>' in tables[0].content

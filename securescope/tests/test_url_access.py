@@ -45,6 +45,7 @@ EXPECTED = {
     "findings:mute_delete": (LOGIN, 403, 405),
     "findings:severity": (LOGIN, 405, 405),
     "advice:scan": (LOGIN, 200, 200),
+    "rules:list": (LOGIN, 200, 200),
 }
 # The admin is for staff: every admin route sends team members to the admin's sign-in page.
 ADMIN_EXPECTED = (LOGIN, LOGIN, LOGIN)

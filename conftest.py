@@ -41,7 +41,9 @@ def _no_real_aws(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
-    # The manifest storage needs collectstatic; tests render templates without it.
+    # The manifest storage needs collectstatic; tests render templates without it, and give
+    # whitenoise no STATIC_ROOT to serve (only manage.py and the WSGI module create it).
+    settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

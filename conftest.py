@@ -1,13 +1,18 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import botocore.session
 import pytest
+from botocore.loaders import create_loader
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -20,11 +25,44 @@ from findings.services import finding_fingerprint
 from scans.collection.demo import reset_moto_server
 from scans.models import Scan, ScanRegion
 
+pytest_plugins = ["securescope.tests.lanes"]
+
 # Moto must not seed ~1,300 public AMIs per region (see docs/moto.md).
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
 TEST_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TEST_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def worker_redis_url(url: str) -> str:
+    """`url` for this xdist worker: worker N uses the database N below the one `url` names.
+
+    Tests flush their Redis database, so each worker needs its own (Redis has 16, 0 to 15).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    if database < 0:
+        raise pytest.UsageError(f"{url} leaves no Redis database for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+# Tests that need a real Redis use this one.
+TEST_REDIS_URL = worker_redis_url(
+    os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _botocore_data_decoded_once():
+    """One botocore loader for every session this process makes, so each of botocore's data
+    files (endpoints, service models) is decoded once per process rather than once per session:
+    decoding them was a third of the suite's time. Sessions use its loaded models read-only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", functools.cache(create_loader))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -218,6 +256,33 @@ def run_manage(env: dict[str, str], *args: str, with_canary_keys: bool = False):
         timeout=150,
         check=False,
     )
+
+
+def embedded_env(**overrides: str) -> dict[str, str]:
+    """This process's environment for a manage.py in embedded mode: no AWS, database or Redis."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "DJANGO_")) and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    return {**env, **overrides}
+
+
+@pytest.fixture(scope="session")
+def _migrated_data_dir_template(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("migrated")
+    migrate = run_manage(embedded_env(DATA_DIR=str(data_dir)), "migrate", "-v0")
+    assert migrate.returncode == 0, migrate.stderr
+    return data_dir
+
+
+@pytest.fixture
+def migrated_data_dir(_migrated_data_dir_template, tmp_path) -> Path:
+    """A DATA_DIR of the test's own whose SQLite database is migrated: a copy of one migrated
+    once per test process, since migrating a fresh database takes seconds."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(_migrated_data_dir_template, data_dir)
+    return data_dir
 
 
 def seed_region(region: str) -> dict[str, str]:

@@ -17,6 +17,8 @@ from scans.collection.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, de
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
 
+pytestmark = pytest.mark.moto
+
 
 @pytest.fixture
 def fresh_demo():
@@ -68,11 +70,12 @@ def test_demo_is_off_in_production_and_needs_the_permission(client, settings):
     assert client.get(reverse("scans:demo")).status_code == 405
 
 
-def test_demo_account_command_serves_the_account_for_the_scan_command(tmp_path):
+@pytest.mark.subprocess
+def test_demo_account_command_serves_the_account_for_the_scan_command(migrated_data_dir, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(migrated_data_dir), "AWS_MAX_ATTEMPTS": "2"}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -94,7 +97,6 @@ def test_demo_account_command_serves_the_account_for_the_scan_command(tmp_path):
             assert time.monotonic() < deadline, banner
             banner += server.stdout.readline()
         assert f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in banner
-        assert run_manage(env, "migrate", "-v0").returncode == 0
         output = tmp_path / "demo.json"
         scan = run_manage(
             {

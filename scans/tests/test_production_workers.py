@@ -22,6 +22,7 @@ from django.db import connection
 from django_q.models import Success
 
 from conftest import (
+    TEST_REDIS_URL,
     assert_no_canary,
     create_user,
     database_dump,
@@ -32,9 +33,8 @@ from findings.models import Finding
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True)]
 
-TEST_REDIS_URL = os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REGIONS = ["eu-west-1", "us-west-2"]
 
 

@@ -16,6 +16,7 @@ from botocore.loaders import create_loader
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -62,6 +63,14 @@ def _botocore_data_decoded_once():
     decoding them was a third of the suite's time. Sessions use its loaded models read-only."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.session, "create_loader", functools.cache(create_loader))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests hash and check passwords by the hundred: PBKDF2's million rounds cost each a good
+    part of a second. Nothing here tests the hasher; manage.py processes keep the real one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
 

@@ -64,6 +64,8 @@ def demo_identifiers() -> set[str]:
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.moto
 def test_failing_findings_get_model_advice_once_per_shape_and_prompts_hold_no_identifier(
     demo, llm_server
 ):

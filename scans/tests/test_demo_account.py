@@ -27,6 +27,7 @@ def fresh_demo():
     demo_server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_demo_scan_from_the_scans_page_finds_every_severity(client, fresh_demo, settings):
     settings.DEMO_MODE = True

@@ -22,6 +22,7 @@ import pytest
 
 FIXTURE_MARKERS = {
     "aws": "moto",
+    "aws_with_managed_policies": "moto",
     "moto_endpoint": "moto",
     "browser": "browser",
     "smollm2_path": "llm",

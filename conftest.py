@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import botocore.session
 import pytest
 from botocore.loaders import create_loader
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import override_settings
@@ -31,6 +31,7 @@ pytest_plugins = ["securescope.tests.lanes"]
 # Moto must not seed ~1,300 public AMIs per region (see docs/moto.md).
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
+REAL_PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 TEST_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TEST_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -69,8 +70,11 @@ def _botocore_data_decoded_once():
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Tests hash and check passwords by the hundred: PBKDF2's million rounds cost each a good
-    part of a second. Nothing here tests the hasher; manage.py processes keep the real one."""
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    part of a second. Nothing here tests the hasher. The real ones still check passwords that a
+    manage.py process hashed; a user that a server process signs in needs REAL_PASSWORD_HASHERS.
+    """
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast, *REAL_PASSWORD_HASHERS]):
         yield
 
 

@@ -1,17 +1,23 @@
 """Fixtures shared by every app's tests: fake AWS credentials, moto, factories."""
 
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import botocore.session
 import pytest
-from django.conf import settings
+from botocore.loaders import create_loader
+from django.conf import global_settings, settings
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -21,11 +27,56 @@ from findings.services import finding_fingerprint
 from scans.collection.demo import demo_server, reset_moto_server
 from scans.models import Scan, ScanRegion
 
+pytest_plugins = ["securescope.tests.lanes"]
+
 # Moto must not seed ~1,300 public AMIs per region (see docs/moto.md).
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
+REAL_PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 TEST_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TEST_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def worker_redis_url(url: str) -> str:
+    """`url` for this xdist worker: worker N uses the database N below the one `url` names.
+
+    Tests flush their Redis database, so each worker needs its own (Redis has 16, 0 to 15).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    if database < 0:
+        raise pytest.UsageError(f"{url} leaves no Redis database for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+# Tests that need a real Redis use this one.
+TEST_REDIS_URL = worker_redis_url(
+    os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _botocore_data_decoded_once():
+    """One botocore loader for every session this process makes, so each of botocore's data
+    files (endpoints, service models) is decoded once per process rather than once per session:
+    decoding them was a third of the suite's time. Sessions use its loaded models read-only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", functools.cache(create_loader))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests hash and check passwords by the hundred: PBKDF2's million rounds cost each a good
+    part of a second. Nothing here tests the hasher. The real ones still check passwords that a
+    manage.py process hashed; a user that a server process signs in needs REAL_PASSWORD_HASHERS.
+    """
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast, *REAL_PASSWORD_HASHERS]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +93,9 @@ def _no_real_aws(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
-    # The manifest storage needs collectstatic; tests render templates without it.
+    # The manifest storage needs collectstatic; tests render templates without it, and give
+    # whitenoise no STATIC_ROOT to serve (only manage.py and the WSGI module create it).
+    settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -235,6 +288,33 @@ def run_manage(env: dict[str, str], *args: str, with_canary_keys: bool = False):
         timeout=150,
         check=False,
     )
+
+
+def embedded_env(**overrides: str) -> dict[str, str]:
+    """This process's environment for a manage.py in embedded mode: no AWS, database or Redis."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "DJANGO_")) and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    return {**env, **overrides}
+
+
+@pytest.fixture(scope="session")
+def _migrated_data_dir_template(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("migrated")
+    migrate = run_manage(embedded_env(DATA_DIR=str(data_dir)), "migrate", "-v0")
+    assert migrate.returncode == 0, migrate.stderr
+    return data_dir
+
+
+@pytest.fixture
+def migrated_data_dir(_migrated_data_dir_template, tmp_path) -> Path:
+    """A DATA_DIR of the test's own whose SQLite database is migrated: a copy of one migrated
+    once per test process, since migrating a fresh database takes seconds."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(_migrated_data_dir_template, data_dir)
+    return data_dir
 
 
 def seed_region(region: str) -> dict[str, str]:

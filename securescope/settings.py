@@ -4,34 +4,26 @@ No environment at all gives the embedded default: SQLite and TLS material under 
 in-process cache as credential vault and scans on a thread pool inside the web process.
 DATABASE_URL and REDIS_URL switch to the production shape: Postgres, Redis as vault and as the
 django-q2 broker, scans in `qcluster` workers. `.env.example` documents every variable.
+
+Importing this module creates nothing: manage.py and the WSGI module make DATA_DIR and the
+generated secret key first (securescope.datadir).
 """
 
 import hashlib
 import hmac
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from securescope.datadir import BASE_DIR, STATIC_DIR_NAME, data_dir, installation_secret_key
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = data_dir()
 
-
-def _generated_secret_key(path: Path) -> str:
-    """A per-installation key, made once and kept readable by its owner only."""
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(64))
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = env.str("SECRET_KEY", default="") or installation_secret_key(DATA_DIR)
 # The resource hash is an HMAC of the ARN: stable across scans so diffs work, and computable by
 # anyone who knows both the ARN and this key (documented in the README).
 RESOURCE_HASH_KEY = (
@@ -206,8 +198,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+STATIC_ROOT = DATA_DIR / STATIC_DIR_NAME
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -293,7 +293,8 @@ def test_rules_page_lists_the_catalog_and_filters_it(browser, live_site, world):
 
     browser.get(f"{live_site}/rules/?q=snapshot+public&framework=cis_aws_compute")
     found = browser.find_elements(By.CSS_SELECTOR, "details.rule")
-    assert found and all("snapshot" in rule.text.lower() for rule in found)
+    assert found
+    assert all("snapshot" in rule.text.lower() for rule in found)
     found[0].find_element(By.TAG_NAME, "summary").click()
     assert found[0].find_element(By.CSS_SELECTOR, "pre.code + button.copy").is_displayed()
     assert "CIS AWS Compute Services Benchmark: v1.0.0" in found[0].text
@@ -350,5 +351,6 @@ def test_the_demo_account_answers_at_once_and_shows_each_collector_land(
     # Once the scan ends the page reloads with its findings.
     wait(browser, DEMO_SECONDS).until(ec.presence_of_element_located((By.ID, "findings")))
     counts = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "td.collectors")]
-    assert counts and all(done == total for done, total in (c.split("/") for c in counts))
+    assert counts
+    assert all(done == total for done, total in (c.split("/") for c in counts))
     shoot(browser, "demo-03-finished")

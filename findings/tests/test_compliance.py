@@ -116,6 +116,7 @@ def test_compliance_page_honours_the_severity_floor(client):
     assert (floored.passed, floored.failed) == (0, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_compliance_page_of_a_real_moto_scan_counts_pass_fail_and_not_evaluated(client, aws):
     seed_region("eu-west-1")

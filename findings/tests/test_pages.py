@@ -67,7 +67,8 @@ def test_overview_shows_latest_scan_per_account_with_trend_and_new(client, user,
     create_scan(account_hash="f" * 64, account_label="****7777", finished_at=timezone.now())
     response = client.get(reverse("home"))
     content = response.content.decode()
-    assert "Account ****9012" in content and "Account ****7777" in content
+    assert "Account ****9012" in content
+    assert "Account ****7777" in content
     assert content.count("<rect") == 2 + 1, "one bar per scan of each account"
     assert "Root user has no MFA" in content, "top failing rules"
     overview = response.context["accounts"][

@@ -17,6 +17,8 @@ from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
 
+pytestmark = [pytest.mark.moto, pytest.mark.slow]
+
 ACCOUNT_ID = "123456789012"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 

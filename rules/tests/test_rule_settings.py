@@ -58,6 +58,7 @@ def test_admin_lists_rules_with_mappings_and_records_who_toggled(client):
     assert setting.updated_at is not None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_scan_skips_disabled_rules_applies_overrides_and_exports_say_so(aws):
     seed_region("eu-west-1")

@@ -9,7 +9,7 @@ from conftest import create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 
-SCAN_ID = uuid.uuid4()
+SCAN_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 PROTECTED = [
     reverse("scans:list"),
     reverse("scans:new"),

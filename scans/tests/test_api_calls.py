@@ -52,6 +52,7 @@ def requests_seen(monkeypatch) -> Counter:
     return seen
 
 
+@pytest.mark.slow
 def test_no_request_is_made_twice_and_listings_are_made_once_per_region(aws, requests_seen):
     for region in REGIONS:
         seed_region(region)

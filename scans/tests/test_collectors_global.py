@@ -200,6 +200,7 @@ def make_profile_role(iam, name: str, *, profile: bool = True) -> None:
         iam.add_role_to_instance_profile(InstanceProfileName=f"{name}-profile", RoleName=name)
 
 
+@pytest.mark.slow
 def test_instance_profile_roles_admin_equivalence(aws_with_managed_policies):
     iam = boto3.client("iam")
     make_profile_role(iam, "admin")

@@ -66,6 +66,7 @@ def admin_urls(scan: Scan) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
     seed_region("eu-west-1")
     client.force_login(create_user())

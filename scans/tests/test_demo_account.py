@@ -28,6 +28,8 @@ from scans.lifecycle.housekeeping import UNSTARTED_SCAN_ERROR, scan_units_reap
 from scans.lifecycle.services import scan_cancel, scan_demo_launch, scan_start_demo, scan_wait
 from scans.models import Scan
 
+pytestmark = pytest.mark.moto
+
 
 @pytest.fixture
 def fresh_demo():
@@ -36,6 +38,7 @@ def fresh_demo():
     demo_server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_demo_scan_answers_at_once_and_finds_every_severity(client, held_demo_server, settings):
     settings.DEMO_MODE = True
@@ -139,11 +142,12 @@ def test_demo_is_off_in_production_and_needs_the_permission(client, settings):
     assert client.get(reverse("scans:demo")).status_code == 405
 
 
-def test_demo_account_command_serves_the_account_for_the_scan_command(tmp_path):
+@pytest.mark.subprocess
+def test_demo_account_command_serves_the_account_for_the_scan_command(migrated_data_dir, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(migrated_data_dir), "AWS_MAX_ATTEMPTS": "2"}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -165,7 +169,6 @@ def test_demo_account_command_serves_the_account_for_the_scan_command(tmp_path):
             assert time.monotonic() < deadline, banner
             banner += server.stdout.readline()
         assert f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in banner
-        assert run_manage(env, "migrate", "-v0").returncode == 0
         output = tmp_path / "demo.json"
         scan = run_manage(
             {

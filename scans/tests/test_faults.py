@@ -60,6 +60,7 @@ def test_a_dropped_connection_while_storing_is_retried(aws, monkeypatch, no_retr
         assert unit.findings_count > 0
 
 
+@pytest.mark.slow
 def test_a_database_that_stays_away_fails_the_unit_without_half_its_findings(
     aws, monkeypatch, no_retry_delay
 ):

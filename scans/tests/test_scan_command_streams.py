@@ -12,6 +12,8 @@ import pytest
 
 from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, run_manage, seed_region
 
+pytestmark = pytest.mark.subprocess
+
 CSV_HEADER = (
     "rule_id,title,service,severity,status,region,resource_type,resource_hash,evidence,"
     "compliance,muted,advice_source,advice_model,advice_generated_at,advice_markdown,"
@@ -20,7 +22,7 @@ CSV_HEADER = (
 
 
 @pytest.fixture
-def command_env(moto_endpoint, tmp_path) -> dict[str, str]:
+def command_env(moto_endpoint, migrated_data_dir) -> dict[str, str]:
     seed_region("eu-west-1")
     env = {
         key: value
@@ -28,14 +30,13 @@ def command_env(moto_endpoint, tmp_path) -> dict[str, str]:
         if not key.startswith(("AWS_", "DJANGO_")) and key not in ("DATABASE_URL", "REDIS_URL")
     }
     env.update(
-        DATA_DIR=str(tmp_path),
+        DATA_DIR=str(migrated_data_dir),
         AWS_ENDPOINT_URL=moto_endpoint,
         # moto answers some unimplemented APIs with a 500, which botocore retries: keep it short.
         AWS_MAX_ATTEMPTS="2",
         AWS_ACCESS_KEY_ID=TEST_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY=TEST_SECRET_ACCESS_KEY,
     )
-    assert run_manage(env, "migrate", "-v0").returncode == 0
     return env
 
 

@@ -34,6 +34,7 @@ def test_valid_keys_create_scan_with_units_and_vault_entry(auditor_keys):
     assert entry.identity.account_id == "123456789012"
 
 
+@pytest.mark.slow
 def test_regions_are_discovered_when_none_are_picked(auditor_keys):
     scan = scan_start(credentials=AwsCredentials(**auditor_keys))
     ec2 = boto3.client(

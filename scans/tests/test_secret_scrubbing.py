@@ -138,6 +138,7 @@ def test_a_traceback_without_message_keeps_the_types_and_frames_of_the_whole_cha
         describe(volume)
     text = traceback_without_message(raised.value)
 
-    assert "in describe" in text and "in parse" in text
+    assert "in describe" in text
+    assert "in parse" in text
     assert text.index("builtins.RuntimeError") < text.index("builtins.ValueError")
     assert "0123456789abcdef0" not in text

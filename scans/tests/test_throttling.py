@@ -12,7 +12,7 @@ from scans.collection.context import CollectContext
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 THROTTLED = (
     b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>"

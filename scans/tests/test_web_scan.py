@@ -14,7 +14,7 @@ from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan, ScanRegion
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 REGIONS = ["eu-west-1", "us-west-2"]
 
 

@@ -29,7 +29,7 @@ from scans.lifecycle.housekeeping import STALLED_UNIT_ERROR
 from scans.models import Scan, ScanRegion
 from scans.tests.test_production_workers import TEST_REDIS_URL, production_env  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True)]
 
 REGIONS = ["eu-west-1", "us-west-2"]
 UNIT_DEADLINE_SECONDS = 1

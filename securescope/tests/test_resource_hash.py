@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
 from django.conf import settings
 
 from scans.collection.context import CollectContext
@@ -57,6 +58,7 @@ def test_resource_hash_is_the_hex_hmac_sha256_of_the_arn(settings):
     )
 
 
+@pytest.mark.subprocess
 def test_default_key_is_derived_from_secret_key_as_documented(tmp_path):
     key, hashed = key_and_hash_in_fresh_process(
         tmp_path, SECRET_KEY=SECRET_KEY, RESOURCE_HASH_KEY=""
@@ -67,6 +69,7 @@ def test_default_key_is_derived_from_secret_key_as_documented(tmp_path):
     assert hashed == hmac_sha256_hex(key, ARN)
 
 
+@pytest.mark.subprocess
 def test_resource_hash_key_overrides_the_default(tmp_path):
     key, hashed = key_and_hash_in_fresh_process(
         tmp_path, SECRET_KEY=SECRET_KEY, RESOURCE_HASH_KEY="example-resource-hash-key"

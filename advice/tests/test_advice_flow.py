@@ -9,13 +9,13 @@ from django.urls import reverse
 from advice.models import Advice, ScanAdvice
 from advice.services import advice_plan_for_scan, advice_wait
 from advice.tests.conftest import STAND_IN_MODEL
-from conftest import create_finding, create_scan, create_user
 from findings.exports import export_json
 from findings.models import Finding
 from findings.selectors import finding_list
 from scans.collection.demo import DEMO_REGIONS, demo_credentials, demo_server
 from scans.lifecycle.services import scan_start_demo, scan_wait
 from scans.models import Scan
+from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from advice.tests.conftest import STAND_IN_MODEL
-from conftest import seed_region
+from testing.aws import seed_region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,9 +12,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.select import Select
 
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_member, seed_region
 from findings.tests.browser import PASSWORD, shoot, wait
 from securescope.models import AuditEvent
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.factories import create_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,10 +10,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.select import Select
 
-from conftest import create_finding, create_member, create_mute, create_scan
 from findings.tests.browser import PASSWORD, shoot, wait
 from rules.models import RuleSetting
 from scans.web.forms import REGIONS_ENABLED_BY_DEFAULT
+from testing.factories import create_finding, create_member, create_mute, create_scan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

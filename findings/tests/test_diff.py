@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_user
 from findings.diff import scan_diff
+from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

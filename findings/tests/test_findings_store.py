@@ -3,7 +3,6 @@
 import pytest
 from django.db.models import JSONField
 
-from conftest import create_scan
 from findings import services
 from findings.columns import JSON_COLUMNS, STORED_COLUMNS
 from findings.models import Finding
@@ -13,6 +12,7 @@ from rules.evaluators import Result
 from rules.loading import load_catalog
 from securescope.privacy import redact_evidence, resource_hash
 from securescope.resources import Resource
+from testing.factories import create_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import create_finding, create_scan, create_user
 from findings.selectors import finding_counts, finding_list, stored_finding_count
+from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import create_scan
 from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm
+from testing.factories import create_scan
 
 pytestmark = pytest.mark.django_db
 

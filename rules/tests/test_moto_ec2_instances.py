@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import boto3
 from botocore.stub import Stubber
 
-from conftest import AUDITOR_POLICY, moto_user_keys
 from rules.engine import evaluate
 from rules.loading import load_catalog
 from rules.schema import Catalog
@@ -18,6 +17,7 @@ from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import AUDITOR_POLICY, moto_user_keys
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"

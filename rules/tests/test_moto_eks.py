@@ -12,7 +12,6 @@ import boto3
 from botocore.stub import Stubber
 from django.utils import timezone
 
-from conftest import seed_region
 from rules.engine import evaluate
 from rules.loading import load_catalog
 from rules.schema import Catalog
@@ -20,6 +19,7 @@ from scans.collection.collectors import REGISTRY, eks_nodegroups
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import seed_region
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"

@@ -8,7 +8,6 @@ import json
 import boto3
 import pytest
 
-from conftest import EC2_TRUST
 from rules.engine import evaluate
 from rules.loading import load_catalog
 from rules.schema import Catalog
@@ -16,6 +15,7 @@ from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import EC2_TRUST
 
 pytestmark = [pytest.mark.moto, pytest.mark.slow]
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from conftest import create_user, seed_region
 from findings.exports import export_csv, export_json, export_markdown
 from findings.models import Finding
 from findings.selectors import finding_list
@@ -18,6 +17,8 @@ from rules.models import RuleSetting
 from rules.services import rule_settings_sync
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
+from testing.aws import seed_region
+from testing.factories import create_user
 
 
 @pytest.mark.django_db

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from conftest import create_member
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.selectors import rule_catalog_list
 from securescope.severity import Severity
+from testing.factories import create_member
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from conftest import create_scan, create_user
+from testing.factories import create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import seed_region
 from scans.collection.aws import AwsCredentials
 from scans.collection.clients import ClientFactory
 from scans.collection.context import CollectContext, Denied
@@ -18,6 +17,7 @@ from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import ScanRegion
 from scans.tests.paging import serve_pages
 from securescope.resources import GLOBAL_REGION
+from testing.aws import seed_region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGIONS = ["eu-west-1", "us-west-2"]

@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 import scans.collection.aws
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, moto_user_keys
 from scans.models import Scan, ScanRegion
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, moto_user_keys
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from conftest import create_scan, create_scan_region, create_user
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
@@ -18,6 +17,7 @@ from scans.collection.inventory import AccountContext
 from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
+from testing.factories import create_scan, create_scan_region, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,6 @@ import threading
 import boto3
 import pytest
 
-from conftest import seed_region
 from scans.collection.collectors import Collector
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
@@ -14,6 +13,7 @@ from scans.lifecycle import services
 from scans.tests.paging import serve_pages
 from securescope import ratelimit
 from securescope.ratelimit import TokenBucket, rate_limiter
+from testing.aws import seed_region
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"

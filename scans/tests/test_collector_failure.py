@@ -7,13 +7,14 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from conftest import create_user, seed_region
 from findings.compliance import compliance_summary
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
+from testing.aws import seed_region
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,10 +3,10 @@
 import boto3
 import pytest
 
-from conftest import seed_region
 from scans.collection.collectors import REGISTRY, collectors_for
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
+from testing.aws import seed_region
 
 ACCOUNT = AccountContext(account_id="123456789012")
 

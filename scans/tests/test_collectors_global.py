@@ -6,7 +6,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from conftest import EC2_TRUST
 from rules.engine import evaluate
 from rules.loading import load_catalog
 from scans.collection.collectors import REGISTRY, collectors_for
@@ -15,6 +14,7 @@ from scans.collection.collectors.iam import policy_grants_full_admin
 from scans.collection.collectors.s3 import denies_insecure_transport
 from scans.collection.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
 from scans.collection.inventory import AccountContext
+from testing.aws import EC2_TRUST
 
 ACCOUNT_ID = "123456789012"
 FULL_ADMIN = {

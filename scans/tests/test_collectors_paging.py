@@ -7,12 +7,12 @@ import boto3
 import pytest
 from botocore import xform_name
 
-from conftest import seed_region
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from scans.tests.paging import serve_pages
 from securescope.resources import GLOBAL_REGION
+from testing.aws import seed_region
 
 REGION = "eu-west-1"
 

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_scan, create_user
 from scans.lifecycle.services import credential_expiry_problem
 from scans.models import Scan
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
+from testing.factories import create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_user, run_manage
 from findings.models import Finding
 from scans.collection.aws import CallerIdentity
 from scans.collection.demo import (
@@ -27,6 +26,8 @@ from scans.lifecycle import services
 from scans.lifecycle.housekeeping import UNSTARTED_SCAN_ERROR, scan_units_reap
 from scans.lifecycle.services import scan_cancel, scan_demo_launch, scan_start_demo, scan_wait
 from scans.models import Scan
+from testing.factories import create_user
+from testing.processes import run_manage
 
 pytestmark = pytest.mark.moto
 

@@ -8,12 +8,12 @@ from botocore.stub import Stubber
 from django.urls import reverse
 
 import scans.collection.permissions
-from conftest import create_scan, create_scan_region, create_user
 from scans.collection.aws import AwsCredentials
 from scans.collection.permissions import policy_denials, policy_principal_arn, scan_actions
 from scans.lifecycle.selectors import scan_denied_actions
 from scans.lifecycle.services import scan_finalize_if_complete, scan_start
 from scans.models import Scan, ScanRegion
+from testing.factories import create_scan, create_scan_region, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,9 @@ import os
 
 import pytest
 
-from conftest import assert_no_canary, run_manage, seed_region
+from testing.aws import seed_region
+from testing.canary import assert_no_canary
+from testing.processes import run_manage
 
 pytestmark = pytest.mark.subprocess
 

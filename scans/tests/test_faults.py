@@ -8,11 +8,12 @@ from django.urls import reverse
 
 import findings.port
 import scans.lifecycle.services
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import DB_WRITE_ATTEMPTS, scan_start, scan_wait
 from scans.models import Scan, ScanRegion
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

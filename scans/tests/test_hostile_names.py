@@ -5,9 +5,11 @@ import boto3
 import pytest
 from django.urls import reverse
 
-from conftest import create_user, database_dump, seed_region
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
+from testing.aws import seed_region
+from testing.canary import database_dump
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from advice.models import Advice, ScanAdvice
-from conftest import create_finding, create_scan, create_scan_region, create_user
 from findings import retention
 from findings import tasks as findings_tasks
 from findings.management.commands.purge import parse_age
@@ -21,6 +20,7 @@ from scans.collection.aws import AwsCredentials, CallerIdentity
 from scans.collection.vault import VaultEntry, vault_get, vault_put
 from scans.lifecycle.housekeeping import STALLED_UNIT_ERROR, scan_units_reap
 from scans.models import Scan, ScanRegion
+from testing.factories import create_finding, create_scan, create_scan_region, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

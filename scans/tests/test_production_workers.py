@@ -22,18 +22,14 @@ from django.db import connection
 from django.test import override_settings
 from django_q.models import Success
 
-from conftest import (
-    REAL_PASSWORD_HASHERS,
-    TEST_REDIS_URL,
-    assert_no_canary,
-    create_user,
-    database_dump,
-    run_manage,
-    seed_region,
-)
+from conftest import REAL_PASSWORD_HASHERS, TEST_REDIS_URL
 from findings.models import Finding
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
+from testing.aws import seed_region
+from testing.canary import assert_no_canary, database_dump
+from testing.factories import create_user
+from testing.processes import run_manage
 
 pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True)]
 

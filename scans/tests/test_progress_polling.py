@@ -9,13 +9,13 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_scan, create_scan_region, create_user
 from scans.collection.collectors import Collector
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from scans.lifecycle import services
 from scans.models import Scan, ScanRegion
 from securescope.resources import Resource
+from testing.factories import create_scan, create_scan_region, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_scan_region
 from scans.collection.aws import AwsCredentials, CallerIdentity
 from scans.collection.vault import VaultEntry, vault_get, vault_put
 from scans.lifecycle.hooks import scan_closed
 from scans.lifecycle.services import scan_cancel, scan_finalize_if_complete
 from scans.models import Scan, ScanRegion
 from securescope.severity import FindingStatus, Severity
+from testing.factories import create_finding, create_scan, create_scan_region
 
 pytestmark = pytest.mark.django_db
 

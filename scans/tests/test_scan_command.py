@@ -5,13 +5,14 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from conftest import create_mute, create_user, seed_region
 from findings.models import Finding
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
 from scans.models import Scan, ScanRegion
 from securescope.privacy import account_hash, account_label
+from testing.aws import seed_region
+from testing.factories import create_mute, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MOTO_ACCOUNT = "123456789012"

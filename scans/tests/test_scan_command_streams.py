@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, run_manage, seed_region
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.processes import run_manage
 
 pytestmark = pytest.mark.subprocess
 

@@ -6,13 +6,14 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from conftest import create_user, moto_user_keys, seed_region
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
 from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
+from testing.aws import moto_user_keys, seed_region
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

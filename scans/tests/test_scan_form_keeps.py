@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, create_user
 from scans.web.forms import REGIONS_ENABLED_BY_DEFAULT, ScanForm
+from testing.canary import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_member, create_scan
+from testing.factories import create_member, create_scan
 
 pytestmark = pytest.mark.django_db
 

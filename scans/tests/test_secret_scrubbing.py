@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary, create_user
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
 from securescope.scrubbing import (
@@ -16,6 +15,8 @@ from securescope.scrubbing import (
     scrub,
     traceback_without_message,
 )
+from testing.canary import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,12 +5,12 @@ the other regions go on, and the scan is partial."""
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from conftest import seed_region
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.collection.context import CollectContext
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan, ScanRegion
+from testing.aws import seed_region
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import seed_region
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_unit_run
 from scans.models import ScanRegion
+from testing.aws import seed_region
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, create_user, seed_region
 from findings.models import Finding
 from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan, ScanRegion
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.factories import create_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 REGIONS = ["eu-west-1", "us-west-2"]

@@ -5,7 +5,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from conftest import create_member
+from testing.factories import create_member
 
 pytestmark = pytest.mark.django_db
 

@@ -22,12 +22,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Failure, Schedule, Success
 
-from conftest import create_finding, create_scan, create_scan_region
 from scans.models import Scan, ScanRegion
 from securescope import scheduler
 from securescope.scheduler import scheduler_start, scheduler_stop, schedules_run_due
 from securescope.tests.test_gunicorn_tls import CONF, REPO, free_port
 from securescope.tls import DEFAULT_HOSTNAMES, ensure_self_signed_certificate
+from testing.factories import create_finding, create_scan, create_scan_region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

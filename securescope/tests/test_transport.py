@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_scan_region, create_user
+from testing.factories import create_finding, create_scan, create_scan_region, create_user
 
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "correct horse battery"

@@ -11,10 +11,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_member, create_mute, create_scan
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
+from testing.factories import create_finding, create_member, create_mute, create_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -530,7 +530,9 @@ def scan_finalize_if_complete(*, scan_id: uuid.UUID | str) -> bool:
             status = Scan.Status.FAILED
         else:
             status = Scan.Status.PARTIAL
-        transaction.on_commit(partial(vault_delete, scan_id=scan.id))
+        # Every unit has ended, so nothing needs the credentials: they go before the scan is
+        # seen closed, never after (a rollback leaves an open scan without keys for the reaper).
+        vault_delete(scan_id=scan.id)
         _scan_close(scan, status=status, finished_at=timezone.now())
     logger.info("Scan %s finished: %s", scan.id, scan.status)
     return True

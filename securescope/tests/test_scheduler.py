@@ -202,6 +202,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.subprocess
 def test_two_processes_ticking_together_run_each_job_once_per_period(
     housekeeping, work_to_do, tmp_path
 ):
@@ -242,6 +243,7 @@ def test_two_processes_ticking_together_run_each_job_once_per_period(
     }
 
 
+@pytest.mark.subprocess
 def test_two_gunicorn_workers_run_each_due_job_once(housekeeping, work_to_do, tmp_path):
     Schedule.objects.update(next_run=timezone.now())
     cert_file, key_file = tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem"

@@ -56,7 +56,8 @@ def test_finalize_and_cancel_store_the_same_record_and_say_so_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert scan_finalize_if_complete(scan_id=finalized.id)
-        assert vault_get(scan_id=finalized.id) is not None, "kept until the close commits"
+        # Gone before anyone can see the scan closed: no moment shows an ended scan with keys.
+        assert vault_get(scan_id=finalized.id) is None
     assert scan_cancel(scan_id=cancelled.id)
     # Closed scans stay closed, and say so no second time.
     assert not scan_finalize_if_complete(scan_id=finalized.id)

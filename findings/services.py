@@ -8,11 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from findings.columns import JSON_COLUMNS, STORED_COLUMNS
+from findings.identifiers import identifiers_encrypted, identities_store
 from findings.models import Finding, Mute
 from rules.engine import Evaluation
 from scans.lifecycle.hooks import StoreResult
 from securescope.models import AuditEvent
 from securescope.privacy import redact_evidence, resource_hash
+from securescope.resources import Resource
 from securescope.services import audit_record
 
 BATCH_SIZE = 1000
@@ -97,6 +99,8 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
     result = StoreResult()
     batch: list[tuple] = []
     status_at = STORED_COLUMNS.index("status")
+    # RESOURCE_IDENTIFIERS=encrypted: the identities of the resources found, stored alongside.
+    identified: dict[str, Resource] | None = {} if identifiers_encrypted() else None
 
     def flush() -> None:
         started = time.perf_counter()
@@ -109,10 +113,15 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
         batch.append(row)
         result.stored += 1
         result.failed += row[status_at] == Finding.Status.FAIL
+        resource = evaluation.resource
+        if identified is not None and not resource.not_collected:
+            identified.setdefault(resource.arn, resource)
         if len(batch) >= BATCH_SIZE:
             flush()
     if batch:
         flush()
+    if identified:
+        identities_store(scan_id=str(scan_id), resources=identified.values())
     return result
 
 

@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 from securescope.datadir import BASE_DIR, STATIC_DIR_NAME, data_dir, installation_secret_key
 
@@ -30,6 +32,40 @@ RESOURCE_HASH_KEY = (
     env.str("RESOURCE_HASH_KEY", default="")
     or hmac.new(SECRET_KEY.encode(), b"securescope resource hash", hashlib.sha256).hexdigest()
 )
+
+
+def _identifier_keys(mode: str, keys: list[str]) -> list[str]:
+    """IDENTIFIER_KEY, checked against RESOURCE_IDENTIFIERS: a bad combination stops start-up."""
+    if mode not in ("none", "encrypted"):
+        raise ImproperlyConfigured(
+            f"RESOURCE_IDENTIFIERS must be 'none' or 'encrypted', not {mode!r}."
+        )
+    if mode == "encrypted" and not keys:
+        raise ImproperlyConfigured(
+            "RESOURCE_IDENTIFIERS=encrypted needs IDENTIFIER_KEY, a Fernet key of its own (not "
+            "SECRET_KEY): python3 -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The key itself stays out of the message: it would end up in logs.
+            raise ImproperlyConfigured(
+                f"IDENTIFIER_KEY: key {position} is not a Fernet key (32 url-safe base64 bytes)."
+            ) from None
+    return keys
+
+
+# "none": the database holds resource hashes only; names and ARNs are revealed for a while with
+# keys the user pastes. "encrypted": each scan also stores its resources' ARNs and Name tags
+# encrypted with IDENTIFIER_KEY (the README says what that trades away).
+RESOURCE_IDENTIFIERS = env.str("RESOURCE_IDENTIFIERS", default="none")
+# Fernet keys, comma-separated: the first encrypts, each one decrypts (rotation). Never derived
+# from SECRET_KEY: a leaked SECRET_KEY alone must not open the stored inventory.
+IDENTIFIER_KEY = _identifier_keys(RESOURCE_IDENTIFIERS, env.list("IDENTIFIER_KEY", default=[]))
+# How long names and ARNs revealed with pasted keys stay in the encrypted cache for that session.
+REVEAL_TTL_SECONDS = env.int("REVEAL_TTL_SECONDS", default=1800)
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "securescope.local"])

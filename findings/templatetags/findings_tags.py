@@ -35,3 +35,9 @@ def compliance_rows(compliance: dict[str, Any]) -> list[tuple[str, str]]:
 def unmapped_reason(compliance: dict[str, Any]) -> str:
     """Why no framework maps the finding's rule; empty when one does."""
     return compliance.get(UNMAPPED_KEY, "")
+
+
+@register.filter
+def identity_of(identities: dict | None, resource_hash: str) -> object:
+    """The revealed (or stored) identity of a hash on this page, or None."""
+    return identities.get(resource_hash) if identities else None

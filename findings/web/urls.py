@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.findings_page, name="list"),
     path("scan/<uuid:scan_id>/", views.findings_table, name="table"),
     path("scan/<uuid:scan_id>/export.<str:export_format>", views.findings_export, name="export"),
+    path(
+        "scan/<uuid:scan_id>/revealed.<str:export_format>",
+        views.findings_export_revealed,
+        name="export_revealed",
+    ),
     path("scan/<uuid:scan_id>/diff/", views_dashboard.diff_page, name="diff"),
     path(
         "scan/<uuid:scan_id>/diff/export.<str:export_format>",

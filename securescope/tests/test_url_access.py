@@ -32,10 +32,15 @@ EXPECTED = {
     "scan_pages:detail": (LOGIN, 200, 200),
     "scans:progress": (LOGIN, 200, 200),
     "scan_pages:compliance": (LOGIN, 200, 200),
+    "scan_pages:reveal": (LOGIN, 403, 405),
+    # Anyone may drop their own session's reveal; it takes a POST.
+    "scan_pages:reveal_forget": (LOGIN, 405, 405),
     "scans:cancel": (LOGIN, 403, 405),
     "findings:list": (LOGIN, 200, 200),
     "findings:table": (LOGIN, 200, 200),
     "findings:export": (LOGIN, 200, 200),
+    # 410: nothing revealed in this session.
+    "findings:export_revealed": (LOGIN, 403, 410),
     "findings:diff": (LOGIN, 200, 200),
     "findings:diff_export": (LOGIN, 200, 200),
     "findings:detail": (LOGIN, 200, 200),
@@ -61,6 +66,7 @@ POST_REFUSED_TO_VIEWER = [
     # The operator's post starts a scan of the demo account: a moto server.
     pytest.param("scans:demo", marks=[pytest.mark.moto, pytest.mark.slow]),
     "scans:cancel",
+    "scan_pages:reveal",
     "findings:identify",
     "findings:mute",
     "findings:mute_delete",

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 
 from advice.sanitizer import prompt_check
-from rules.engine import Rule
+from rules.schema import Rule
 
 SECTIONS = (
     "rationale",

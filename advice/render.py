@@ -4,7 +4,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from advice.prompts import SECTION_TITLES
-from rules.engine import Rule
+from rules.schema import Rule
 
 # Raw HTML in Markdown is not passed through; nh3 then keeps only the tags Markdown produces.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})

@@ -9,7 +9,8 @@ from advice.models import Advice, ScanAdvice
 from advice.providers import advice_disabled_reason
 from advice.render import curated_markdown
 from advice.shape import shape_key
-from rules.engine import Rule, load_catalog
+from rules.loading import load_catalog
+from rules.schema import Rule
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from advice.quality import AdviceRejected, advice_checked
 from advice.render import curated_markdown, sections_markdown
 from advice.sanitizer import PromptRefused
 from advice.shape import evidence_shape, shape_key
-from rules.engine import Rule, load_catalog
+from rules.loading import load_catalog
+from rules.schema import Rule
 from scans.lifecycle.hooks import findings_port
 from scans.models import Scan
 from securescope.executor import enqueue_tasks

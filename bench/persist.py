@@ -39,7 +39,8 @@ def main() -> int:
     from django.core.management import call_command
 
     from findings.services import findings_store
-    from rules.engine import evaluate, load_catalog
+    from rules.engine import evaluate
+    from rules.loading import load_catalog
     from rules.tests.cases import synthetic_resources
     from scans.models import Scan
 

@@ -22,7 +22,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from rules.engine import evaluate, load_catalog
+    from rules.engine import evaluate
+    from rules.loading import load_catalog
     from rules.tests.cases import synthetic_resources
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -85,7 +85,7 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
 
     from findings.columns import STORED_COLUMNS
     from findings.services import finding_fingerprint
-    from rules.engine import load_catalog
+    from rules.loading import load_catalog
     from scans.lifecycle.services import scan_finalize_if_complete
     from scans.models import Scan, ScanRegion
 
@@ -252,7 +252,7 @@ def main() -> int:
         print(f"generated {size:,} findings in {time.perf_counter() - started:.1f} s", flush=True)
 
     if not args.no_vacuum:
-        # What autovacuum does within a minute or so of a scan (findings migration 0008 has it
+        # What autovacuum does within a minute or so of a scan (findings migration 0009 has it
         # run after every 20,000 new findings): the visibility map then lets the resource view
         # read its index alone.
         from django.db import connection

@@ -6,6 +6,7 @@ Reads the same `.env` as securescope/settings.py, so the certificate paths agree
 
 import os
 import ssl
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,22 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 MINIMUM_TLS_VERSION = ssl.TLSVersion.TLSv1_2
 # Forward secrecy and AEAD only for TLS 1.2; TLS 1.3 suites are all of that already.
 TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+
+def post_worker_init(worker: object) -> None:
+    """In each worker, once it forked and loaded the app: the embedded mode runs django-q2's
+    schedules (the housekeeping) in a thread of its own, as a qcluster would in production.
+    With several workers, each has one; a database lock lets one of them run each due job."""
+    from securescope.scheduler import scheduler_start
+
+    scheduler_start()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    # Lets a job in progress end its batch. Not imported here if the worker never loaded the app.
+    scheduler = sys.modules.get("securescope.scheduler")
+    if scheduler is not None:
+        scheduler.scheduler_stop()
 
 
 def ssl_context(

@@ -115,3 +115,11 @@ ensure_venv() {
         -e ".${wanted:+[${wanted// /,}]}" || die "pip install failed"
     printf '%s\n%s\n' "$digest" "$wanted" >"$VENV_STAMP"
 }
+
+# mypy over the project (pyproject.toml [tool.mypy]), failing on any error that
+# mypy-baseline.txt does not list and on any it lists that is gone. Run by deploy/test and the
+# pre-commit hook.
+type_check() {
+    # mypy exits 1 on the baseline's errors too: the filter decides.
+    { "$VENV/bin/mypy" || true; } | "$VENV/bin/mypy-baseline" filter
+}

@@ -73,7 +73,7 @@ def _when(scan: Scan) -> str:
 
 
 def _rule_reasons(base: Scan, head: Scan) -> dict[str, str]:
-    reasons = {}
+    reasons: dict[str, str] = {}
     for scan in (base, head):
         for rule_id in scan.rule_settings.get("disabled", []):
             reasons.setdefault(rule_id, f"disabled in the scan of {_when(scan)}")
@@ -86,7 +86,7 @@ def _rule_reasons(base: Scan, head: Scan) -> dict[str, str]:
 
 
 def _region_reasons(base: Scan, head: Scan) -> dict[str, str]:
-    reasons = {}
+    reasons: dict[str, str] = {}
     incomplete = [scan for scan in (base, head) if scan.status != Scan.Status.SUCCEEDED]
     if incomplete:
         by_id = {scan.id: scan for scan in incomplete}

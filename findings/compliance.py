@@ -1,19 +1,15 @@
 """A scan's results tallied by compliance framework and section."""
 
+import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min
 
 from findings.models import Finding, FindingTally
 from scans.models import Scan
-
-FRAMEWORK_LABELS = {
-    "cis_aws_foundations": "CIS AWS Foundations Benchmark",
-    "cis_eks": "CIS Amazon EKS Benchmark",
-    "cis_aws_compute": "CIS AWS Compute Services Benchmark",
-    "security_hub": "AWS Security Hub controls",
-}
+from securescope.frameworks import all_frameworks
 
 
 @dataclass
@@ -48,7 +44,7 @@ class ComplianceTally:
         decided = self.passed + self.failed
         return round(100 * self.passed / decided) if decided else None
 
-    def add(self, rule_id: str, counts: dict[str, int]) -> None:
+    def add(self, rule_id: str, counts: Mapping[str, int]) -> None:
         self.rule_ids.add(rule_id)
         for status, count in counts.items():
             self.counts[status] += count
@@ -59,7 +55,7 @@ def _section_key(section: str) -> tuple:
 
 
 def _counted_per_rule(
-    scan_id: object, severities: list[str] | None, tallied: bool
+    scan_id: uuid.UUID, severities: list[str] | None, tallied: bool
 ) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
     """Status counts and compliance mapping per rule, from the tallies stored when the scan
     closed (one query), or from its findings (two)."""
@@ -99,22 +95,24 @@ def compliance_summary(*, scan: Scan, severities: list[str] | None = None) -> li
 
 
 def compliance_tallies(
-    per_rule: dict[str, dict[str, int]], mappings: dict[str, dict]
+    per_rule: Mapping[str, Mapping[str, int]], mappings: Mapping[str, dict]
 ) -> list[ComplianceTally]:
     """Status counts per rule, grouped by the frameworks and sections the rules map to."""
     # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}
+    registry = {framework.id: framework for framework in all_frameworks()}
     for rule_id, counts in per_rule.items():
         for framework, mapping in mappings.get(rule_id, {}).items():
-            if framework not in FRAMEWORK_LABELS:
+            if framework not in registry:
                 continue
-            version = "" if framework == "security_hub" else mapping["version"]
-            names = mapping if framework == "security_hub" else mapping["sections"]
+            versioned = registry[framework].versioned
+            version = mapping["version"] if versioned else ""
+            names = mapping["sections"] if versioned else mapping
             if not names:
                 continue
             tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(FRAMEWORK_LABELS[framework], version)
+                (framework, version), ComplianceTally(registry[framework].label, version)
             )
             tally.add(rule_id, counts)
             for name in names:
@@ -123,7 +121,7 @@ def compliance_tallies(
                     section = sections[framework, version, name] = ComplianceTally(name)
                     tally.sections.append(section)
                 section.add(rule_id, counts)
-    order = list(FRAMEWORK_LABELS)
+    order = list(registry)
     ordered = sorted(
         frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
     )

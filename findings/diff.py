@@ -64,7 +64,8 @@ class ScanDiff:
                 region = self.comparison.excluded_region(
                     region=row["region"], resource_type=row["resource_type"]
                 )
-                regions[region][side] += row["count"]
+                if region is not None:  # excluded by a rule or a region: one of the two
+                    regions[region][side] += row["count"]
         return [
             *(
                 NotCompared("rule", name, self.comparison.rules[name], *counts)

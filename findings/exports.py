@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -25,6 +25,10 @@ from securescope.severity import Severity
 # A finding's exported columns, and whether an active mute covers it.
 FINDING_FIELDS = (*EXPORTED_COLUMNS, "muted")
 ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
+# A revealed export only (the caller holds the identities): each finding's ARN and Name tag.
+IDENTITY_FIELDS = ("resource_arn", "resource_name")
+# A spreadsheet runs a cell that starts so as a formula; a Name tag is anyone's text.
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Scan facts a CSV has no header section for: repeated on every row, so that any row, or a
 # spreadsheet filtered down to a few, still says them; no comment line that parsers choke on.
 CSV_SCAN_FIELDS = ("disabled_rules",)
@@ -78,17 +82,37 @@ def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
     return record
 
 
-def export_json(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+def identity_record(finding: Finding, identities: Mapping[str, Any]) -> dict[str, str | None]:
+    """`resource_arn` and `resource_name` of a revealed export; None for a resource not found."""
+    identity = identities.get(finding.resource_hash)
+    if identity is None:
+        return dict.fromkeys(IDENTITY_FIELDS)
+    return {"resource_arn": identity.arn, "resource_name": identity.name}
+
+
+def _csv_text(value: str | None) -> str:
+    text = value or ""
+    return f"'{text}" if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+def export_json(
+    scan: Scan, findings: QuerySet[Finding], *, identities: Mapping[str, Any] | None = None
+) -> Iterator[str]:
     advice = AdviceLookup(scan.id)
     yield '{"scan":' + _dumps(scan_summary(scan)) + ',"findings":['
     separator = "\n"
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
-        yield separator + _dumps(finding_record(finding, advice))
+        record = finding_record(finding, advice)
+        if identities is not None:
+            record.update(identity_record(finding, identities))
+        yield separator + _dumps(record)
         separator = ",\n"
     yield "\n]}\n"
 
 
-def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
+def export_csv(
+    scan: Scan, findings: QuerySet[Finding], *, identities: Mapping[str, Any] | None = None
+) -> Iterator[str]:
     advice = AdviceLookup(scan.id)
     summary = scan_summary(scan)
     scan_cells = [_dumps(summary[name]) for name in CSV_SCAN_FIELDS]
@@ -99,11 +123,17 @@ def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
             *FINDING_FIELDS,
             *(f"advice_{name}" for name in ADVICE_FIELDS),
             *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
+            *(IDENTITY_FIELDS if identities is not None else ()),
         ]
     )
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
         record = finding_record(finding, advice)
         finding_advice = record.get("advice", {})
+        identity_cells = (
+            [_csv_text(value) for value in identity_record(finding, identities).values()]
+            if identities is not None
+            else []
+        )
         writer.writerow(
             [
                 *(
@@ -112,6 +142,7 @@ def export_csv(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
                 ),
                 *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),
                 *scan_cells,
+                *identity_cells,
             ]
         )
         if buffer.tell() > 64 * 1024:
@@ -233,4 +264,9 @@ EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
     "md": export_markdown,
+}
+# Revealed exports, called with `identities=`: the formats with a field per value.
+REVEALED_EXPORTERS: dict[str, Callable[..., Iterator[str]]] = {
+    "json": export_json,
+    "csv": export_csv,
 }

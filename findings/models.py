@@ -36,7 +36,7 @@ class Finding(models.Model):
             ),
             models.Index(fields=["fingerprint"]),
             # The resource view groups a scan's failing findings by resource, most severe first:
-            # an index-only scan once autovacuum has passed (migration 0008 asks it to come
+            # an index-only scan once autovacuum has passed (migration 0009 asks it to come
             # soon after a scan's findings are written).
             models.Index(
                 fields=["scan", "status", "resource_hash", "resource_type", "region", "severity"],
@@ -55,7 +55,10 @@ class Finding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scan", "fingerprint"], name="unique_finding_per_scan")
         ]
-        permissions = [("identify_resource", "Can reveal which resource a finding is about")]
+        permissions = [
+            ("identify_resource", "Can reveal which resource a finding is about"),
+            ("view_identifiers", "Can see resource names and ARNs stored encrypted"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.status} {self.resource_hash[:12]}"
@@ -93,6 +96,32 @@ class Mute(models.Model):
     @property
     def is_whole_rule(self) -> bool:
         return not self.fingerprint
+
+
+class ResourceIdentity(models.Model):
+    """A scanned resource's ARN and Name tag, encrypted with IDENTIFIER_KEY.
+
+    Written only when RESOURCE_IDENTIFIERS=encrypted, one row per resource of a scan (a resource
+    has several findings), read only by holders of findings.view_identifiers. A table of its own
+    rather than a column on Finding: the findings table and its exports stay as they are, and the
+    mode's data is this table alone.
+    """
+
+    scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="+")
+    resource_hash = models.CharField(max_length=64)
+    # A Fernet token of {"scan", "hash", "arn", "name"}: bound to its row, so a token copied into
+    # another row does not open there.
+    sealed = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scan", "resource_hash"], name="unique_identity_per_scan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Identity of {self.resource_hash[:12]}"
 
 
 class FindingTally(models.Model):

@@ -38,7 +38,8 @@ class AccountOverview:
 
     @property
     def label(self) -> str:
-        return (self.scan or self.incomplete).account_label
+        shown = self.scan or self.incomplete
+        return shown.account_label if shown else ""
 
     @property
     def muted_total(self) -> int:
@@ -168,9 +169,9 @@ def account_overviews(*, severities: list[str]) -> list[AccountOverview]:
         return []
     latest = {scan.account_hash: scan for scan in _latest(succeeded)}
     history: dict[str, list[Scan]] = defaultdict(list)
-    for scan in succeeded.filter(account_hash__in=list(latest)).order_by("-created_at"):
-        if len(history[scan.account_hash]) < TREND_LENGTH:
-            history[scan.account_hash].append(scan)
+    for older in succeeded.filter(account_hash__in=list(latest)).order_by("-created_at"):
+        if len(history[older.account_hash]) < TREND_LENGTH:
+            history[older.account_hash].append(older)
     overviews = []
     for account_hash, newest in latest_finished.items():
         scan = latest.get(account_hash)

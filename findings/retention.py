@@ -1,7 +1,7 @@
 """Scans past their retention: deleted with their findings and the advice only they used.
 
-Run daily by a django-q2 schedule on the `scans` cluster (findings.tasks.purge_expired_scans),
-and by `manage.py purge`.
+Run daily by a django-q2 schedule (findings.tasks.purge_expired_scans): on the `scans` cluster in
+production, by the web process's scheduler in the embedded mode; and by `manage.py purge`.
 """
 
 import logging

@@ -188,6 +188,7 @@ def finding_list(
             findings = findings.filter(**{name: value})
     if section:
         framework, _, number = section.partition(":")
+        lookup: dict[str, object]
         if connection.vendor == "postgresql":
             lookup = {f"compliance__{framework}__sections__contains": [number]}
         else:

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
@@ -9,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef
 
 from findings.columns import JSON_COLUMNS, STORED_COLUMNS
+from findings.identifiers import identifiers_encrypted, identities_store
 from findings.models import Finding, FindingTally, Mute
 from findings.selectors import previous_scan
 from rules.engine import Evaluation
@@ -16,6 +18,7 @@ from scans.lifecycle.hooks import StoreResult
 from scans.models import Scan
 from securescope.models import AuditEvent
 from securescope.privacy import redact_evidence, resource_hash
+from securescope.resources import Resource
 from securescope.services import audit_record
 
 BATCH_SIZE = 1000
@@ -100,6 +103,8 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
     result = StoreResult()
     batch: list[tuple] = []
     status_at = STORED_COLUMNS.index("status")
+    # RESOURCE_IDENTIFIERS=encrypted: the identities of the resources found, stored alongside.
+    identified: dict[str, Resource] | None = {} if identifiers_encrypted() else None
 
     def flush() -> None:
         started = time.perf_counter()
@@ -112,10 +117,15 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
         batch.append(row)
         result.stored += 1
         result.failed += row[status_at] == Finding.Status.FAIL
+        resource = evaluation.resource
+        if identified is not None and not resource.not_collected:
+            identified.setdefault(resource.arn, resource)
         if len(batch) >= BATCH_SIZE:
             flush()
     if batch:
         flush()
+    if identified:
+        identities_store(scan_id=str(scan_id), resources=identified.values())
     return result
 
 
@@ -123,7 +133,7 @@ TALLY_KEY = ("rule_id", "region", "status", "severity")
 
 
 @transaction.atomic
-def finding_tallies_store(*, scan_id: object) -> int:
+def finding_tallies_store(*, scan_id: uuid.UUID | str) -> int:
     """Count a closing scan's findings by rule, region, status and severity (FindingTally),
     with the failing ones new since the account's previous succeeded scan; returns the rows."""
     scan = Scan.objects.get(id=scan_id)
@@ -167,7 +177,7 @@ def finding_tallies_store(*, scan_id: object) -> int:
     return len(tallies)
 
 
-def finding_tallies_on_scan_closed(*, scan_id: object, **_signal: object) -> None:
+def finding_tallies_on_scan_closed(*, scan_id: uuid.UUID, **_signal: object) -> None:
     """scan_closed receiver: inside the closing transaction, so the tallies and the scan's
     final status are seen together."""
     finding_tallies_store(scan_id=scan_id)

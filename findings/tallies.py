@@ -7,6 +7,7 @@ answers from its few hundred FindingTally rows plus one small query for its mute
 running scan, or a filter the tallies cannot answer ("resolved"), counts the findings.
 """
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -51,7 +52,7 @@ class Tally:
     compared_with: Any
 
 
-def stored_tallies(*, scan_id: object) -> list[Tally]:
+def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
     fields = [field.name for field in Tally.__dataclass_fields__.values()]
     return [
         Tally(*row) for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*fields)
@@ -220,7 +221,7 @@ class ScanCounts:
             return dict(self.muted_by_key(filters))
         if self.tallies is None:
             return dict(self._once("counted", filters, lambda: self._counted(filters)))
-        counts = Counter()
+        counts: Counter[Key] = Counter()
         for tally in self.tallies:
             if _matches(tally, filters):
                 key = (tally.rule_id, tally.region, tally.status, tally.severity)

@@ -1,19 +1,24 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
+from securescope.frameworks import Framework, all_frameworks
 
 
-def _mapping(compliance: dict, framework: str) -> str:
-    mapping = compliance.get(framework)
-    if not mapping:
-        return ""
-    if isinstance(mapping, list):
-        return ", ".join(mapping)
-    return f"v{mapping['version']} " + ", ".join(mapping["sections"])
+def _framework_column(framework: Framework) -> Callable[[RuleSetting], str]:
+    """A changelist column with the rule's mapping to `framework`."""
+
+    @admin.display(description=framework.label)
+    def column(setting: RuleSetting) -> str:
+        return framework.describe(setting.compliance.get(framework.id))
+
+    column.__name__ = framework.id
+    return column
 
 
 @admin.register(RuleSetting)
@@ -25,10 +30,7 @@ class RuleSettingAdmin(admin.ModelAdmin):
         "severity",
         "enabled",
         "severity_override",
-        "cis_aws_foundations",
-        "cis_eks",
-        "cis_aws_compute",
-        "security_hub",
+        *(_framework_column(framework) for framework in all_frameworks()),
         "updated_by",
         "updated_at",
     ]
@@ -61,22 +63,6 @@ class RuleSettingAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["enable_rules", "disable_rules"]
-
-    @admin.display(description="CIS AWS Foundations")
-    def cis_aws_foundations(self, setting: RuleSetting) -> str:
-        return _mapping(setting.compliance, "cis_aws_foundations")
-
-    @admin.display(description="CIS Amazon EKS")
-    def cis_eks(self, setting: RuleSetting) -> str:
-        return _mapping(setting.compliance, "cis_eks")
-
-    @admin.display(description="CIS AWS Compute")
-    def cis_aws_compute(self, setting: RuleSetting) -> str:
-        return _mapping(setting.compliance, "cis_aws_compute")
-
-    @admin.display(description="Security Hub")
-    def security_hub(self, setting: RuleSetting) -> str:
-        return _mapping(setting.compliance, "security_hub")
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> TemplateResponse:
         # New or edited YAML rules show up here without a restart.

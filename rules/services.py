@@ -2,8 +2,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from rules.engine import Catalog
 from rules.models import RuleSetting
+from rules.schema import Catalog
 from securescope.models import AuditEvent
 from securescope.services import audit_record
 

@@ -83,15 +83,21 @@ class ScanRegion(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
+        # Collected and evaluated, but some collectors failed: their resource types are
+        # NOT_EVALUATED and `error` lists them.
+        PARTIAL = "partial", "Partial"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    TERMINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="scan_regions")
     region = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Grow as each collector of the unit ends, so the progress table moves within a region.
     resources_collected = models.PositiveIntegerField(default=0)
+    collectors_total = models.PositiveSmallIntegerField(default=0)
+    collectors_done = models.PositiveSmallIntegerField(default=0)
     findings_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list)

@@ -1,11 +1,15 @@
 """django-q2 entry points (and the thread pool's): ids in, one service call."""
 
 from scans.lifecycle.housekeeping import scan_units_reap
-from scans.lifecycle.services import scan_unit_run
+from scans.lifecycle.services import scan_demo_launch, scan_unit_run
 
 
 def run_scan_unit(scan_id: str, region: str) -> None:
     scan_unit_run(scan_id=scan_id, region=region)
+
+
+def launch_demo_scan(scan_id: str) -> None:
+    scan_demo_launch(scan_id=scan_id)
 
 
 def reap_stalled_units() -> int:

@@ -2,7 +2,8 @@
 
 Chosen by the SCAN_EXECUTOR setting, for both clusters: `scans` (one task per scan unit) and
 `advice` (one task per failing evidence shape). Either way a task receives only ids and names;
-the credentials stay in the vault.
+the credentials stay in the vault. A task that must run in this process (starting the demo
+account's server, which lives here) asks for the thread executor whatever the setting.
 """
 
 import threading
@@ -21,7 +22,8 @@ _pools_lock = threading.Lock()
 
 
 def _pool_size(cluster: str) -> int:
-    # Advice runs one generation at a time, like the single-worker `advice` cluster.
+    # Advice runs one generation at a time, like the single-worker `advice` cluster; the demo
+    # account starts one server at a time.
     return settings.SCAN_THREADS if cluster == "scans" else 1
 
 
@@ -54,7 +56,9 @@ def _enqueue_django_q(task: str, calls: list[tuple], cluster: str) -> None:
     for args in calls:
         # The first argument is an id: its start is enough to tell tasks apart in the admin.
         name = "-".join([str(args[0])[:8], *map(str, args[1:])])
-        async_task(task, *args, cluster=cluster, task_name=f"{cluster}-{name}")
+        # Grouped by cluster: django-q2 keeps the last results per group (Q_CLUSTER's
+        # save_limit_per), so scan units never push a schedule's last run out of the admin.
+        async_task(task, *args, cluster=cluster, task_name=f"{cluster}-{name}", group=cluster)
 
 
 EXECUTORS: dict[str, Callable[[str, list[tuple], str], None]] = {

@@ -12,6 +12,8 @@ class AuditEvent(models.Model):
         SCAN_STARTED = "scan_started", "Scan started"
         RULE_CHANGED = "rule_changed", "Rule setting changed"
         RESOURCE_IDENTIFIED = "resource_identified", "Resource identified"
+        RESOURCES_REVEALED = "resources_revealed", "Resources of a scan revealed"
+        IDENTIFIERS_VIEWED = "identifiers_viewed", "Stored resource identifiers viewed"
         MUTE_CREATED = "mute_created", "Mute created"
         MUTE_DELETED = "mute_deleted", "Mute removed"
         EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"

@@ -8,6 +8,7 @@ the report filter is active even with DEBUG on.
 
 import logging
 import re
+import traceback
 from typing import Any
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
@@ -39,6 +40,24 @@ _KEY_MATERIAL = re.compile(
 def scrub(text: str) -> str:
     text = _NAMED_VALUE.sub(lambda m: f"{m['name']}{m['sep']}{SUBSTITUTE}", text)
     return _KEY_MATERIAL.sub(SUBSTITUTE, text)
+
+
+def traceback_without_message(error: BaseException) -> str:
+    """Where `error` was raised, and from what: its type and frames, and those of the
+    exceptions it was raised from, without any message (an arbitrary exception's message may
+    quote identifiers: names, ids, addresses)."""
+    parts = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        kind = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind}")
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\n\nRaised after:\n".join(parts)
 
 
 class SecretScrubFilter(logging.Filter):

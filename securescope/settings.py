@@ -4,40 +4,68 @@ No environment at all gives the embedded default: SQLite and TLS material under 
 in-process cache as credential vault and scans on a thread pool inside the web process.
 DATABASE_URL and REDIS_URL switch to the production shape: Postgres, Redis as vault and as the
 django-q2 broker, scans in `qcluster` workers. `.env.example` documents every variable.
+
+Importing this module creates nothing: manage.py and the WSGI module make DATA_DIR and the
+generated secret key first (securescope.datadir).
 """
 
 import hashlib
 import hmac
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from securescope.datadir import BASE_DIR, STATIC_DIR_NAME, data_dir, installation_secret_key
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = data_dir()
 
-
-def _generated_secret_key(path: Path) -> str:
-    """A per-installation key, made once and kept readable by its owner only."""
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(64))
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = env.str("SECRET_KEY", default="") or installation_secret_key(DATA_DIR)
 # The resource hash is an HMAC of the ARN: stable across scans so diffs work, and computable by
 # anyone who knows both the ARN and this key (documented in the README).
 RESOURCE_HASH_KEY = (
     env.str("RESOURCE_HASH_KEY", default="")
     or hmac.new(SECRET_KEY.encode(), b"securescope resource hash", hashlib.sha256).hexdigest()
 )
+
+
+def _identifier_keys(mode: str, keys: list[str]) -> list[str]:
+    """IDENTIFIER_KEY, checked against RESOURCE_IDENTIFIERS: a bad combination stops start-up."""
+    if mode not in ("none", "encrypted"):
+        raise ImproperlyConfigured(
+            f"RESOURCE_IDENTIFIERS must be 'none' or 'encrypted', not {mode!r}."
+        )
+    if mode == "encrypted" and not keys:
+        raise ImproperlyConfigured(
+            "RESOURCE_IDENTIFIERS=encrypted needs IDENTIFIER_KEY, a Fernet key of its own (not "
+            "SECRET_KEY): python3 -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The key itself stays out of the message: it would end up in logs.
+            raise ImproperlyConfigured(
+                f"IDENTIFIER_KEY: key {position} is not a Fernet key (32 url-safe base64 bytes)."
+            ) from None
+    return keys
+
+
+# "none": the database holds resource hashes only; names and ARNs are revealed for a while with
+# keys the user pastes. "encrypted": each scan also stores its resources' ARNs and Name tags
+# encrypted with IDENTIFIER_KEY (the README says what that trades away).
+RESOURCE_IDENTIFIERS = env.str("RESOURCE_IDENTIFIERS", default="none")
+# Fernet keys, comma-separated: the first encrypts, each one decrypts (rotation). Never derived
+# from SECRET_KEY: a leaked SECRET_KEY alone must not open the stored inventory.
+IDENTIFIER_KEY = _identifier_keys(RESOURCE_IDENTIFIERS, env.list("IDENTIFIER_KEY", default=[]))
+# How long names and ARNs revealed with pasted keys stay in the encrypted cache for that session.
+REVEAL_TTL_SECONDS = env.int("REVEAL_TTL_SECONDS", default=1800)
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "securescope.local"])
@@ -174,7 +202,10 @@ Q_CLUSTER = {
     "timeout": env.int("Q_TIMEOUT_SECONDS", default=1800),
     "retry": env.int("Q_RETRY_SECONDS", default=2100),
     "max_attempts": 2,
+    # Successful results kept per group: each cluster's tasks, and each schedule's runs (the
+    # admin shows a schedule's last run from them).
     "save_limit": 250,
+    "save_limit_per": "group",
     "catch_up": False,
     "orm": "default",
     "ALT_CLUSTERS": {"scans": {}, "advice": {"workers": 1}},
@@ -203,8 +234,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+STATIC_ROOT = DATA_DIR / STATIC_DIR_NAME
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

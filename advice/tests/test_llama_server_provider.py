@@ -6,8 +6,8 @@ from advice.providers import ProviderError
 from advice.providers.llama_server import LlamaServerProvider, validated_endpoint
 from advice.services import advice_item_run
 from advice.tests.conftest import STAND_IN_MODEL
-from conftest import create_scan
-from rules.engine import load_catalog
+from rules.loading import load_catalog
+from testing.factories import create_scan
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 

@@ -12,7 +12,7 @@ from advice.render import markdown_html
 from advice.services import advice_item_run
 from advice.shape import evidence_shape, shape_key
 from advice.tests.conftest import SMOLLM2_FILE
-from conftest import create_scan
+from testing.factories import create_scan
 
 EVIDENCE = {"http_tokens": "optional", "http_endpoint": "enabled", "http_put_response_hop_limit": 2}
 RULE_ID = "EC2_IMDSV2_REQUIRED"

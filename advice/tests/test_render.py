@@ -1,6 +1,6 @@
 from advice.render import curated_markdown, markdown_html, sections_markdown
 from advice.tests.test_quality_gate import GOOD
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 
 
 def test_model_html_never_reaches_the_page():

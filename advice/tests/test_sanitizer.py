@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from advice.prompts import advice_messages
 from advice.sanitizer import PromptRefused, identifier_kinds, prompt_check
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 
 HEX = "0123456789abcdef"
 hex_digits = st.text(alphabet=HEX, min_size=8, max_size=17)

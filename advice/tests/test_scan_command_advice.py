@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from advice.tests.conftest import STAND_IN_MODEL
-from conftest import seed_region
+from testing.aws import seed_region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,6 +15,7 @@ def failing(output) -> list[dict]:
     return [f for f in json.loads(output.read_text())["findings"] if f["status"] == "FAIL"]
 
 
+@pytest.mark.slow
 def test_the_export_carries_the_models_advice(aws, llm_server, tmp_path, capsys):
     seed_region("eu-west-1")
     output = tmp_path / "scan.json"

@@ -3,17 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from conftest import (
-    TEST_ACCESS_KEY_ID,
-    TEST_SECRET_ACCESS_KEY,
-    create_finding,
-    create_scan,
-    create_user,
-    seed_region,
-)
 from findings.compliance import compliance_summary
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +111,7 @@ def test_compliance_page_honours_the_severity_floor(client):
     assert (floored.passed, floored.failed) == (0, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_compliance_page_of_a_real_moto_scan_counts_pass_fail_and_not_evaluated(client, aws):
     seed_region("eu-west-1")

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from conftest import create_finding, create_mute, create_scan, create_user
 from findings.exports import EXPORTERS
 from findings.selectors import MutedFilter, finding_list
+from testing.factories import create_finding, create_mute, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

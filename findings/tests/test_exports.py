@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import create_finding, create_scan, create_user
 from findings.exports import ADVICE_FIELDS, CSV_SCAN_FIELDS, EXPORTERS, FINDING_FIELDS
 from findings.selectors import finding_list
+from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from conftest import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGION = "eu-west-1"

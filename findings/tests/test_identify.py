@@ -5,22 +5,20 @@ import logging
 import pytest
 from django.urls import reverse
 
-from conftest import (
-    CANARY_KEY_ID,
-    CANARY_SECRET,
-    CANARY_TOKEN,
-    TEST_ACCESS_KEY_ID,
-    TEST_SECRET_ACCESS_KEY,
-    assert_no_canary,
-    create_member,
-    data_files,
-    database_dump,
-    seed_region,
-)
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 from securescope.models import AuditEvent
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
+from testing.canary import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    assert_no_canary,
+    data_files,
+    database_dump,
+)
+from testing.factories import create_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGION = "eu-west-1"

@@ -3,9 +3,9 @@ severity then rule."""
 
 import pytest
 
-from conftest import create_finding, create_scan
 from findings.exports import export_markdown
 from findings.selectors import finding_list
+from testing.factories import create_finding, create_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_member, create_scan
 from findings.models import Mute
 from securescope.models import AuditEvent
+from testing.factories import create_finding, create_member, create_scan
 
 pytestmark = pytest.mark.django_db
 

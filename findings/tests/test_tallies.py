@@ -8,13 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import create_finding, create_mute, create_scan, create_scan_region, create_user
 from findings.models import FindingTally
 from findings.selectors import finding_counts, finding_list
 from findings.services import finding_tallies_store
 from findings.tallies import ScanCounts
 from scans.lifecycle.services import scan_finalize_if_complete
 from scans.models import Scan, ScanRegion
+from testing.factories import (
+    create_finding,
+    create_mute,
+    create_scan,
+    create_scan_region,
+    create_user,
+)
 
 pytestmark = pytest.mark.django_db
 

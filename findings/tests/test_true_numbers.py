@@ -16,12 +16,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_mute, create_scan, create_scan_region, create_user
 from findings.diff import export_diff_markdown, scan_diff
 from findings.exports import EXPORTERS
 from findings.selectors import finding_counts, finding_list
 from findings.services import finding_tallies_store
 from scans.models import Scan, ScanRegion
+from testing.factories import (
+    create_finding,
+    create_mute,
+    create_scan,
+    create_scan_region,
+    create_user,
+)
 
 pytestmark = pytest.mark.django_db
 

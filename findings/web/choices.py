@@ -4,8 +4,9 @@ from django.db import models
 
 from findings.compliance import _section_key
 from findings.models import Finding
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from scans.models import Scan
+from securescope.frameworks import all_frameworks
 from securescope.resources import GLOBAL_REGION
 
 
@@ -24,15 +25,17 @@ def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
     """Filter options from the rule catalog (cached in memory) and the scan's regions, rather
     than a DISTINCT over the scan's findings."""
     services, resource_types, sections = set(), set(), set()
+    versioned_frameworks = [framework.id for framework in all_frameworks() if framework.versioned]
     for rule in load_catalog().rules:
         services.add(rule.service)
         resource_types.add(rule.resource_type)
-        for framework in ("cis_aws_foundations", "cis_eks"):
+        # In the registry's order of frameworks, then section order.
+        for order, framework in enumerate(versioned_frameworks):
             for number in (rule.compliance.get(framework) or {}).get("sections", []):
-                sections.add((framework, _section_key(number), number))
+                sections.add((order, _section_key(number), framework, number))
     return {
         "service": sorted(services),
         "region": [GLOBAL_REGION, *sorted(scan.regions)],
         "resource_type": sorted(resource_types),
-        "section": [f"{framework}:{number}" for framework, _, number in sorted(sections)],
+        "section": [f"{framework}:{number}" for _, _, framework, number in sorted(sections)],
     }

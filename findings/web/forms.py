@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
@@ -9,11 +10,19 @@ from findings.selectors import SORT_KEYS, Change, MutedFilter
 from findings.triage import cursor_decode
 from findings.web.choices import PAGE_DEFAULTS, FindingsView
 from scans.web.forms import ScanForm
+from securescope.frameworks import get_framework
 from securescope.severity import Severity
 
 
 def _blank(label: str, values: list[str]) -> list[tuple[str, str]]:
     return [("", label), *((value, value) for value in values)]
+
+
+def _section_label(value: str) -> str:
+    """ "cis_eks:5.4.1" as "CIS EKS 5.4.1": the framework's short label, then the section."""
+    framework_id, _, number = value.partition(":")
+    framework = get_framework(framework_id)
+    return f"{framework.short_label} {number}" if framework else value
 
 
 class FindingFilterForm(forms.Form):
@@ -73,11 +82,7 @@ class FindingFilterForm(forms.Form):
             "Any resource type", choices.get("resource_type", [])
         )
         self.fields["section"].choices = [("", "Any section")] + [
-            (
-                value,
-                value.replace("cis_aws_foundations:", "CIS AWS ").replace("cis_eks:", "CIS EKS "),
-            )
-            for value in choices.get("section", [])
+            (value, _section_label(value)) for value in choices.get("section", [])
         ]
 
     def filters(self) -> dict:
@@ -163,8 +168,8 @@ class SelectionForm(forms.Form):
     action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
     next = forms.CharField(required=False, max_length=4000)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not (data.get("finding") or data.get("rule") or data.get("resource")):
             raise forms.ValidationError("Nothing is selected: tick findings, rules or resources.")
         return data

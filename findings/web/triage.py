@@ -1,18 +1,23 @@
 """The findings page's triage: its three views, a rule's findings unfolded in place, and bulk
 actions (mute, export) on what a user ticked."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from findings.exports import CONTENT_TYPES, EXPORTERS
+from findings.reveal import scan_identities
 from findings.selectors import MutedFilter
 from findings.services import BULK_MUTE_LIMIT, mute_bulk_create
 from findings.tallies import ScanCounts
@@ -46,8 +51,10 @@ def filter_form(
     return form, filters
 
 
-def _query(data: QueryDict, *without: str) -> str:
-    query = data.copy()
+def _query(data: Mapping[str, Any], *without: str) -> str:
+    """`data`, a form's QueryDict, as a query string without `without` and the page's place."""
+    query = QueryDict(mutable=True)
+    query.update(data)
     for name in (*NAVIGATION, *without):
         query.pop(name, None)
     return query.urlencode()
@@ -105,6 +112,13 @@ def triage_context(request: HttpRequest, scan: Scan) -> dict[str, Any]:
     return context
 
 
+def shown_hashes(context: dict[str, Any]) -> list[str]:
+    """The resource hashes the chosen view shows (none while rules are folded)."""
+    if "page" in context:
+        return [finding.resource_hash for finding in context["page"]]
+    return [resource.resource_hash for resource in context.get("resources", ())]
+
+
 @require_GET
 def rule_rows(request: HttpRequest, scan_id: str, rule_id: str) -> HttpResponse:
     """The htmx partial that unfolds one rule of the grouped view into its findings."""
@@ -116,8 +130,18 @@ def rule_rows(request: HttpRequest, scan_id: str, rule_id: str) -> HttpResponse:
         "rule_id": rule_id,
         "rows": rows,
         "flat_query": _query(form.data, "view", "rule"),
+        "identities": scan_identities(
+            scan=scan,
+            session=request.session,
+            user=request.user,
+            hashes=[finding.resource_hash for finding in rows],
+            where=request.path,
+        ),
     }
-    return render(request, "findings/_rule_rows.html", context)
+    response = render(request, "findings/_rule_rows.html", context)
+    if context["identities"]:
+        add_never_cache_headers(response)  # names and ARNs stay out of every cache
+    return response
 
 
 def _back(request: HttpRequest, form: SelectionForm, scan: Scan) -> HttpResponse:
@@ -131,13 +155,13 @@ def _back(request: HttpRequest, form: SelectionForm, scan: Scan) -> HttpResponse
 
 
 @require_POST
-def selection_action(request: HttpRequest, scan_id: str) -> HttpResponse:
+def selection_action(request: HttpRequest, scan_id: str) -> HttpResponseBase:
     """Mute or export the ticked findings, rules and resources, under the page's filters."""
     scan = scan_get(scan_id=scan_id)
     selection = SelectionForm(request.POST)
     if not selection.is_valid():
         for error in selection.non_field_errors() or ["Not a selection this page made."]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _back(request, selection, scan)
     _, filters = filter_form(request, scan, page_defaults=True)
     findings = selection_findings(
@@ -167,7 +191,8 @@ def selection_action(request: HttpRequest, scan_id: str) -> HttpResponse:
 
 
 def _mute(request: HttpRequest, selection: SelectionForm, scan: Scan, findings) -> HttpResponse:
-    if not request.user.has_perm("findings.add_mute"):
+    user = request.user
+    if not (isinstance(user, AbstractBaseUser) and user.has_perm("findings.add_mute")):
         raise PermissionDenied
     form = MuteForm(request.POST, owners=_owners(), prefix="mute")
     if not form.is_valid():
@@ -196,7 +221,7 @@ def _mute(request: HttpRequest, selection: SelectionForm, scan: Scan, findings) 
         justification=form.cleaned_data["justification"],
         owner=form.cleaned_data["owner"],
         expires_on=form.cleaned_data["expires_on"],
-        user=request.user,
+        user=user,
     )
     scope = "rule" if whole_rule else "finding"
     messages.success(

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.findings_page, name="list"),
     path("scan/<uuid:scan_id>/", views.findings_table, name="table"),
     path("scan/<uuid:scan_id>/export.<str:export_format>", views.findings_export, name="export"),
+    path(
+        "scan/<uuid:scan_id>/revealed.<str:export_format>",
+        views.findings_export_revealed,
+        name="export_revealed",
+    ),
     path("scan/<uuid:scan_id>/rule/<str:rule_id>/", triage.rule_rows, name="rule"),
     path("scan/<uuid:scan_id>/selection/", triage.selection_action, name="selection"),
     path("scan/<uuid:scan_id>/diff/", views_dashboard.diff_page, name="diff"),

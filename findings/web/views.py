@@ -3,10 +3,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from advice.providers import advice_disabled_reason
 from advice.selectors import finding_advice
-from findings.exports import CONTENT_TYPES, EXPORTERS
+from findings.exports import CONTENT_TYPES, EXPORTERS, REVEALED_EXPORTERS
+from findings.identifiers import VIEW_PERMISSION
 from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
+from findings.reveal import REVEAL_PERMISSION, reveal_expiry, scan_identities
 from findings.selectors import (
     default_scan,
     finding_get,
@@ -28,8 +31,8 @@ from findings.selectors import (
 )
 from findings.services import mute_create, mute_delete
 from findings.web.forms import FindingFilterForm, IdentifyForm, MuteForm
-from findings.web.triage import filter_form, triage_context
-from rules.engine import load_catalog
+from findings.web.triage import filter_form, shown_hashes, triage_context
+from rules.loading import load_catalog
 from scans.collection.aws import CredentialsRejected
 from scans.lifecycle.selectors import scan_get
 from scans.models import Scan
@@ -62,21 +65,38 @@ def findings_context(
 
     `table_url` answers the table's HTMX requests; `push_url` puts filters in the address bar
     (on the findings page, not inside the scan page); `page_url` is the whole page the table
-    sits in, where bulk actions come back to."""
+    sits in, where bulk actions come back to. Names and ARNs show for the hashes on it while a
+    reveal of the scan lasts (findings.reveal)."""
+    context = triage_context(request, scan)
+    identities = scan_identities(
+        scan=scan,
+        session=request.session,
+        user=request.user,
+        hashes=shown_hashes(context),
+        where=request.path,
+    )
     return {
-        **triage_context(request, scan),
+        **context,
         "table_url": table_url or reverse("findings:table", args=[scan.id]),
         "push_url": push_url,
         "page_url": page_url or reverse("scan_pages:detail", args=[scan.id]),
+        "identities": identities,
+        "reveal_expires_at": reveal_expiry(session=request.session, scan_id=scan.id),
     }
+
+
+def identified(response: HttpResponse, context: dict[str, Any]) -> HttpResponse:
+    """A page that shows names or ARNs is never kept in a browser's or a proxy's cache."""
+    if context.get("identities") or context.get("identity"):
+        add_never_cache_headers(response)
+    return response
 
 
 @require_GET
 def findings_table(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = scan_get(scan_id=scan_id)
-    return render(
-        request, "findings/_table.html", {"scan": scan, **findings_context(request, scan)}
-    )
+    context = {"scan": scan, **findings_context(request, scan)}
+    return identified(render(request, "findings/_table.html", context), context)
 
 
 @require_GET
@@ -102,9 +122,17 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         "missing_units": incomplete_units(scan=scan),
     }
     if request.htmx:
-        return render(request, "findings/_table.html", context)
+        return identified(render(request, "findings/_table.html", context), context)
     context["scans"] = finished.only("id", "account_label", "created_at", "status")[:50]
-    return render(request, "findings/list.html", context)
+    return identified(render(request, "findings/list.html", context), context)
+
+
+def _export_response(chunks: Any, export_format: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        (chunk.encode() for chunk in chunks), content_type=CONTENT_TYPES[export_format]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET
@@ -119,13 +147,50 @@ def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> H
         target=f"scan {scan.id}",
         detail={"format": export_format, "query": request.GET.urlencode()},
     )
-    response = StreamingHttpResponse(
-        (chunk.encode() for chunk in EXPORTERS[export_format](scan, findings)),
-        content_type=CONTENT_TYPES[export_format],
+    return _export_response(
+        EXPORTERS[export_format](scan, findings),
+        export_format,
+        f"securescope-{scan.id}.{export_format}",
     )
-    filename = f"securescope-{scan.id}.{export_format}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+
+
+@never_cache
+@require_GET
+def findings_export_revealed(
+    request: HttpRequest, scan_id: str, export_format: str
+) -> HttpResponse | StreamingHttpResponse:
+    """The export with each finding's ARN and Name tag, while this session's reveal lasts (or
+    from the encrypted store, for a user who may read it)."""
+    if export_format not in REVEALED_EXPORTERS:
+        raise Http404("Revealed exports come as JSON or CSV")
+    if not (request.user.has_perm(REVEAL_PERMISSION) or request.user.has_perm(VIEW_PERMISSION)):
+        raise PermissionDenied
+    scan = scan_get(scan_id=scan_id)
+    identities = scan_identities(
+        scan=scan,
+        session=request.session,
+        user=request.user,
+        hashes=None,
+        where=f"revealed {export_format} export",
+    )
+    if not identities:
+        return render(request, "findings/reveal_gone.html", {"scan": scan}, status=410)
+    _, _, findings = _filtered_findings(request, scan)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT_DOWNLOADED,
+        target=f"scan {scan.id}",
+        detail={
+            "format": export_format,
+            "query": request.GET.urlencode(),
+            "revealed": len(identities),
+        },
+    )
+    return _export_response(
+        REVEALED_EXPORTERS[export_format](scan, findings, identities=identities),
+        export_format,
+        f"securescope-{scan.id}-revealed.{export_format}",
+    )
 
 
 def _detail_context(request: HttpRequest, finding_id: int) -> dict[str, Any]:
@@ -150,12 +215,20 @@ def _detail_context(request: HttpRequest, finding_id: int) -> dict[str, Any]:
         "mutes": list(finding_mutes(finding=finding)),
         "mute_form": MuteForm(owners=owners, initial={"owner": request.user.pk}),
         "identify_form": IdentifyForm(),
+        "identity": scan_identities(
+            scan=finding.scan,
+            session=request.session,
+            user=request.user,
+            hashes=[finding.resource_hash],
+            where=request.path,
+        ).get(finding.resource_hash),
     }
 
 
 @require_GET
 def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
-    return render(request, "findings/detail.html", _detail_context(request, finding_id))
+    context = _detail_context(request, finding_id)
+    return identified(render(request, "findings/detail.html", context), context)
 
 
 @never_cache
@@ -187,7 +260,7 @@ def finding_mute(request: HttpRequest, finding_id: int) -> HttpResponse:
     form = MuteForm(request.POST, owners=context["mute_form"].fields["owner"].queryset)
     if not form.is_valid():
         context["mute_form"] = form
-        return render(request, "findings/detail.html", context, status=400)
+        return identified(render(request, "findings/detail.html", context, status=400), context)
     mute_create(
         finding=context["finding"],
         whole_rule=form.cleaned_data["scope"] == "rule",

@@ -39,17 +39,14 @@ class Evaluator:
 
 REGISTRY: dict[str, Evaluator] = {}
 
-MISSING_KEY = "_missing"
-
 
 def missing_data(resource: Resource, *fields: str) -> Result | None:
     """NOT_EVALUATED when a collector could not fetch one of `fields` for this resource.
 
-    Collectors record a failed per-resource call as `data["_missing"][field] = reason`; a rule
+    Collectors record a failed per-resource call in `Resource.missing` (field -> reason); a rule
     that needs that field must say so rather than guess (never PASS without the data).
     """
-    missing = resource.data.get(MISSING_KEY) or {}
-    reasons = sorted({missing[field] for field in fields if field in missing})
+    reasons = sorted({resource.missing[field] for field in fields if field in resource.missing})
     if reasons:
         return Result("NOT_EVALUATED", {"reason": "; ".join(reasons)})
     return None

@@ -3,7 +3,7 @@
 Instances come from the ec2.instances collector: DescribeInstances items (terminated ones left
 out) joined with Systems Manager as `SsmManaged` (the DescribeInstanceInformation entry, or None
 when unmanaged) and `PatchState` (the DescribeInstancePatchStates entry, or None). A failed SSM
-call leaves both under `_missing`.
+call leaves both in `Resource.missing`.
 """
 
 import re
@@ -57,6 +57,22 @@ def _public_ipv4(data: dict[str, Any]) -> tuple[int, bool]:
             # Auto-assigned addresses are owned by "amazon"; an Elastic IP by the account.
             elastic = elastic or association.get("IpOwnerId", "amazon") != "amazon"
     return len(addresses), elastic
+
+
+@evaluator("instance_imdsv2_required")
+def instance_imdsv2_required(resource: Resource, *, params: dict) -> Result:
+    """FAIL while the metadata endpoint is on and answers IMDSv1 (token optional)."""
+    options = resource.data.get("MetadataOptions", {})
+    tokens = options.get("HttpTokens", "optional")
+    endpoint = options.get("HttpEndpoint", "enabled")
+    evidence = {
+        "http_tokens": tokens,
+        "http_endpoint": endpoint,
+        "http_put_response_hop_limit": options.get("HttpPutResponseHopLimit"),
+    }
+    if endpoint == "enabled" and tokens != "required":
+        return Result("FAIL", evidence)
+    return Result("PASS", evidence)
 
 
 @evaluator(

@@ -50,6 +50,52 @@ def _shared_from_another_account(resource: Resource) -> bool:
 # Security groups.
 
 
+# Ports open to the world, as the SSH rule reads security groups: only the exact world CIDRs
+# 0.0.0.0/0 and ::/0, over any protocol that carries ports (named or numbered, or all traffic).
+PORT_CARRYING_PROTOCOLS = {"tcp", "udp", "6", "17", "-1"}
+
+
+def _exact_world_covers_port(permission: dict[str, Any], port: int) -> bool:
+    protocol = str(permission.get("IpProtocol", ""))
+    if protocol not in PORT_CARRYING_PROTOCOLS:
+        return False
+    if protocol == "-1":
+        return True
+    return permission.get("FromPort", 0) <= port <= permission.get("ToPort", 65535)
+
+
+def _exact_world_sources(permission: dict[str, Any]) -> list[str]:
+    sources = [r["CidrIp"] for r in permission.get("IpRanges", []) if r.get("CidrIp") == WORLD_IPV4]
+    sources += [
+        r["CidrIpv6"] for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6") == WORLD_IPV6
+    ]
+    return sources
+
+
+@evaluator("security_group_ports_open_to_world", params={"ports": PORTS}, required=("ports",))
+def security_group_ports_open_to_world(resource: Resource, *, params: dict) -> Result:
+    """FAIL when an ingress rule lets 0.0.0.0/0 or ::/0 reach one of `ports`."""
+    ports = params["ports"]
+    open_rules = []
+    for permission in resource.data.get("IpPermissions", []):
+        world = _exact_world_sources(permission)
+        covered = [port for port in ports if _exact_world_covers_port(permission, port)]
+        if world and covered:
+            open_rules.append(
+                {
+                    "protocol": str(permission.get("IpProtocol")),
+                    "from_port": permission.get("FromPort"),
+                    "to_port": permission.get("ToPort"),
+                    "sources": sorted(world),
+                    "ports": covered,
+                }
+            )
+    if open_rules:
+        open_ports = sorted({port for rule in open_rules for port in rule["ports"]})
+        return Result("FAIL", {"open_ports": open_ports, "ingress_rules": open_rules})
+    return Result("PASS", {"ports_checked": sorted(ports), "world_ingress": False})
+
+
 def _port_range(permission: dict[str, Any]) -> tuple[int, int]:
     """The ports a tcp/udp permission opens; -1 or an absent bound means the whole range."""
     low, high = permission.get("FromPort"), permission.get("ToPort")

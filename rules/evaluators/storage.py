@@ -1,4 +1,4 @@
-"""EBS volumes, snapshots, AMIs, the region's default EBS key, and KMS keys."""
+"""EBS encryption, volumes, snapshots, AMIs, the region's default EBS key, and KMS keys."""
 
 import re
 from datetime import datetime
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rules.evaluators import MISSING_KEY, Result, evaluator, missing_data
+from rules.evaluators import Result, evaluator, missing_data
 from rules.params import DAYS, list_of, one_of
 from securescope.resources import Resource
 
@@ -31,6 +31,23 @@ KMS_KEY_STATES = (
 
 def _day(value: datetime | None) -> str | None:
     return value.date().isoformat() if isinstance(value, datetime) else None
+
+
+@evaluator("volume_encrypted")
+def volume_encrypted(resource: Resource, *, params: dict) -> Result:
+    evidence = {
+        "encrypted": bool(resource.data.get("Encrypted")),
+        "attached": bool(resource.data.get("Attachments")),
+        "volume_type": resource.data.get("VolumeType"),
+    }
+    return Result("PASS" if evidence["encrypted"] else "FAIL", evidence)
+
+
+@evaluator("ebs_default_encryption_enabled")
+def ebs_default_encryption_enabled(resource: Resource, *, params: dict) -> Result:
+    enabled = bool(resource.data.get("EbsEncryptionByDefault"))
+    evidence = {"ebs_encryption_by_default": enabled, "sse_type": resource.data.get("SseType")}
+    return Result("PASS" if enabled else "FAIL", evidence)
 
 
 @evaluator("ebs_default_key_customer_managed")
@@ -90,7 +107,7 @@ def shared_publicly(resource: Resource, *, params: dict) -> Result:
     grants = grants or []
     public = bool(data.get("Public")) or any(grant.get("Group") == PUBLIC_GROUP for grant in grants)
     evidence: dict[str, Any] = {"public": public}
-    if field in (data.get(MISSING_KEY) or {}):
+    if field in resource.missing:
         evidence["permissions_read"] = False
     else:
         # Who else may use it is worth knowing even when it is not public; counts, not ids.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from rules.engine import CATALOG_DIR
+from rules.loading import CATALOG_DIR
 
 
 @pytest.fixture

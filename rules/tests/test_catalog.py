@@ -4,10 +4,10 @@ import os
 
 import pytest
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.tests.conftest import replace_in
 
-SEED_RULES = {
+CORE_RULES = {
     "EC2_SG_SSH_OPEN",
     "EC2_IMDSV2_REQUIRED",
     "EC2_EBS_ENCRYPTION",
@@ -20,10 +20,10 @@ SEED_RULES = {
 }
 
 
-def test_shipped_catalog_has_no_errors_and_the_seed_rules():
+def test_shipped_catalog_has_no_errors_and_the_core_rules():
     catalog = load_catalog()
     assert catalog.errors == ()
-    assert {rule.id for rule in catalog.rules} >= SEED_RULES
+    assert {rule.id for rule in catalog.rules} >= CORE_RULES
 
 
 @pytest.mark.parametrize(
@@ -53,17 +53,17 @@ def test_shipped_catalog_has_no_errors_and_the_seed_rules():
     ],
 )
 def test_bad_rule_names_file_rule_and_field_and_spares_the_rest(catalog_copy, old, new, field):
-    replace_in(catalog_copy / "ec2.yaml", old, new)
+    replace_in(catalog_copy / "ec2_network.yaml", old, new)
     catalog = load_catalog(catalog_copy)
     assert len(catalog.errors) == 1
-    assert catalog.errors[0].startswith(f"ec2.yaml: rule EC2_SG_SSH_OPEN: field '{field}'")
+    assert catalog.errors[0].startswith(f"ec2_network.yaml: rule EC2_SG_SSH_OPEN: field '{field}'")
     ids = {rule.id for rule in catalog.rules}
     assert "EC2_SG_SSH_OPEN" not in ids
-    assert SEED_RULES - {"EC2_SG_SSH_OPEN"} <= ids
+    assert CORE_RULES - {"EC2_SG_SSH_OPEN"} <= ids
 
 
 def test_duplicate_rule_id_is_rejected(catalog_copy):
-    replace_in(catalog_copy / "ec2.yaml", "id: EC2_EBS_ENCRYPTION", "id: EC2_SG_SSH_OPEN")
+    replace_in(catalog_copy / "storage.yaml", "id: EC2_EBS_ENCRYPTION", "id: EC2_SG_SSH_OPEN")
     catalog = load_catalog(catalog_copy)
     assert any("field 'id': duplicate" in error for error in catalog.errors)
 
@@ -76,7 +76,7 @@ def test_broken_yaml_file_leaves_other_files_loaded(catalog_copy):
 
 
 def test_edited_file_is_picked_up_without_restart(catalog_copy):
-    path = catalog_copy / "ec2.yaml"
+    path = catalog_copy / "ec2_network.yaml"
     before = load_catalog(catalog_copy)
     assert {r.id: r.severity for r in before.rules}["EC2_SG_SSH_OPEN"] == "high"
     replace_in(path, "severity: high\n", "severity: critical\n")
@@ -87,7 +87,7 @@ def test_edited_file_is_picked_up_without_restart(catalog_copy):
 
 
 def test_same_size_edit_with_the_mtime_kept_is_picked_up(catalog_copy):
-    path = catalog_copy / "ec2.yaml"
+    path = catalog_copy / "ec2_network.yaml"
     before = load_catalog(catalog_copy)
     assert {r.id: r.severity for r in before.rules}["EC2_SG_SSH_OPEN"] == "high"
     stat = path.stat()

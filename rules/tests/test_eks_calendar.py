@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 
 RULES = {rule.id: rule for rule in load_catalog().rules}
 
@@ -14,7 +14,8 @@ def test_calendar_is_dated_and_complete():
     assert len(versions) >= 5
     for version, dates in versions.items():
         major, minor = version.split(".")
-        assert major.isdigit() and minor.isdigit(), version
+        assert major.isdigit(), version
+        assert minor.isdigit(), version
         standard = date.fromisoformat(dates["end_of_standard_support"])
         extended = date.fromisoformat(dates["end_of_extended_support"])
         assert standard < extended, version

@@ -1,18 +1,21 @@
 """Evidence holds normalized facts only: what failed, never which resource or network."""
 
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from securescope.resources import Resource
 
 RULES = {rule.id: rule for rule in load_catalog().rules}
 
 
-def evidence(rule_id: str, data: dict) -> dict:
+def evidence(rule_id: str, data: dict, *, not_collected: str | None = None) -> dict:
     rule = RULES[rule_id]
     resource = Resource(
         type=rule.resource_type,
         arn="arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0",
         region="eu-west-1",
         data=data,
+        not_collected=not_collected,
     )
     (evaluation,) = evaluate(Catalog(rules=(rule,), errors=()), [resource])
     return evaluation.result.evidence
@@ -69,5 +72,5 @@ def test_eks_endpoint_evidence_counts_customer_cidrs_without_naming_them():
 
 
 def test_not_collected_types_are_not_evaluated_with_the_reason():
-    found = evidence("EC2_SG_SSH_OPEN", {"_not_evaluated": "missing permission: x:Y"})
+    found = evidence("EC2_SG_SSH_OPEN", {}, not_collected="missing permission: x:Y")
     assert found == {"reason": "missing permission: x:Y"}

@@ -9,17 +9,20 @@ from datetime import UTC, datetime
 import boto3
 from botocore.stub import Stubber
 
-from conftest import AUDITOR_POLICY, moto_user_keys
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection import ssm_calls
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import AUDITOR_POLICY, moto_user_keys
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
 RULE_IDS = {
+    "EC2_IMDSV2_REQUIRED",
     "EC2_IMDS_HOP_LIMIT",
     "EC2_PUBLIC_IPV4",
     "EC2_INTERNET_FACING_WITH_PROFILE",
@@ -120,6 +123,11 @@ def test_instances_collected_from_moto_are_evaluated(aws):
             **{(rule_id, role): unknown for rule_id in SSM_RULES},
         }
     expected |= {
+        # IMDSv2 is judged on every instance, stopped ones too: they start as configured.
+        ("EC2_IMDSV2_REQUIRED", "hardened"): "PASS",
+        ("EC2_IMDSV2_REQUIRED", "exposed"): "PASS",
+        ("EC2_IMDSV2_REQUIRED", "bare"): "FAIL",
+        ("EC2_IMDSV2_REQUIRED", "parked"): "FAIL",
         ("EC2_IMDS_HOP_LIMIT", "hardened"): "PASS",
         ("EC2_PUBLIC_IPV4", "hardened"): "PASS",
         ("EC2_INTERNET_FACING_WITH_PROFILE", "hardened"): "PASS",
@@ -148,7 +156,7 @@ def test_instances_collected_from_moto_are_evaluated(aws):
     assert ctx.permissions["ssm:DescribeInstanceInformation"] == "unavailable"
     (bare,) = (r for r in resources if r.data["InstanceId"] == ids["bare"])
     reason = "API unavailable: ssm:DescribeInstanceInformation"
-    assert bare.data["_missing"] == {"SsmManaged": reason, "PatchState": reason}
+    assert bare.missing == {"SsmManaged": reason, "PatchState": reason}
 
 
 def test_denied_ssm_leaves_the_ssm_rules_not_evaluated(aws, monkeypatch):
@@ -216,11 +224,11 @@ def test_ssm_join_shares_its_calls_with_the_ssm_collector(aws):
         stub.assert_no_pending_responses()
 
     assert [node.data["InstanceId"] for node in managed_nodes] == [managed]
-    by_id = {resource.data["InstanceId"]: resource.data for resource in instances}
-    assert by_id[managed]["SsmManaged"]["PingStatus"] == "Online"
-    assert by_id[managed]["PatchState"]["MissingCount"] == 2
-    assert by_id[ids["bare"]]["SsmManaged"] is None
-    assert "_missing" not in by_id[ids["bare"]]
+    by_id = {resource.data["InstanceId"]: resource for resource in instances}
+    assert by_id[managed].data["SsmManaged"]["PingStatus"] == "Online"
+    assert by_id[managed].data["PatchState"]["MissingCount"] == 2
+    assert by_id[ids["bare"]].data["SsmManaged"] is None
+    assert by_id[ids["bare"]].missing == {}
 
     found = statuses(instances, {instance_id: role for role, instance_id in ids.items()})
     ssm_rules = {
@@ -254,9 +262,9 @@ def test_denied_patch_batch_marks_only_patch_state_missing(aws):
         )
         instances = collect(ctx, "ec2.instances")
 
-    data = next(r.data for r in instances if r.data["InstanceId"] == managed)
-    assert data["SsmManaged"]["PingStatus"] == "Online"
-    assert set(data["_missing"]) == {"PatchState"}
+    instance = next(r for r in instances if r.data["InstanceId"] == managed)
+    assert instance.data["SsmManaged"]["PingStatus"] == "Online"
+    assert set(instance.missing) == {"PatchState"}
     found = statuses(instances, {r.data["InstanceId"]: r.data["InstanceId"] for r in instances})
     assert found["EC2_SSM_MANAGED", managed] == "PASS"
     assert found["EC2_PATCH_NONCOMPLIANT", managed] == "NOT_EVALUATED"

@@ -7,7 +7,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext

@@ -12,12 +12,14 @@ import boto3
 from botocore.stub import Stubber
 from django.utils import timezone
 
-from conftest import seed_region
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.collectors import REGISTRY, eks_nodegroups
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import seed_region
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -222,7 +224,7 @@ def test_oidc_providers_denied_leaves_irsa_not_evaluated(aws):
 
     found = statuses([cluster])
     assert "IamOidcProviderRegistered" not in cluster.data
-    assert cluster.data["_missing"]["IamOidcProviderRegistered"] == (
+    assert cluster.missing["IamOidcProviderRegistered"] == (
         "missing permission (AccessDenied): iam:ListOpenIDConnectProviders"
     )
     assert ctx.permissions["iam:ListOpenIDConnectProviders"] == "denied"

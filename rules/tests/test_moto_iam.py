@@ -8,12 +8,16 @@ import json
 import boto3
 import pytest
 
-from conftest import EC2_TRUST
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
 from securescope.resources import Resource
+from testing.aws import EC2_TRUST
+
+pytestmark = [pytest.mark.moto, pytest.mark.slow]
 
 ACCOUNT_ID = "123456789012"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -9,11 +9,12 @@ import pytest
 from botocore.exceptions import ClientError
 from django.utils import timezone
 
-from rules.engine import Catalog, evaluate, load_catalog
+from rules.engine import evaluate
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext, Denied, Unavailable
 from scans.collection.inventory import AccountContext
-from scans.lifecycle.services import not_collected
 from securescope.privacy import redact_evidence
 from securescope.resources import Resource
 
@@ -42,7 +43,7 @@ def collect_all() -> list[Resource]:
             resources.extend(collector.collect(ctx))
         except (Denied, Unavailable) as error:
             resources.extend(
-                not_collected(ctx, resource_type, error.summary)
+                ctx.not_collected(resource_type, error.summary)
                 for resource_type in collector.resource_types
             )
     return resources
@@ -193,10 +194,11 @@ def test_snapshot_whose_permissions_were_refused_is_not_evaluated(account):
 
 
 @pytest.mark.parametrize(
-    ("resource_type", "data"),
+    ("resource_type", "data", "applies"),
     [
-        ("AWS::EC2::Volume", {"State": "creating", "Attachments": []}),
-        ("AWS::EC2::Volume", {"State": "deleting", "Attachments": []}),
+        # Encryption is judged in every state; whether a volume is unattached is not.
+        ("AWS::EC2::Volume", {"State": "creating", "Attachments": []}, {"EC2_EBS_ENCRYPTION"}),
+        ("AWS::EC2::Volume", {"State": "deleting", "Attachments": []}, {"EC2_EBS_ENCRYPTION"}),
         # Instance-store backed AMI: no EBS snapshot to encrypt.
         (
             "AWS::EC2::Image",
@@ -205,12 +207,13 @@ def test_snapshot_whose_permissions_were_refused_is_not_evaluated(account):
                 "LaunchPermissions": [],
                 "BlockDeviceMappings": [{"DeviceName": "/dev/sdb", "VirtualName": "ephemeral0"}],
             },
+            {"EC2_AMI_PUBLIC"},
         ),
     ],
 )
-def test_rules_that_do_not_apply_yield_nothing(resource_type, data):
+def test_rules_that_do_not_apply_yield_nothing(resource_type, data, applies):
     resource = Resource(
         type=resource_type, arn="arn:aws:ec2:eu-west-1::x", region=REGION, data=data
     )
     rules = {evaluation.rule.id for evaluation in evaluate(storage_catalog(), [resource])}
-    assert rules <= {"EC2_AMI_PUBLIC"}
+    assert rules == applies

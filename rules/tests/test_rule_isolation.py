@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import seed_region
 from findings.models import Finding
-from rules.engine import Catalog, load_catalog
+from rules.loading import load_catalog
+from rules.schema import Catalog
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 from scans.models import Scan
+from testing.aws import seed_region
 
 REGION = "eu-west-1"
 BROKEN_RULE = "EC2_SG_SSH_OPEN"

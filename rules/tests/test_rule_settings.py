@@ -9,27 +9,28 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from conftest import create_user, seed_region
 from findings.exports import export_csv, export_json, export_markdown
 from findings.models import Finding
 from findings.selectors import finding_list
-from rules import engine
+from rules import loading
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
+from testing.aws import seed_region
+from testing.factories import create_user
 
 
 @pytest.mark.django_db
 def test_sync_mirrors_the_catalog_and_keeps_toggles(tmp_path):
     directory = tmp_path / "catalog"
-    shutil.copytree(engine.CATALOG_DIR, directory)
-    catalog = engine.load_catalog(directory)
+    shutil.copytree(loading.CATALOG_DIR, directory)
+    catalog = loading.load_catalog(directory)
     assert rule_settings_sync(catalog=catalog)["created"] == len(catalog.rules)
     RuleSetting.objects.filter(rule_id="IAM_ROOT_MFA").update(enabled=False)
     assert rule_settings_sync(catalog=catalog) == {"created": 0, "updated": 0, "removed": 0}
     (directory / "iam.yaml").unlink()
-    counts = rule_settings_sync(catalog=engine.load_catalog(directory))
+    counts = rule_settings_sync(catalog=loading.load_catalog(directory))
     assert counts["removed"] >= 1
     setting = RuleSetting.objects.get(rule_id="IAM_ROOT_MFA")
     assert (setting.in_catalog, setting.enabled) == (False, False)
@@ -58,10 +59,11 @@ def test_admin_lists_rules_with_mappings_and_records_who_toggled(client):
     assert setting.updated_at is not None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_scan_skips_disabled_rules_applies_overrides_and_exports_say_so(aws):
     seed_region("eu-west-1")
-    rule_settings_sync(catalog=engine.load_catalog())
+    rule_settings_sync(catalog=loading.load_catalog())
     RuleSetting.objects.filter(rule_id="EC2_SG_SSH_OPEN").update(enabled=False)
     RuleSetting.objects.filter(rule_id="EC2_EBS_ENCRYPTION").update(severity_override="critical")
     scan = scan_start(
@@ -87,9 +89,12 @@ def test_scan_skips_disabled_rules_applies_overrides_and_exports_say_so(aws):
 def test_rules_command_lists_reloads_and_validates():
     out = io.StringIO()
     call_command("rules", "list", stdout=out)
-    catalog = engine.load_catalog()
+    catalog = loading.load_catalog()
     assert f"{len(catalog.rules)} rules, 0 errors" in out.getvalue()
     assert "EKS_CONTROL_PLANE_LOGGING" in out.getvalue()
+    # Mappings are named with the registry's short labels, every framework included.
+    (line,) = [line for line in out.getvalue().splitlines() if "EC2_DETAILED_MONITORING" in line]
+    assert line.endswith("CIS Compute v1.0.0 2.6")
     out = io.StringIO()
     call_command("rules", "reload", stdout=out)
     assert RuleSetting.objects.count() == len(catalog.rules)
@@ -99,10 +104,10 @@ def test_rules_command_lists_reloads_and_validates():
 @pytest.mark.django_db
 def test_rules_validate_fails_on_a_bad_rule(tmp_path, monkeypatch):
     directory = tmp_path / "catalog"
-    shutil.copytree(engine.CATALOG_DIR, directory)
+    shutil.copytree(loading.CATALOG_DIR, directory)
     (directory / "broken.yaml").write_text("rules:\n  - id: BROKEN\n    severity: urgent\n")
     monkeypatch.setattr(
-        "rules.management.commands.rules.load_catalog", lambda: engine.load_catalog(directory)
+        "rules.management.commands.rules.load_catalog", lambda: loading.load_catalog(directory)
     )
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 invalid rules"):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.tests.conftest import replace_in
 
 PAYLOADS = [
@@ -29,12 +29,13 @@ def test_python_tags_are_rejected_without_running(
     if where == "file":
         (catalog_copy / "evil.yaml").write_text(f"rules: {tagged}\n")
     else:
-        replace_in(catalog_copy / "ec2.yaml", "severity: high\n", f"severity: {tagged}\n")
+        replace_in(catalog_copy / "ec2_network.yaml", "severity: high\n", f"severity: {tagged}\n")
 
     catalog = load_catalog(catalog_copy)
 
     assert not marker.exists()
-    expected = "evil.yaml: not valid YAML" if where == "file" else "ec2.yaml: not valid YAML"
+    source = "evil.yaml" if where == "file" else "ec2_network.yaml"
+    expected = f"{source}: not valid YAML"
     assert any(error.startswith(expected) for error in catalog.errors), catalog.errors
     # Only the tagged file is left out; the rest of the catalog still loads.
     assert "EKS_CONTROL_PLANE_LOGGING" in {rule.id for rule in catalog.rules}

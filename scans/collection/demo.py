@@ -20,6 +20,8 @@ from scans.collection.aws import AwsCredentials
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 DEMO_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+# moto's account: known before its server is up, so a demo scan is labelled from the start.
+DEMO_ACCOUNT_ID = "123456789012"
 DEMO_ACCESS_KEY_ID = "AKIADEMOACCTEXAMPLE0"
 # Only the moto server accepts these; they open nothing anywhere else.
 DEMO_SECRET_ACCESS_KEY = "DemoSecretKeyForTheMotoAccountOnly000000"  # noqa: S105

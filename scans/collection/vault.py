@@ -3,6 +3,9 @@
 The cache is Redis in production and in-process in the embedded mode. Entries are encrypted with
 a key derived from SECRET_KEY, so a dump of Redis shows no key material, and bound to their scan
 id, so an entry copied under another scan's key does not decrypt.
+
+`sealed_put` and `sealed_get` keep other short-lived secrets the same way (names and ARNs a user
+revealed), each under a key of its own purpose, so one kind of entry never decrypts as another.
 """
 
 import base64
@@ -10,6 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -30,11 +34,14 @@ class VaultUnavailable(Exception):
     """The vault's cache could not be reached; the message is safe to show."""
 
 
+VAULT_PURPOSE = b"securescope credential vault"
+
+
 @cache
-def _fernet(secret_key: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"securescope credential vault"
-    ).derive(secret_key.encode())
+def _fernet(secret_key: str, purpose: bytes = VAULT_PURPOSE) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
@@ -97,3 +104,37 @@ def vault_delete(*, scan_id: uuid.UUID | str) -> None:
 def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
     """Whether the scan still has credentials: cheap enough to ask before every AWS call."""
     return caches["vault"].has_key(_key(scan_id))
+
+
+def sealed_put(*, cache_key: str, value: Any, purpose: bytes, timeout: int) -> None:
+    """`value` (JSON-serializable) encrypted for `purpose` and bound to `cache_key`."""
+    payload = json.dumps({"cache_key": cache_key, "value": value}).encode()
+    token = _fernet(settings.SECRET_KEY, purpose).encrypt(payload)
+    try:
+        caches["vault"].set(cache_key, token, timeout=timeout)
+    except Exception as error:
+        raise VaultUnavailable(
+            f"The encrypted cache is unavailable ({type(error).__name__}); nothing was stored."
+        ) from None
+
+
+def sealed_get(*, cache_key: str, purpose: bytes) -> Any | None:
+    """What `sealed_put` stored there, or None once it expired, was deleted or does not open."""
+    token = caches["vault"].get(cache_key)
+    if token is None:
+        return None
+    try:
+        payload = json.loads(_fernet(settings.SECRET_KEY, purpose).decrypt(token))
+    except InvalidToken:
+        return None
+    if payload["cache_key"] != cache_key:
+        return None
+    return payload["value"]
+
+
+def sealed_delete(*, cache_key: str) -> None:
+    caches["vault"].delete(cache_key)
+
+
+def sealed_exists(*, cache_key: str) -> bool:
+    return caches["vault"].has_key(cache_key)

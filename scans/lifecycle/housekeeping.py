@@ -1,7 +1,8 @@
 """Scans that outlived their workers: their units failed, then the scans closed.
 
-Run by a django-q2 schedule on the `scans` cluster (see the 0005 migration), and also on read by
-the scan pages, so the embedded mode (no qcluster) is covered too.
+Run every five minutes by a django-q2 schedule (see the 0005 migration): on the `scans` cluster
+in production, by the web process's scheduler in the embedded mode (securescope/scheduler.py).
+The scan pages also reap on read.
 """
 
 import logging
@@ -12,12 +13,15 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from scans.lifecycle.services import scan_finalize_if_complete
+from scans.lifecycle.services import scan_fail_unstarted, scan_finalize_if_complete
 from scans.models import Scan, ScanRegion
 
 logger = logging.getLogger(__name__)
 
 STALLED_UNIT_ERROR = "The worker running this unit stopped answering; the unit was given up."
+UNSTARTED_SCAN_ERROR = (
+    "The demo account never came up (its process stopped); the scan was given up."
+)
 
 
 def scan_units_reap(*, scan_id: uuid.UUID | str | None = None) -> int:
@@ -48,6 +52,19 @@ def scan_units_reap(*, scan_id: uuid.UUID | str | None = None) -> int:
     touched.update(unclosed.values_list("id", flat=True))
     for stalled_scan_id in touched:
         scan_finalize_if_complete(scan_id=stalled_scan_id)
+    _scans_never_started_fail(scan_id=scan_id, since=running_since)
     if reaped:
         logger.warning("Gave up %d scan units whose worker stopped answering", reaped)
     return reaped
+
+
+def _scans_never_started_fail(*, scan_id: uuid.UUID | str | None, since) -> None:
+    """A demo scan still waiting for its server long after it was created lost the process
+    that was starting it."""
+    waiting = Scan.objects.filter(
+        status=Scan.Status.PENDING, created_at__lt=since, scan_regions__isnull=True
+    )
+    if scan_id is not None:
+        waiting = waiting.filter(id=scan_id)
+    for waiting_id in waiting.values_list("id", flat=True):
+        scan_fail_unstarted(scan_id=waiting_id, error=UNSTARTED_SCAN_ERROR)

@@ -1,3 +1,4 @@
+import heapq
 from statistics import mean
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -7,6 +8,9 @@ from django.utils import timezone
 from scans.collection.permissions import scan_permission_record
 from scans.models import Scan, ScanRegion
 from securescope.resources import GLOBAL_REGION
+
+# Earlier units read to learn how long each region takes; the most recent of each region wins.
+HISTORY_ROWS = 500
 
 
 def scan_list(*, status: str = "", account_hash: str = "", source: str = "") -> QuerySet[Scan]:
@@ -42,52 +46,79 @@ def scan_region_list(*, scan_id: object) -> QuerySet[ScanRegion]:
     )
 
 
-def scan_seconds_left(*, units: list[ScanRegion]) -> int | None:
-    """A rough estimate for the progress page: finished units' mean duration, spread over the
-    units running side by side. None until one unit has finished, or once none is left."""
-    durations = [
-        (unit.finished_at - unit.started_at).total_seconds()
-        for unit in units
-        if unit.finished_at and unit.started_at
-    ]
-    left = [unit for unit in units if unit.status not in ScanRegion.TERMINAL_STATUSES]
-    if not durations or not left:
-        return None
-    running = sum(unit.status == ScanRegion.Status.RUNNING for unit in left)
-    return round(mean(durations) * len(left) / max(1, running))
+def units_with_time_left(*, scan: Scan, units: list[ScanRegion]) -> list[ScanRegion]:
+    """The units, each unfinished one with `seconds_left` until it ends; None where that
+    cannot be told. `scan_seconds_left` reads the scan's figure off them, so the two agree.
 
-
-def units_with_time_left(*, scan: Scan, units: list[ScanRegion], history: int = 500) -> list:
-    """The units, each unfinished one with `seconds_left`: how long its region took in the
-    account's most recent scan that finished it, less how long it has been running. None where
-    the account never finished that region before (or the unit has ended).
-
-    Regions differ far more from each other (one holds the clusters, another nothing) than the
-    same region does from one scan to the next, so the region's own history is the estimate.
+    A unit is expected to take as long as its region took in the account's most recent scan
+    that finished it (regions differ far more from each other, one holding the clusters and
+    another nothing, than the same region does from one scan to the next); a region never
+    finished before is expected to take the mean of this scan's finished regions. A running
+    unit has that less what it has run; pending ones wait for the next unit to end, as many
+    running side by side as run now. The scan ends when its last unit does.
     """
-    open_regions = {unit.region for unit in units if unit.status not in unit.TERMINAL_STATUSES}
+    open_units = [unit for unit in units if unit.status not in ScanRegion.TERMINAL_STATUSES]
+    expected = _expected_seconds(scan, units, {unit.region for unit in open_units})
+    for unit in units:
+        unit.seconds_left = None
+    now = timezone.now()
+    running = [unit for unit in open_units if unit.status == ScanRegion.Status.RUNNING]
+    for unit in running:
+        if unit.region in expected:
+            ran = (now - unit.started_at).total_seconds() if unit.started_at else 0.0
+            unit.seconds_left = max(0, round(expected[unit.region] - ran))
+    if any(unit.region not in expected for unit in open_units):
+        return units
+    # When each of the side-by-side lanes frees up; pending units take the earliest.
+    lanes = [unit.seconds_left for unit in running] or [0] * len(open_units)
+    heapq.heapify(lanes)
+    for unit in open_units:
+        if unit.status != ScanRegion.Status.RUNNING:
+            unit.seconds_left = heapq.heappop(lanes) + round(expected[unit.region])
+            heapq.heappush(lanes, unit.seconds_left)
+    return units
+
+
+def scan_seconds_left(*, units: list[ScanRegion]) -> int | None:
+    """When the scan's last unit ends, by the figures units_with_time_left gave the units;
+    None while one of them cannot be told, or once none is left."""
+    left = [unit.seconds_left for unit in units if unit.status not in ScanRegion.TERMINAL_STATUSES]
+    if not left or None in left:
+        return None
+    return max(left)
+
+
+def _expected_seconds(scan: Scan, units: list[ScanRegion], regions: set[str]) -> dict[str, float]:
+    """Region -> seconds its unit is expected to take, for the regions that can be told."""
+    if not regions:
+        return {}
     earlier = (
         ScanRegion.objects.filter(
             scan__account_hash=scan.account_hash,
-            region__in=open_regions,
+            region__in=regions,
             status=ScanRegion.Status.SUCCEEDED,
             started_at__isnull=False,
             finished_at__isnull=False,
         )
         .exclude(scan_id=scan.id)
         .order_by("-finished_at")
-        .values_list("region", "started_at", "finished_at")[:history]
+        .values_list("region", "started_at", "finished_at")[:HISTORY_ROWS]
     )
-    took: dict[str, float] = {}
-    for region, started_at, finished_at in earlier if open_regions else ():
-        took.setdefault(region, (finished_at - started_at).total_seconds())
-    now = timezone.now()
-    for unit in units:
-        unit.seconds_left = None
-        if unit.region in open_regions and unit.region in took:
-            ran = (now - unit.started_at).total_seconds() if unit.started_at else 0.0
-            unit.seconds_left = max(0, round(took[unit.region] - ran))
-    return units
+    expected: dict[str, float] = {}
+    for region, started_at, finished_at in earlier:
+        expected.setdefault(region, (finished_at - started_at).total_seconds())
+    finished_here = [
+        (unit.finished_at - unit.started_at).total_seconds()
+        for unit in units
+        if unit.status == ScanRegion.Status.SUCCEEDED
+        and not unit.is_global
+        and unit.started_at
+        and unit.finished_at
+    ]
+    if finished_here:
+        for region in regions - expected.keys() - {GLOBAL_REGION}:
+            expected[region] = mean(finished_here)
+    return expected
 
 
 def recent_scan_seconds(*, limit: int = 10) -> float | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_q.models import OrmQ, Task
 from django_q.signing import SignedPackage
 
-from conftest import CANARIES, assert_no_canary, database_dump
+from testing.canary import CANARIES, assert_no_canary, database_dump
 
 pytestmark = pytest.mark.django_db
 

@@ -9,21 +9,21 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from conftest import (
-    CANARY_KEY_ID,
-    CANARY_SECRET,
-    CANARY_TOKEN,
-    assert_no_canary,
-    create_user,
-    data_files,
-    database_dump,
-    seed_region,
-)
 from findings.models import Finding
 from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
 from securescope.tests.test_url_access import named_routes
+from testing.aws import seed_region
+from testing.canary import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    assert_no_canary,
+    data_files,
+    database_dump,
+)
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +66,7 @@ def admin_urls(scan: Scan) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_web_form_scan_leaves_no_trace(client, aws, log_capture):
     seed_region("eu-west-1")
     client.force_login(create_user())

@@ -7,15 +7,21 @@ server on 127.0.0.1, so SQLite's locking under concurrent scan threads is exerci
 import json
 import os
 
-from conftest import assert_no_canary, run_manage, seed_region
+import pytest
+
+from testing.aws import seed_region
+from testing.canary import assert_no_canary
+from testing.processes import run_manage
+
+pytestmark = pytest.mark.subprocess
 
 REGIONS = ["eu-west-1", "us-west-2", "ap-southeast-2"]
 
 
-def test_command_scan_on_sqlite_with_threads(moto_endpoint, tmp_path):
+def test_command_scan_on_sqlite_with_threads(moto_endpoint, migrated_data_dir, tmp_path):
     for region in REGIONS:
         seed_region(region)
-    data_dir = tmp_path / "data"
+    data_dir = migrated_data_dir
     env = {
         key: value
         for key, value in os.environ.items()
@@ -23,7 +29,6 @@ def test_command_scan_on_sqlite_with_threads(moto_endpoint, tmp_path):
     }
     # moto answers some unimplemented APIs with a 500, which botocore retries: keep it short.
     env.update(DATA_DIR=str(data_dir), AWS_ENDPOINT_URL=moto_endpoint, AWS_MAX_ATTEMPTS="2")
-    assert run_manage(env, "migrate", "-v0").returncode == 0
     output = tmp_path / "scan.json"
     scan = run_manage(
         env, "scan", "--regions", ",".join(REGIONS), "--output", str(output), with_canary_keys=True

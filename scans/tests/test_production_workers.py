@@ -19,22 +19,20 @@ import redis
 import requests
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django_q.models import Success
 
-from conftest import (
-    assert_no_canary,
-    create_user,
-    database_dump,
-    run_manage,
-    seed_region,
-)
+from conftest import REAL_PASSWORD_HASHERS, TEST_REDIS_URL
 from findings.models import Finding
 from scans.lifecycle.services import scan_wait
 from scans.models import Scan
+from testing.aws import seed_region
+from testing.canary import assert_no_canary, database_dump
+from testing.factories import create_user
+from testing.processes import run_manage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True)]
 
-TEST_REDIS_URL = os.environ.get("SECURESCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REGIONS = ["eu-west-1", "us-west-2"]
 
 
@@ -147,7 +145,9 @@ def test_production_steps_serve_https_and_two_workers_finish_a_demo_scan(product
     env = {**production_env, "SECURESCOPE_BIND": f"127.0.0.1:{port}", "DEMO_MODE": "true"}
     for step in (("collectstatic", "--noinput", "-v0"), ("gen_cert",)):
         assert run_manage(env, *step).returncode == 0
-    create_user(username="operator", password="correct horse battery")
+    # gunicorn checks the password with the real hashers, not the tests' fast one.
+    with override_settings(PASSWORD_HASHERS=REAL_PASSWORD_HASHERS):
+        create_user(username="operator", password="correct horse battery")
     python = Path(sys.executable)
     processes = [
         start(

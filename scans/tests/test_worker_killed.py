@@ -17,19 +17,14 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from conftest import (
-    CANARY_KEY_ID,
-    CANARY_SECRET,
-    CANARY_TOKEN,
-    assert_no_canary,
-    run_manage,
-    seed_region,
-)
 from scans.lifecycle.housekeeping import STALLED_UNIT_ERROR
 from scans.models import Scan, ScanRegion
 from scans.tests.test_production_workers import TEST_REDIS_URL, production_env  # noqa: F401
+from testing.aws import seed_region
+from testing.canary import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, assert_no_canary
+from testing.processes import run_manage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True)]
 
 REGIONS = ["eu-west-1", "us-west-2"]
 UNIT_DEADLINE_SECONDS = 1

@@ -22,6 +22,41 @@ def region_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
 
 
+# On in every account. AWS makes each region launched after 20 March 2019 opt-in, so this list
+# never grows; the picker offers it because the account's own list needs its keys.
+REGIONS_ENABLED_BY_DEFAULT = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "ap-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+    }
+)
+
+
+class RegionCheckboxes(forms.CheckboxSelectMultiple):
+    """One box per region; those every account has enabled are marked for the picker's button."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in REGIONS_ENABLED_BY_DEFAULT:
+            option["attrs"]["data-default-enabled"] = True
+        return option
+
+
 class RegionListField(forms.MultipleChoiceField):
     """Known regions, each once; a list longer than AWS has is refused before it is read."""
 
@@ -94,7 +129,9 @@ class ScanForm(forms.Form):
                 flags=re.ASCII,
             )
         ],
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        # Not a secret (AWS: it guards against a confused deputy, it proves nothing alone): kept
+        # on a form error like the role ARN, so only the keys must be pasted again.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     expires_at = forms.DateTimeField(
         label="Credentials expire at (UTC)",
@@ -108,8 +145,9 @@ class ScanForm(forms.Form):
     regions = RegionListField(
         required=False,
         choices=region_choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty to scan every region enabled in the account.",
+        widget=RegionCheckboxes,
+        help_text="Leave every box empty to scan each region enabled in the account, as AWS "
+        "lists it for these keys.",
     )
 
     def clean(self) -> dict:

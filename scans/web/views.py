@@ -102,11 +102,8 @@ def scan_reaped(scan_id: str) -> Scan:
 
 
 def scan_progress_context(scan: Scan, units: list[ScanRegion]) -> dict:
-    return {
-        "scan": scan,
-        "units": selectors.units_with_time_left(scan=scan, units=units),
-        "seconds_left": selectors.scan_seconds_left(units=units),
-    }
+    units = selectors.units_with_time_left(scan=scan, units=units)
+    return {"scan": scan, "units": units, "seconds_left": selectors.scan_seconds_left(units=units)}
 
 
 @require_GET

@@ -4,19 +4,14 @@ are checked next to their features); read-only, and visible to admins only."""
 import pytest
 from django.urls import reverse
 
-from conftest import (
-    TEST_ACCESS_KEY_ID,
-    TEST_SECRET_ACCESS_KEY,
-    create_member,
-    create_scan,
-    create_user,
-)
-from rules.engine import load_catalog
+from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start
 from securescope.models import AuditEvent
+from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
+from testing.factories import create_member, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 

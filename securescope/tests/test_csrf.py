@@ -12,8 +12,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import create_user
 from securescope.tests.test_url_access import named_routes, url_for, world  # noqa: F401
+from testing.factories import create_user
 
 pytestmark = pytest.mark.django_db
 

@@ -48,7 +48,8 @@ def test_dockerfile_is_multi_stage_non_root_and_without_compilers():
     stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
     assert len(stages) == 2
     final = stages[-1]
-    assert "build-essential" not in final and "gcc" not in final
+    assert "build-essential" not in final
+    assert "gcc" not in final
     assert re.search(r"^USER securescope$", final, re.MULTILINE)
     assert "deploy/gunicorn.conf.py" in final
     env_names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)=", final))

@@ -20,6 +20,8 @@ from django.conf import settings
 
 from securescope.tests.test_gunicorn_tls import free_port
 
+pytestmark = pytest.mark.deploy
+
 REPO = Path(settings.BASE_DIR)
 STAMP = REPO / ".venv" / ".securescope-installed"
 STARTUP_TIMEOUT_SECONDS = 180

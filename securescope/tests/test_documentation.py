@@ -1,4 +1,4 @@
-"""The README and .env.example keep up with the code: settings, and the IAM policy."""
+"""The README and .env.example keep up with the code: settings, the IAM policy, the ARN forms."""
 
 import json
 import re
@@ -8,6 +8,7 @@ from django.conf import settings
 
 from scans.collection.collectors import REGISTRY, required_permissions
 from scans.collection.permissions import OPTIONAL_ACTIONS, policy_document, scan_actions
+from scans.collection.readme_tables import TABLES, stale_tables
 
 ROOT = Path(settings.BASE_DIR)
 README = (ROOT / "README.md").read_text()
@@ -91,6 +92,12 @@ def test_every_variable_read_anywhere_is_documented():
 NON_READ_ACTIONS = {"iam:GenerateCredentialReport", "iam:SimulatePrincipalPolicy"}
 
 
+def test_readme_tables_are_the_ones_the_code_writes():
+    # `manage.py docs_tables --write` rewrites them from the same functions.
+    assert set(TABLES) == {"iam-policy", "arn-table"}
+    assert stale_tables(README) == []
+
+
 def test_readme_policy_is_the_one_the_collectors_need():
     section = README.split("\n## Read-only IAM policy\n", 1)[1]
     block = re.search(r"```json\n(.*?)```", section, re.S).group(1)
@@ -118,3 +125,4 @@ def test_readme_documents_the_arn_form_of_every_resource_type():
     documented = set(re.findall(r"`(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)`", table))
     produced = {t for collector in REGISTRY.values() for t in collector.resource_types}
     assert produced - documented == set()
+    assert all(set(c.arn_forms) == set(c.resource_types) for c in REGISTRY.values())

@@ -148,6 +148,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=IO_TIMEOUT_SECONDS)
 
 
+@pytest.mark.subprocess
+@pytest.mark.xdist_group("gunicorn")
 @pytest.mark.parametrize(
     ("version", "name"),
     [(ssl.TLSVersion.TLSv1_2, "TLSv1.2"), (ssl.TLSVersion.TLSv1_3, "TLSv1.3")],
@@ -161,6 +163,8 @@ def test_serves_the_login_page_over_modern_tls(
     assert response.status == 200 or 300 <= response.status < 400
 
 
+@pytest.mark.subprocess
+@pytest.mark.xdist_group("gunicorn")
 def test_tls_1_2_negotiates_forward_secret_aead(server: Server) -> None:
     response = get(server.port, client_context(server.cert_file, ssl.TLSVersion.TLSv1_2))
 
@@ -169,6 +173,8 @@ def test_tls_1_2_negotiates_forward_secret_aead(server: Server) -> None:
     assert "GCM" in response.cipher or "CHACHA20" in response.cipher
 
 
+@pytest.mark.subprocess
+@pytest.mark.xdist_group("gunicorn")
 def test_tls_1_2_with_only_cbc_ciphers_is_refused(server: Server) -> None:
     context = client_context(server.cert_file, ssl.TLSVersion.TLSv1_2)
     context.set_ciphers("ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:AES128-SHA")
@@ -177,6 +183,8 @@ def test_tls_1_2_with_only_cbc_ciphers_is_refused(server: Server) -> None:
         get(server.port, context)
 
 
+@pytest.mark.subprocess
+@pytest.mark.xdist_group("gunicorn")
 @old_versions
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1])
 def test_old_tls_is_refused(server: Server, version: ssl.TLSVersion) -> None:

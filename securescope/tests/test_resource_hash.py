@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
 from django.conf import settings
 
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
-from scans.lifecycle.services import not_collected
 from securescope.privacy import resource_hash
 
 ARN = "arn:aws:ec2:eu-west-1:123456789012:ebs-default-encryption"
@@ -58,6 +58,7 @@ def test_resource_hash_is_the_hex_hmac_sha256_of_the_arn(settings):
     )
 
 
+@pytest.mark.subprocess
 def test_default_key_is_derived_from_secret_key_as_documented(tmp_path):
     key, hashed = key_and_hash_in_fresh_process(
         tmp_path, SECRET_KEY=SECRET_KEY, RESOURCE_HASH_KEY=""
@@ -68,6 +69,7 @@ def test_default_key_is_derived_from_secret_key_as_documented(tmp_path):
     assert hashed == hmac_sha256_hex(key, ARN)
 
 
+@pytest.mark.subprocess
 def test_resource_hash_key_overrides_the_default(tmp_path):
     key, hashed = key_and_hash_in_fresh_process(
         tmp_path, SECRET_KEY=SECRET_KEY, RESOURCE_HASH_KEY="example-resource-hash-key"
@@ -81,5 +83,5 @@ def test_account_wide_unit_writes_global_where_an_arn_has_a_region():
     ctx = CollectContext(
         session=boto3.Session(), account=AccountContext("123456789012"), region="global"
     )
-    stand_in = not_collected(ctx, "AWS::S3::Bucket", "AccessDenied: s3:ListAllMyBuckets")
+    stand_in = ctx.not_collected("AWS::S3::Bucket", "AccessDenied: s3:ListAllMyBuckets")
     assert stand_in.arn == "arn:aws:s3:global:123456789012:not-collected/AWS::S3::Bucket"

@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+pytestmark = pytest.mark.subprocess
 
 PRINT_SHAPE = (
     "from django.conf import settings; "
@@ -44,3 +47,58 @@ def test_database_and_redis_urls_give_the_production_shape(tmp_path):
     assert shape == (
         "django.db.backends.postgresql django-q django.core.cache.backends.redis.RedisCache"
     )
+
+
+def test_importing_settings_creates_nothing(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DATA_DIR")
+    }
+    env.update(PYTHONPATH=str(settings.BASE_DIR), DATA_DIR=str(tmp_path / "var"))
+    subprocess.run(
+        [sys.executable, "-c", "import securescope.settings"],
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def print_secret_key(data_dir: Path, secret_key: str = "") -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DATA_DIR=str(data_dir), SECRET_KEY=secret_key)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SECRET_KEY)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_manage_py_makes_the_data_dir_and_one_private_secret_key(tmp_path):
+    data_dir = tmp_path / "data"
+    first = print_secret_key(data_dir)
+    assert print_secret_key(data_dir) == first
+    key_file = data_dir / "secret_key"
+    assert key_file.read_text() == first
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert (data_dir / "staticfiles").is_dir()
+
+
+def test_a_secret_key_from_the_environment_writes_no_key_file(tmp_path):
+    data_dir = tmp_path / "data"
+    assert print_secret_key(data_dir, "example-secret-key-EXAMPLE") == (
+        "example-secret-key-EXAMPLE"
+    )
+    assert not (data_dir / "secret_key").exists()

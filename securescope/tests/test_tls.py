@@ -90,6 +90,7 @@ done
 """
 
 
+@pytest.mark.subprocess
 def test_uses_mkcert_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

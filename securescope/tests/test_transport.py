@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import create_finding, create_scan, create_scan_region, create_user
+from testing.factories import create_finding, create_scan, create_scan_region, create_user
 
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "correct horse battery"
@@ -50,6 +50,7 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.subprocess
 def test_check_deploy_is_clean_in_production_settings(tmp_path):
     result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
 
@@ -64,6 +65,7 @@ PRINT_TRANSPORT = (
 )
 
 
+@pytest.mark.subprocess
 def test_production_enforces_https_and_trusts_a_proxy_only_when_told(tmp_path):
     direct = manage(production_env(tmp_path), "shell", "-c", PRINT_TRANSPORT)
     proxied = manage(production_env(tmp_path, BEHIND_PROXY="true"), "shell", "-c", PRINT_TRANSPORT)
@@ -239,6 +241,7 @@ def test_weak_passwords_are_refused(password):
         validate_password(password, user=user)
 
 
+@pytest.mark.deploy
 def test_gen_cert_script_makes_a_certificate_for_both_names(tmp_path):
     # A PATH with the venv and the tools the script needs besides: no mkcert on it, so the
     # self-signed path runs wherever the test does (test_tls covers mkcert).

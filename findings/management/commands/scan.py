@@ -3,6 +3,10 @@
 Credentials come from the standard AWS environment variables and are never written anywhere;
 `AWS_ENDPOINT_URL` is honoured by boto3, so the command can run against a moto server.
 
+`--reveal` writes each finding's ARN and Name tag into the export: after the scan, this process
+lists the scanned resources again with the same keys (they never leave it) and matches their
+hashes; nothing of it is stored, logged or printed but the export itself.
+
 Exit codes: 0 done; 1 the scan failed or was cancelled; 2 bad input or credentials rejected;
 3 `--fail-on` found a failing finding at or above that severity; 4 the scan was partial (some
 regions failed).
@@ -19,10 +23,13 @@ from django.utils.dateparse import parse_datetime
 from advice.providers import advice_disabled_reason
 from advice.selectors import advice_progress
 from advice.services import advice_wait
-from findings.exports import EXPORTERS
+from findings.exports import EXPORTERS, REVEALED_EXPORTERS
+from findings.identifiers import Identity
+from findings.identify import IdentifyFailed
 from findings.models import Finding
+from findings.reveal import resources_list
 from findings.selectors import finding_list
-from scans.collection.aws import CredentialsRejected
+from scans.collection.aws import AwsCredentials, CredentialsRejected
 from scans.collection.vault import VaultUnavailable
 from scans.lifecycle.selectors import scan_region_list
 from scans.lifecycle.services import credential_expiry_problem, scan_start, scan_wait
@@ -61,8 +68,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--advice-timeout", type=float, default=1800, help="seconds to wait for advice"
         )
+        parser.add_argument(
+            "--reveal",
+            action="store_true",
+            help="add each finding's resource ARN and Name tag to the export (json or csv): "
+            "listed again with the same keys after the scan, kept nowhere but the export",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["reveal"] and options["format"] not in REVEALED_EXPORTERS:
+            raise CommandError(
+                f"--reveal writes {' or '.join(REVEALED_EXPORTERS)} exports, "
+                f"not {options['format']}",
+                returncode=EXIT_BAD_INPUT,
+            )
         regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
         form = ScanForm(
             data={
@@ -97,7 +116,8 @@ class Command(BaseCommand):
         scan = self._wait_with_progress(scan, options["timeout"])
         if options["advice"]:
             self._wait_for_advice(scan, options["advice_timeout"])
-        self._export(scan, options["format"], options["output"])
+        identities = self._reveal(scan, form.credentials()) if options["reveal"] else None
+        self._export(scan, options["format"], options["output"], identities)
         self._exit(scan, options["fail_on"])
 
     def _expiration(self) -> datetime | None:
@@ -158,8 +178,36 @@ class Command(BaseCommand):
                 "they are exported with the curated remediation"
             )
 
-    def _export(self, scan: Scan, export_format: str, output: str | None) -> None:
-        chunks = EXPORTERS[export_format](scan, finding_list(scan_id=scan.id))
+    def _reveal(self, scan: Scan, credentials: AwsCredentials) -> dict[str, Identity]:
+        """The scan's resources by hash, listed again with the keys the scan ran with.
+
+        A listing that fails costs the names, not the export: its fields stay empty."""
+        if scan.status == Scan.Status.CANCELLED:
+            return {}
+        try:
+            listing = resources_list(scan=scan, credentials=credentials)
+        except (CredentialsRejected, IdentifyFailed) as error:
+            self.stderr.write(f"warning: resources not revealed: {error}")
+            return {}
+        for problem in listing.problems:
+            self.stderr.write(f"    warning: not listed: {problem}")
+        self.stderr.write(
+            f"Revealed {len(listing.identities)} of {listing.resources} resources in the export."
+        )
+        return listing.identities
+
+    def _export(
+        self,
+        scan: Scan,
+        export_format: str,
+        output: str | None,
+        identities: dict[str, Identity] | None,
+    ) -> None:
+        findings = finding_list(scan_id=scan.id)
+        if identities is None:
+            chunks = EXPORTERS[export_format](scan, findings)
+        else:
+            chunks = REVEALED_EXPORTERS[export_format](scan, findings, identities=identities)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(chunks)
@@ -185,4 +233,6 @@ class Command(BaseCommand):
                     returncode=EXIT_THRESHOLD,
                 )
         if scan.status == Scan.Status.PARTIAL:
-            raise CommandError("The scan is partial: some regions failed.", returncode=EXIT_PARTIAL)
+            raise CommandError(
+                "The scan is partial: some regions or collectors failed.", returncode=EXIT_PARTIAL
+            )

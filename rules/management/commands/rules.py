@@ -2,25 +2,21 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rules.engine import Catalog, clear_catalog_cache, load_catalog
+from rules.loading import clear_catalog_cache, load_catalog
 from rules.models import RuleSetting
+from rules.schema import Catalog
 from rules.services import rule_settings_sync
+from securescope.frameworks import UNMAPPED_KEY, all_frameworks
 
 
 def _mapping(rule_compliance: dict) -> str:
-    parts = []
-    for framework, label in (
-        ("cis_aws_foundations", "CIS-AWS"),
-        ("cis_eks", "CIS-EKS"),
-        ("cis_aws_compute", "CIS-Compute"),
-    ):
-        if framework in rule_compliance:
-            mapping = rule_compliance[framework]
-            parts.append(f"{label} {mapping['version']} {','.join(mapping['sections'])}")
-    if rule_compliance.get("security_hub"):
-        parts.append("SH " + ",".join(rule_compliance["security_hub"]))
-    if "unmapped" in rule_compliance:
-        parts.append("unmapped")
+    parts = [
+        f"{framework.short_label} {framework.describe(rule_compliance[framework.id])}"
+        for framework in all_frameworks()
+        if rule_compliance.get(framework.id)
+    ]
+    if UNMAPPED_KEY in rule_compliance:
+        parts.append(UNMAPPED_KEY)
     return "; ".join(parts)
 
 

@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from rules.tests.cases import Example
+
 LONG_AGO = datetime(2001, 1, 1, tzinfo=UTC)
 RECENT = timezone.now() - timedelta(days=1)
 DENIED = "missing permission (AccessDeniedException): ssm:DescribeInstanceInformation"
@@ -64,9 +66,19 @@ def _metadata(hop_limit: int | None, endpoint: str = "enabled") -> dict:
     return _instance(MetadataOptions=options)
 
 
-SSM_DENIED = {"_missing": {"SsmManaged": DENIED, "PatchState": DENIED}}
+SSM_DENIED = Example(_instance(), missing={"SsmManaged": DENIED, "PatchState": DENIED})
 
 CASES = {
+    "EC2_IMDSV2_REQUIRED": {
+        "FAIL": [
+            {"MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled"}},
+            {"MetadataOptions": {}},
+        ],
+        "PASS": [
+            {"MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}},
+            {"MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "disabled"}},
+        ],
+    },
     "EC2_IMDS_HOP_LIMIT": {
         "FAIL": [
             _metadata(2),
@@ -149,7 +161,7 @@ CASES = {
         ],
         "PASS": [_instance(SsmManaged=_managed())],
         # Unknown is not unmanaged: a denied SSM call must not read as "no agent".
-        "NOT_EVALUATED": [_instance(**SSM_DENIED)],
+        "NOT_EVALUATED": [SSM_DENIED],
     },
     "EC2_SSM_AGENT_OUTDATED": {
         "FAIL": [
@@ -157,7 +169,7 @@ CASES = {
             _instance("stopped", SsmManaged=_managed("ConnectionLost", latest=False)),
         ],
         "PASS": [_instance(SsmManaged=_managed())],
-        "NOT_EVALUATED": [_instance(**SSM_DENIED), _instance(SsmManaged=_managed(latest=None))],
+        "NOT_EVALUATED": [SSM_DENIED, _instance(SsmManaged=_managed(latest=None))],
     },
     "EC2_PATCH_NONCOMPLIANT": {
         "FAIL": [
@@ -181,8 +193,8 @@ CASES = {
             ),
         ],
         "NOT_EVALUATED": [
-            _instance(**SSM_DENIED),
-            _instance(SsmManaged=_managed(), _missing={"PatchState": PATCH_DENIED}),
+            SSM_DENIED,
+            Example(_instance(SsmManaged=_managed()), missing={"PatchState": PATCH_DENIED}),
         ],
     },
     "EC2_PATCH_SCAN_STALE": {
@@ -194,8 +206,8 @@ CASES = {
         ],
         "PASS": [_instance(SsmManaged=_managed(), PatchState=_patch(MissingCount=4))],
         "NOT_EVALUATED": [
-            _instance(**SSM_DENIED),
-            _instance(SsmManaged=_managed(), _missing={"PatchState": PATCH_DENIED}),
+            SSM_DENIED,
+            Example(_instance(SsmManaged=_managed()), missing={"PatchState": PATCH_DENIED}),
         ],
     },
 }

@@ -1,5 +1,7 @@
 """Cases for security groups, network ACLs and VPC flow logs (docs/controls.md)."""
 
+from rules.tests.cases import Example
+
 WORLD4 = "0.0.0.0/0"
 WORLD6 = "::/0"
 
@@ -80,7 +82,35 @@ def _vpc(*flow_logs: dict) -> dict:
     return {"VpcId": "vpc-0a1b2c3d4e5f60718", "IsDefault": False, "FlowLogs": list(flow_logs)}
 
 
+def _ssh_ingress(protocol="tcp", from_port=22, to_port=22, v4=(), v6=()) -> dict:
+    return {
+        "IpProtocol": protocol,
+        "FromPort": from_port,
+        "ToPort": to_port,
+        "IpRanges": [{"CidrIp": cidr} for cidr in v4],
+        "Ipv6Ranges": [{"CidrIpv6": cidr} for cidr in v6],
+    }
+
+
+def _ssh_group(*permissions: dict) -> dict:
+    return {"IpPermissions": list(permissions)}
+
+
 CASES = {
+    "EC2_SG_SSH_OPEN": {
+        "FAIL": [
+            _ssh_group(_ssh_ingress(v4=["0.0.0.0/0"])),
+            _ssh_group(_ssh_ingress(v6=["::/0"])),
+            _ssh_group(_ssh_ingress(from_port=0, to_port=1024, v4=["0.0.0.0/0"])),
+            _ssh_group(_ssh_ingress(protocol="-1", from_port=None, to_port=None, v4=["0.0.0.0/0"])),
+        ],
+        "PASS": [
+            _ssh_group(_ssh_ingress(v4=["10.0.0.0/8"])),
+            _ssh_group(_ssh_ingress(from_port=443, to_port=443, v4=["0.0.0.0/0"])),
+            _ssh_group(_ssh_ingress(protocol="icmp", from_port=-1, to_port=-1, v4=["0.0.0.0/0"])),
+            _ssh_group(),
+        ],
+    },
     "EC2_SG_ADMIN_PORTS_IPV4": {
         "FAIL": [
             _group(_ingress(v4=[WORLD4])),
@@ -257,10 +287,10 @@ CASES = {
             _vpc(_flow_log(delivery="FAILED"), _flow_log(traffic="REJECT")),
         ],
         "NOT_EVALUATED": [
-            {
-                "VpcId": "vpc-0a1b2c3d4e5f60718",
-                "_missing": {"FlowLogs": "missing permission (UnauthorizedOperation)"},
-            }
+            Example(
+                {"VpcId": "vpc-0a1b2c3d4e5f60718"},
+                missing={"FlowLogs": "missing permission (UnauthorizedOperation)"},
+            )
         ],
     },
 }

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from rules.tests.cases import Example
+
 
 def _day(offset: int) -> str:
     return (timezone.now().date() + timedelta(days=offset)).isoformat()
@@ -52,6 +54,61 @@ def _addon(**fields) -> dict:
 
 
 CASES = {
+    "EKS_PUBLIC_ENDPOINT_NO_CIDR": {
+        "FAIL": [
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["0.0.0.0/0"],
+                }
+            },
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["198.51.100.0/24", "::/0"],
+                }
+            },
+            # The API's default when publicAccessCidrs is absent is the whole internet.
+            {"resourcesVpcConfig": {"endpointPublicAccess": True}},
+        ],
+        "PASS": [
+            {
+                "resourcesVpcConfig": {
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["198.51.100.0/24"],
+                }
+            },
+            {"resourcesVpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True}},
+        ],
+    },
+    "EKS_CONTROL_PLANE_LOGGING": {
+        "FAIL": [
+            {"logging": {"clusterLogging": [{"types": ALL_LOG_TYPES, "enabled": False}]}},
+            # EKS lists enabled and disabled groups: the enabled set is their union.
+            {
+                "logging": {
+                    "clusterLogging": [
+                        {"types": ["api", "audit"], "enabled": False},
+                        {
+                            "types": ["authenticator", "controllerManager", "scheduler"],
+                            "enabled": True,
+                        },
+                    ]
+                }
+            },
+            {"logging": {"clusterLogging": []}},
+        ],
+        "PASS": [
+            {
+                "logging": {
+                    "clusterLogging": [
+                        {"types": ["scheduler"], "enabled": False},
+                        {"types": ALL_LOG_TYPES, "enabled": True},
+                    ]
+                }
+            }
+        ],
+    },
     "EKS_ADDON_OUTDATED": {
         "FAIL": [
             _addon(addonVersion="v1.18.6-eksbuild.1"),
@@ -62,7 +119,9 @@ CASES = {
         ],
         "PASS": [_addon(), _addon(addonVersion="v1.20.0-eksbuild.1")],
         "NOT_EVALUATED": [
-            _addon(_missing={"DefaultVersion": "API unavailable: eks:DescribeAddonVersions"}),
+            Example(
+                _addon(), missing={"DefaultVersion": "API unavailable: eks:DescribeAddonVersions"}
+            ),
             _addon(DefaultVersion=None),
         ],
     },
@@ -174,9 +233,9 @@ CASES = {
             _nodegroup(version="1.10", clusterVersion="1.11"),
         ],
         "NOT_EVALUATED": [
-            _nodegroup(
-                clusterVersion=None,
-                _missing={
+            Example(
+                _nodegroup(clusterVersion=None),
+                missing={
                     "clusterVersion": "missing permission (AccessDeniedException): "
                     "eks:DescribeCluster"
                 },
@@ -241,12 +300,13 @@ CASES = {
             }
         ],
         "NOT_EVALUATED": [
-            {
-                "_missing": {
+            Example(
+                {},
+                missing={
                     "IamOidcProviderRegistered": "missing permission (AccessDenied): "
                     "iam:ListOpenIDConnectProviders"
-                }
-            },
+                },
+            ),
             # Never PASS on data the collector did not provide.
             {"identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}}},
         ],

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from rules.tests.cases import Example
+
 LONG_AGO = datetime(2001, 1, 1, tzinfo=UTC)
 # A day inside the 30-day window whatever day the tests run.
 RECENT = datetime.now(UTC) - timedelta(days=3)
@@ -18,18 +20,17 @@ def _volume(state: str, created: datetime, attached: bool = False) -> dict:
     }
 
 
-def _snapshot(grants: list[dict] | None, encrypted: bool = True) -> dict:
+def _snapshot(grants: list[dict] | None, encrypted: bool = True) -> Example:
     """A snapshot as ec2.snapshots gives it; `grants=None` means the attribute was not read."""
     data: dict = {"State": "completed", "Encrypted": encrypted}
     if grants is None:
-        data["_missing"] = {"CreateVolumePermissions": DENIED, "Public": DENIED}
-    else:
-        data["CreateVolumePermissions"] = grants
-        data["Public"] = any(grant.get("Group") == "all" for grant in grants)
-    return data
+        return Example(data, missing={"CreateVolumePermissions": DENIED, "Public": DENIED})
+    data["CreateVolumePermissions"] = grants
+    data["Public"] = any(grant.get("Group") == "all" for grant in grants)
+    return Example(data)
 
 
-def _image(public: bool, grants: list[dict] | None = None, *encrypted: bool | None) -> dict:
+def _image(public: bool, grants: list[dict] | None = None, *encrypted: bool | None) -> Example:
     mappings = []
     for index, flag in enumerate(encrypted or (True,)):
         ebs = {"SnapshotId": f"snap-0{index}", "VolumeSize": 8}
@@ -38,10 +39,9 @@ def _image(public: bool, grants: list[dict] | None = None, *encrypted: bool | No
         mappings.append({"DeviceName": f"/dev/xvd{'abc'[index]}", "Ebs": ebs})
     data: dict = {"Public": public, "BlockDeviceMappings": mappings}
     if grants is None:
-        data["_missing"] = {"LaunchPermissions": "denied: ec2:DescribeImageAttribute"}
-    else:
-        data["LaunchPermissions"] = grants
-    return data
+        return Example(data, missing={"LaunchPermissions": "denied: ec2:DescribeImageAttribute"})
+    data["LaunchPermissions"] = grants
+    return Example(data)
 
 
 def _key(rotation: bool | None = True, **overrides) -> dict:
@@ -64,6 +64,14 @@ def _key(rotation: bool | None = True, **overrides) -> dict:
 
 
 CASES = {
+    "EC2_EBS_ENCRYPTION": {
+        "FAIL": [{"Encrypted": False, "Attachments": [], "VolumeType": "gp3"}],
+        "PASS": [{"Encrypted": True, "Attachments": [{"State": "attached"}], "VolumeType": "gp3"}],
+    },
+    "EC2_EBS_DEFAULT_ENCRYPTION": {
+        "FAIL": [{"EbsEncryptionByDefault": False, "SseType": None}],
+        "PASS": [{"EbsEncryptionByDefault": True, "SseType": "sse-ebs"}],
+    },
     "EC2_EBS_DEFAULT_KEY_CMK": {
         "FAIL": [
             {"KmsKeyId": "alias/aws/ebs"},
@@ -117,7 +125,7 @@ CASES = {
             _image(False, None),
         ],
         "NOT_EVALUATED": [
-            {"BlockDeviceMappings": [], "_missing": {"LaunchPermissions": "denied"}},
+            Example({"BlockDeviceMappings": []}, missing={"LaunchPermissions": "denied"}),
         ],
     },
     "EC2_AMI_UNENCRYPTED": {
@@ -146,11 +154,11 @@ CASES = {
         "FAIL": [_key(rotation=False)],
         "PASS": [_key(), _key(RotationPeriodInDays=90)],
         "NOT_EVALUATED": [
-            {"KeyId": "1234abcd", "KeyArn": KEY_ARN, "_missing": {"KeyMetadata": "denied"}},
-            {
-                **_key(rotation=None),
-                "_missing": {"KeyRotationEnabled": "denied: kms:GetKeyRotationStatus"},
-            },
+            Example({"KeyId": "1234abcd", "KeyArn": KEY_ARN}, missing={"KeyMetadata": "denied"}),
+            Example(
+                _key(rotation=None),
+                missing={"KeyRotationEnabled": "denied: kms:GetKeyRotationStatus"},
+            ),
         ],
     },
     "KMS_KEY_PENDING_DELETION": {
@@ -170,7 +178,7 @@ CASES = {
             _key(rotation=None, KeySpec="RSA_2048"),
         ],
         "NOT_EVALUATED": [
-            {"KeyId": "1234abcd", "KeyArn": KEY_ARN, "_missing": {"KeyMetadata": "denied"}}
+            Example({"KeyId": "1234abcd", "KeyArn": KEY_ARN}, missing={"KeyMetadata": "denied"})
         ],
     },
 }

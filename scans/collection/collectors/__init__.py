@@ -1,13 +1,14 @@
 """Collectors: one module per AWS service, registered once in `REGISTRY`.
 
-A collector declares the resource types it produces and the IAM actions it needs, and turns API
+A collector declares the resource types it produces (each with the form of the ARN that is
+hashed for it, which the README's table lists) and the IAM actions it needs, and turns API
 responses into `Resource`s through a `CollectContext` (memoized calls, permission bookkeeping).
 It never builds a client at import time. When its listing call is denied or unavailable it
 raises, and the rules on its resource types are reported as not evaluated for that unit.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from scans.collection.context import CollectContext
@@ -26,6 +27,8 @@ class Collector:
     resource_types: tuple[str, ...]
     required_permissions: tuple[str, ...]
     collect: CollectFunction
+    # Resource type -> the ARN hashed for it, as Markdown (the README's ARN table).
+    arn_forms: Mapping[str, str] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, Collector] = {}
@@ -36,13 +39,23 @@ def register(
     *,
     service: str,
     scope: Scope,
-    resource_types: tuple[str, ...],
+    resource_types: Mapping[str, str],
     permissions: tuple[str, ...],
 ) -> Callable[[CollectFunction], CollectFunction]:
+    """Register a collector; `resource_types` maps each type it produces to its ARN form."""
+
     def decorator(function: CollectFunction) -> CollectFunction:
         if name in REGISTRY:
             raise ValueError(f"collector {name!r} is registered twice")
-        REGISTRY[name] = Collector(name, service, scope, resource_types, permissions, function)
+        REGISTRY[name] = Collector(
+            name,
+            service,
+            scope,
+            tuple(resource_types),
+            permissions,
+            function,
+            arn_forms=dict(resource_types),
+        )
         return function
 
     return decorator

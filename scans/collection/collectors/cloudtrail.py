@@ -75,7 +75,12 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
     "cloudtrail.trails",
     service="cloudtrail",
     scope="global",
-    resource_types=("AWS::CloudTrail::Trail", "AWS::CloudTrail::AccountTrails"),
+    resource_types={
+        "AWS::CloudTrail::Trail": "the trail's ARN",
+        "AWS::CloudTrail::AccountTrails": (
+            "`arn:aws:cloudtrail::ACCOUNT:trails` (the account's trails together)"
+        ),
+    },
     permissions=(
         "cloudtrail:ListTrails",
         "cloudtrail:DescribeTrails",
@@ -103,9 +108,7 @@ def collect_trails(ctx: CollectContext) -> list[Resource]:
             "AdvancedEventSelectors": (selectors or {}).get("AdvancedEventSelectors", []),
             "LogsAllManagementEvents": logs_all_management_events(selectors),
         }
-        if missing:
-            data["_missing"] = missing
-        resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data))
+        resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data, missing=missing))
     resources.append(
         ctx.resource(
             "AWS::CloudTrail::AccountTrails",

@@ -2,7 +2,7 @@
 
 The recorder list decides most of the answer (no recorder means not recording), so only that
 call is the collector's listing; a refused status or delivery-channel call is recorded under
-`_missing` and leaves the rest usable.
+`Resource.missing` and leaves the rest usable.
 """
 
 from typing import Any
@@ -22,7 +22,9 @@ _DETAILS = (
     "config.regional_setup",
     service="config",
     scope="region",
-    resource_types=("AWS::Config::RegionalSetup",),
+    resource_types={
+        "AWS::Config::RegionalSetup": "`arn:aws:config:REGION:ACCOUNT:configuration-recorders`",
+    },
     permissions=(
         "config:DescribeConfigurationRecorders",
         "config:DescribeConfigurationRecorderStatus",
@@ -38,12 +40,11 @@ def collect_regional_setup(ctx: CollectContext) -> list[Resource]:
             data[field] = ctx.call("config", operation)[key]
         except CollectionError as error:
             missing[field] = error.summary
-    if missing:
-        data["_missing"] = missing
     return [
         ctx.resource(
             "AWS::Config::RegionalSetup",
             ctx.arn("config", "configuration-recorders"),
             data,
+            missing=missing,
         )
     ]

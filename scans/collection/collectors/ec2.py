@@ -12,7 +12,9 @@ from securescope.resources import Resource
     "ec2.security_groups",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::SecurityGroup",),
+    resource_types={
+        "AWS::EC2::SecurityGroup": "`arn:aws:ec2:REGION:ACCOUNT:security-group/sg-...`",
+    },
     permissions=("ec2:DescribeSecurityGroups",),
 )
 def collect_security_groups(ctx: CollectContext) -> list[Resource]:
@@ -30,7 +32,9 @@ def collect_security_groups(ctx: CollectContext) -> list[Resource]:
     "ec2.instances",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Instance",),
+    resource_types={
+        "AWS::EC2::Instance": "`arn:aws:ec2:REGION:ACCOUNT:instance/i-...`",
+    },
     permissions=(
         "ec2:DescribeInstances",
         "ssm:DescribeInstanceInformation",
@@ -43,8 +47,8 @@ def collect_instances(ctx: CollectContext) -> list[Resource]:
     `SsmManaged` is the instance's DescribeInstanceInformation entry (PingStatus, AgentVersion,
     IsLatestVersion, ...) or None when SSM does not manage it; `PatchState` is its
     DescribeInstancePatchStates entry, None when unmanaged or never patch-scanned. A failed SSM
-    call puts both fields under `_missing` instead, so the SSM rules are not evaluated rather than
-    reported as unmanaged.
+    call puts both fields in `Resource.missing` instead, so the SSM rules are not evaluated rather
+    than reported as unmanaged.
     """
     instances = [
         instance
@@ -53,18 +57,26 @@ def collect_instances(ctx: CollectContext) -> list[Resource]:
         if instance.get("State", {}).get("Name") != "terminated"
     ]
     ssm_fields = _ssm_fields(ctx, [instance["InstanceId"] for instance in instances])
-    return [
-        ctx.resource(
-            "AWS::EC2::Instance",
-            ctx.arn("ec2", f"instance/{instance['InstanceId']}"),
-            {**instance, **ssm_fields[instance["InstanceId"]]},
+    resources = []
+    for instance in instances:
+        fields, missing = ssm_fields[instance["InstanceId"]]
+        resources.append(
+            ctx.resource(
+                "AWS::EC2::Instance",
+                ctx.arn("ec2", f"instance/{instance['InstanceId']}"),
+                {**instance, **fields},
+                missing=missing,
+            )
         )
-        for instance in instances
-    ]
+    return resources
 
 
-def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """`SsmManaged` and `PatchState` (or their `_missing` reasons) by instance id.
+SsmFields = tuple[dict[str, Any], dict[str, str]]
+
+
+def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, SsmFields]:
+    """`SsmManaged` and `PatchState`, and the reasons of those that could not be read, by
+    instance id.
 
     The calls and their parameters are exactly those of the ssm.managed_instances collector, so
     the unit's memo answers both collectors with one set of requests.
@@ -79,26 +91,24 @@ def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, dict[
             PaginationConfig={"PageSize": ssm_calls.PAGE_SIZE},
         )
     except CollectionError as error:
-        return {
-            instance_id: {"_missing": {"SsmManaged": error.summary, "PatchState": error.summary}}
-            for instance_id in instance_ids
-        }
+        unread = {"SsmManaged": error.summary, "PatchState": error.summary}
+        return {instance_id: ({}, unread) for instance_id in instance_ids}
     by_id = {information["InstanceId"]: information for information in managed}
     states, failed = ssm_calls.patch_states(
         ctx, [information["InstanceId"] for information in managed]
     )
-    fields = {}
+    fields: dict[str, SsmFields] = {}
     for instance_id in instance_ids:
         if instance_id in failed:
-            fields[instance_id] = {
-                "SsmManaged": by_id[instance_id],
-                "_missing": {"PatchState": failed[instance_id]},
-            }
+            fields[instance_id] = (
+                {"SsmManaged": by_id[instance_id]},
+                {"PatchState": failed[instance_id]},
+            )
         else:
-            fields[instance_id] = {
-                "SsmManaged": by_id.get(instance_id),
-                "PatchState": states.get(instance_id),
-            }
+            fields[instance_id] = (
+                {"SsmManaged": by_id.get(instance_id), "PatchState": states.get(instance_id)},
+                {},
+            )
     return fields
 
 
@@ -106,7 +116,9 @@ def _ssm_fields(ctx: CollectContext, instance_ids: list[str]) -> dict[str, dict[
     "ec2.volumes",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Volume",),
+    resource_types={
+        "AWS::EC2::Volume": "`arn:aws:ec2:REGION:ACCOUNT:volume/vol-...`",
+    },
     permissions=("ec2:DescribeVolumes",),
 )
 def collect_volumes(ctx: CollectContext) -> list[Resource]:
@@ -120,7 +132,11 @@ def collect_volumes(ctx: CollectContext) -> list[Resource]:
     "ec2.ebs_default_encryption",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::EbsDefaultEncryption",),
+    resource_types={
+        "AWS::EC2::EbsDefaultEncryption": (
+            "`arn:aws:ec2:REGION:ACCOUNT:ebs-default-encryption` (a region's setting)"
+        ),
+    },
     permissions=("ec2:GetEbsEncryptionByDefault",),
 )
 def collect_ebs_default_encryption(ctx: CollectContext) -> list[Resource]:

@@ -31,22 +31,24 @@ def _with_permissions(
     id_key: str,
     attribute: str,
     field: str,
-) -> list[dict[str, Any]]:
-    """Copies of `items` with `field` read from the per-item attribute call.
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """Copies of `items` with `field` read from the per-item attribute call, each with the
+    reason `field` could not be read, if any (its `Resource.missing`).
 
-    Items past the per-item call cap, or after the call was refused, carry `_missing[field]`.
-    Items that vanished between the listing and the attribute call are dropped.
+    Items past the per-item call cap, or after the call was refused, miss `field`. Items that
+    vanished between the listing and the attribute call are dropped.
     """
     inspected = len(ctx.capped(items, cap=settings.SCAN_PER_ITEM_CALL_CAP, what=what))
     refusal: str | None = None
-    enriched: list[dict[str, Any]] = []
+    enriched: list[tuple[dict[str, Any], dict[str, str]]] = []
     for index, item in enumerate(items):
         # The listed dicts are memoized and shared with other collectors: build new ones.
         data = dict(item)
+        missing: dict[str, str] = {}
         if index >= inspected:
-            data["_missing"] = {field: NOT_INSPECTED}
+            missing[field] = NOT_INSPECTED
         elif refusal:
-            data["_missing"] = {field: refusal}
+            missing[field] = refusal
         else:
             try:
                 response = ctx.call("ec2", operation, Attribute=attribute, **{id_key: item[id_key]})
@@ -54,14 +56,14 @@ def _with_permissions(
                 # The next item would be refused the same way; hundreds of AccessDenied calls
                 # only add noise to the account's CloudTrail.
                 refusal = error.summary
-                data["_missing"] = {field: refusal}
+                missing[field] = refusal
             except ClientError as error:
                 if error_code(error).endswith(".NotFound"):
                     continue
                 raise
             else:
                 data[field] = response.get(field, [])
-        enriched.append(data)
+        enriched.append((data, missing))
     return enriched
 
 
@@ -69,7 +71,11 @@ def _with_permissions(
     "ec2.ebs_default_kms_key",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::EbsDefaultKmsKey",),
+    resource_types={
+        "AWS::EC2::EbsDefaultKmsKey": (
+            "`arn:aws:ec2:REGION:ACCOUNT:ebs-default-kms-key` (a region's setting)"
+        ),
+    },
     permissions=("ec2:GetEbsDefaultKmsKeyId",),
 )
 def collect_ebs_default_kms_key(ctx: CollectContext) -> list[Resource]:
@@ -88,7 +94,11 @@ def collect_ebs_default_kms_key(ctx: CollectContext) -> list[Resource]:
     "ec2.snapshots",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Snapshot",),
+    resource_types={
+        "AWS::EC2::Snapshot": (
+            "`arn:aws:ec2:REGION::snapshot/snap-...` (EC2 snapshot ARNs have no account)"
+        ),
+    },
     permissions=("ec2:DescribeSnapshots", "ec2:DescribeSnapshotAttribute"),
 )
 def collect_snapshots(ctx: CollectContext) -> list[Resource]:
@@ -105,7 +115,7 @@ def collect_snapshots(ctx: CollectContext) -> list[Resource]:
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
     resources = []
-    for data in _with_permissions(
+    for data, missing in _with_permissions(
         ctx,
         snapshots,
         what="snapshots",
@@ -114,9 +124,9 @@ def collect_snapshots(ctx: CollectContext) -> list[Resource]:
         attribute="createVolumePermission",
         field="CreateVolumePermissions",
     ):
-        if "_missing" in data:
+        if missing:
             # Unknown is not private: an evaluator must not read a missing list as a PASS.
-            data["_missing"]["Public"] = data["_missing"]["CreateVolumePermissions"]
+            missing["Public"] = missing["CreateVolumePermissions"]
         else:
             data["Public"] = any(
                 grant.get("Group") == "all" for grant in data["CreateVolumePermissions"]
@@ -126,6 +136,7 @@ def collect_snapshots(ctx: CollectContext) -> list[Resource]:
                 "AWS::EC2::Snapshot",
                 _accountless_arn(ctx, f"snapshot/{data['SnapshotId']}"),
                 data,
+                missing=missing,
             )
         )
     return resources
@@ -135,7 +146,9 @@ def collect_snapshots(ctx: CollectContext) -> list[Resource]:
     "ec2.images",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::Image",),
+    resource_types={
+        "AWS::EC2::Image": "`arn:aws:ec2:REGION::image/ami-...`",
+    },
     permissions=("ec2:DescribeImages", "ec2:DescribeImageAttribute"),
 )
 def collect_images(ctx: CollectContext) -> list[Resource]:
@@ -148,8 +161,13 @@ def collect_images(ctx: CollectContext) -> list[Resource]:
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
     return [
-        ctx.resource("AWS::EC2::Image", _accountless_arn(ctx, f"image/{data['ImageId']}"), data)
-        for data in _with_permissions(
+        ctx.resource(
+            "AWS::EC2::Image",
+            _accountless_arn(ctx, f"image/{data['ImageId']}"),
+            data,
+            missing=missing,
+        )
+        for data, missing in _with_permissions(
             ctx,
             images,
             what="images",

@@ -26,7 +26,11 @@ def _owned(ctx: CollectContext, item: dict[str, Any]) -> bool:
     "ec2.network_acls",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::NetworkAcl",),
+    resource_types={
+        "AWS::EC2::NetworkAcl": (
+            "`arn:aws:ec2:REGION:OWNER:network-acl/acl-...` (OWNER: the owning account)"
+        ),
+    },
     permissions=("ec2:DescribeNetworkAcls",),
 )
 def collect_network_acls(ctx: CollectContext) -> list[Resource]:
@@ -48,7 +52,9 @@ def collect_network_acls(ctx: CollectContext) -> list[Resource]:
     "ec2.vpcs",
     service="ec2",
     scope="region",
-    resource_types=("AWS::EC2::VPC",),
+    resource_types={
+        "AWS::EC2::VPC": "`arn:aws:ec2:REGION:OWNER:vpc/vpc-...`",
+    },
     permissions=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs"),
 )
 def collect_vpcs(ctx: CollectContext) -> list[Resource]:
@@ -58,25 +64,23 @@ def collect_vpcs(ctx: CollectContext) -> list[Resource]:
     the region's flow logs replaces a call per VPC.
     """
     vpcs = ctx.paginate("ec2", "describe_vpcs", "Vpcs", PaginationConfig={"PageSize": PAGE_SIZE})
-    extra: dict[str, dict[str, Any]]
+    by_resource: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    missing: dict[str, str] = {}
     try:
         flow_logs = ctx.paginate(
             "ec2", "describe_flow_logs", "FlowLogs", PaginationConfig={"PageSize": PAGE_SIZE}
         )
     except (Denied, Unavailable) as error:
-        missing = {"_missing": {"FlowLogs": error.summary}}
-        extra = {vpc["VpcId"]: missing for vpc in vpcs}
+        missing["FlowLogs"] = error.summary
     else:
-        by_resource: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         for flow_log in flow_logs:
             by_resource[flow_log.get("ResourceId", "")].append(flow_log)
-        extra = {vpc["VpcId"]: {"FlowLogs": by_resource[vpc["VpcId"]]} for vpc in vpcs}
-    # The listed dicts are memoized and shared with other collectors: build new ones.
-    return [
-        ctx.resource(
-            "AWS::EC2::VPC",
-            _owned_arn(ctx, vpc, f"vpc/{vpc['VpcId']}"),
-            {**vpc, **extra[vpc["VpcId"]], "OwnedByScannedAccount": _owned(ctx, vpc)},
-        )
-        for vpc in vpcs
-    ]
+    resources = []
+    for vpc in vpcs:
+        # The listed dicts are memoized and shared with other collectors: build new ones.
+        data = {**vpc, "OwnedByScannedAccount": _owned(ctx, vpc)}
+        if not missing:
+            data["FlowLogs"] = by_resource[vpc["VpcId"]]
+        arn = _owned_arn(ctx, vpc, f"vpc/{vpc['VpcId']}")
+        resources.append(ctx.resource("AWS::EC2::VPC", arn, data, missing=missing))
+    return resources

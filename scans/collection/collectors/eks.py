@@ -2,7 +2,8 @@
 
 `IamOidcProviderRegistered` (bool): whether an IAM OIDC identity provider exists for the
 cluster's OIDC issuer, which IAM roles for service accounts (IRSA) need. When ListOpenIDConnect-
-Providers is denied or unavailable, `_missing["IamOidcProviderRegistered"]` holds the reason.
+Providers is denied or unavailable, `Resource.missing["IamOidcProviderRegistered"]` holds the
+reason.
 """
 
 from typing import Any
@@ -40,7 +41,9 @@ def _issuer_path(cluster: dict[str, Any]) -> str | None:
     "eks.clusters",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Cluster",),
+    resource_types={
+        "AWS::EKS::Cluster": "the ARN DescribeCluster returns",
+    },
     permissions=("eks:ListClusters", "eks:DescribeCluster", "iam:ListOpenIDConnectProviders"),
 )
 def collect_clusters(ctx: CollectContext) -> list[Resource]:
@@ -56,10 +59,11 @@ def collect_clusters(ctx: CollectContext) -> list[Resource]:
     resources = []
     for name in names:
         cluster = dict(ctx.call("eks", "describe_cluster", name=name)["cluster"])
+        missing: dict[str, str] = {}
         if oidc_error is not None:
-            cluster["_missing"] = {"IamOidcProviderRegistered": oidc_error.summary}
+            missing["IamOidcProviderRegistered"] = oidc_error.summary
         else:
             cluster["IamOidcProviderRegistered"] = _issuer_path(cluster) in issuers
         arn = cluster.get("arn") or ctx.arn("eks", f"cluster/{name}")
-        resources.append(ctx.resource("AWS::EKS::Cluster", arn, cluster))
+        resources.append(ctx.resource("AWS::EKS::Cluster", arn, cluster, missing=missing))
     return resources

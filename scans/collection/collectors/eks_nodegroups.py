@@ -30,15 +30,18 @@ def _unless_deleted(fetch: Callable[..., Any], *args: Any, **params: Any) -> Any
         raise
 
 
-def _cluster_version(ctx: CollectContext, cluster_name: str) -> dict[str, Any] | None:
-    """The fields to add to each item of the cluster; None when the cluster is gone."""
+def _cluster_version(
+    ctx: CollectContext, cluster_name: str
+) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The fields to add to each item of the cluster, and the reasons of those that could not
+    be read; None when the cluster is gone."""
     try:
         response = _unless_deleted(ctx.call, "eks", "describe_cluster", name=cluster_name)
     except CollectionError as error:
-        return {"_missing": {"clusterVersion": error.summary}}
+        return {}, {"clusterVersion": error.summary}
     if response is None:
         return None
-    return {"clusterVersion": response["cluster"].get("version")}
+    return {"clusterVersion": response["cluster"].get("version")}, {}
 
 
 def _collect_per_cluster(
@@ -64,9 +67,10 @@ def _collect_per_cluster(
         )
         if not names:
             continue
-        cluster_fields = _cluster_version(ctx, cluster_name)
-        if cluster_fields is None:
+        cluster = _cluster_version(ctx, cluster_name)
+        if cluster is None:
             continue
+        cluster_fields, missing = cluster
         for name in names:
             response = _unless_deleted(
                 ctx.call, "eks", describe_operation, clusterName=cluster_name, **{name_param: name}
@@ -74,7 +78,11 @@ def _collect_per_cluster(
             if response is None:
                 continue
             item = response[item_key]
-            resources.append(ctx.resource(resource_type, item[arn_key], {**item, **cluster_fields}))
+            resources.append(
+                ctx.resource(
+                    resource_type, item[arn_key], {**item, **cluster_fields}, missing=missing
+                )
+            )
     return resources
 
 
@@ -82,7 +90,9 @@ def _collect_per_cluster(
     "eks.nodegroups",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Nodegroup",),
+    resource_types={
+        "AWS::EKS::Nodegroup": "the ARN DescribeNodegroup returns",
+    },
     permissions=(
         "eks:ListClusters",
         "eks:DescribeCluster",
@@ -107,7 +117,9 @@ def collect_nodegroups(ctx: CollectContext) -> list[Resource]:
     "eks.addons",
     service="eks",
     scope="region",
-    resource_types=("AWS::EKS::Addon",),
+    resource_types={
+        "AWS::EKS::Addon": "the ARN DescribeAddon returns",
+    },
     permissions=(
         "eks:ListClusters",
         "eks:DescribeCluster",
@@ -127,30 +139,34 @@ def collect_addons(ctx: CollectContext) -> list[Resource]:
         item_key="addon",
         arn_key="addonArn",
     )
-    return [
-        replace(addon, data={**addon.data, **_default_version(ctx, addon.data)}) for addon in addons
-    ]
+    return [_with_default_version(ctx, addon) for addon in addons]
 
 
-def _default_version(ctx: CollectContext, addon: dict[str, Any]) -> dict[str, Any]:
-    """The version EKS installs by default for the add-on on the cluster's Kubernetes version.
+def _with_default_version(ctx: CollectContext, addon: Resource) -> Resource:
+    """The add-on with `DefaultVersion`: the version EKS installs by default for the add-on on
+    the cluster's Kubernetes version.
 
     One DescribeAddonVersions per (add-on, Kubernetes version): clusters that share both share
     the answer through the unit's memo.
     """
-    if not addon.get("clusterVersion"):
-        return {}
+    if not addon.data.get("clusterVersion"):
+        return addon
     try:
         response = ctx.call(
             "eks",
             "describe_addon_versions",
-            addonName=addon["addonName"],
-            kubernetesVersion=addon["clusterVersion"],
+            addonName=addon.data["addonName"],
+            kubernetesVersion=addon.data["clusterVersion"],
         )
     except CollectionError as error:
-        return {"_missing": {**addon.get("_missing", {}), "DefaultVersion": error.summary}}
-    for info in response.get("addons", []):
-        for version in info.get("addonVersions", []):
-            if any(c.get("defaultVersion") for c in version.get("compatibilities", [])):
-                return {"DefaultVersion": version["addonVersion"]}
-    return {"DefaultVersion": None}
+        return replace(addon, missing={**addon.missing, "DefaultVersion": error.summary})
+    default = next(
+        (
+            version["addonVersion"]
+            for info in response.get("addons", [])
+            for version in info.get("addonVersions", [])
+            if any(c.get("defaultVersion") for c in version.get("compatibilities", []))
+        ),
+        None,
+    )
+    return replace(addon, data={**addon.data, "DefaultVersion": default})

@@ -4,8 +4,6 @@ A region with no detector yields the setting with an empty list, which is what G
 fail on; only a refused ListDetectors leaves them not evaluated.
 """
 
-from typing import Any
-
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
 from securescope.resources import Resource
@@ -17,7 +15,9 @@ PAGE_SIZE = 50
     "guardduty.detectors",
     service="guardduty",
     scope="region",
-    resource_types=("AWS::GuardDuty::RegionalSetup",),
+    resource_types={
+        "AWS::GuardDuty::RegionalSetup": "`arn:aws:guardduty:REGION:ACCOUNT:detectors`",
+    },
     permissions=("guardduty:ListDetectors", "guardduty:GetDetector"),
 )
 def collect_detectors(ctx: CollectContext) -> list[Resource]:
@@ -36,13 +36,11 @@ def collect_detectors(ctx: CollectContext) -> list[Resource]:
             continue
         fields = {key: value for key, value in response.items() if key != "ResponseMetadata"}
         detectors.append({"DetectorId": detector_id, **fields})
-    data: dict[str, Any] = {"Detectors": detectors}
-    if missing:
-        data["_missing"] = missing
     return [
         ctx.resource(
             "AWS::GuardDuty::RegionalSetup",
             ctx.arn("guardduty", "detectors"),
-            data,
+            {"Detectors": detectors},
+            missing=missing,
         )
     ]

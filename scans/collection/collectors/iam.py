@@ -52,7 +52,9 @@ def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
     "iam.account_summary",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::AccountSummary",),
+    resource_types={
+        "AWS::IAM::AccountSummary": "`arn:aws:iam::ACCOUNT:root` (account-wide IAM settings)",
+    },
     permissions=("iam:GetAccountSummary",),
 )
 def collect_account_summary(ctx: CollectContext) -> list[Resource]:
@@ -71,7 +73,9 @@ def collect_account_summary(ctx: CollectContext) -> list[Resource]:
     "iam.password_policy",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::PasswordPolicy",),
+    resource_types={
+        "AWS::IAM::PasswordPolicy": "`arn:aws:iam::ACCOUNT:account-password-policy`",
+    },
     permissions=("iam:GetAccountPasswordPolicy",),
 )
 def collect_password_policy(ctx: CollectContext) -> list[Resource]:
@@ -108,7 +112,10 @@ def _credential_report(ctx: CollectContext) -> bytes:
     "iam.credential_report",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::User", "AWS::IAM::RootUser"),
+    resource_types={
+        "AWS::IAM::User": "the user's ARN",
+        "AWS::IAM::RootUser": "`arn:aws:iam::ACCOUNT:root-user` (the credential report's root row)",
+    },
     permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
 )
 def collect_credential_report(ctx: CollectContext) -> list[Resource]:
@@ -128,7 +135,9 @@ def collect_credential_report(ctx: CollectContext) -> list[Resource]:
     "iam.oidc_providers",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::OIDCProvider",),
+    resource_types={
+        "AWS::IAM::OIDCProvider": "the provider's ARN",
+    },
     permissions=("iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"),
 )
 def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
@@ -142,6 +151,7 @@ def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
     ):
         arn = provider["Arn"]
         data: dict[str, Any] = {"Arn": arn}
+        missing: dict[str, str] = {}
         try:
             data.update(
                 _without_metadata(
@@ -154,8 +164,8 @@ def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
                 continue
             raise
         except (Denied, Unavailable) as error:
-            data["_missing"] = {"Url": error.summary}
-        resources.append(ctx.resource("AWS::IAM::OIDCProvider", arn, data))
+            missing["Url"] = error.summary
+        resources.append(ctx.resource("AWS::IAM::OIDCProvider", arn, data, missing=missing))
     return resources
 
 
@@ -222,7 +232,9 @@ def _default_documents(policies: list[dict[str, Any]]) -> dict[str, Any]:
     "iam.instance_profile_roles",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::InstanceProfileRole",),
+    resource_types={
+        "AWS::IAM::InstanceProfileRole": "the role's ARN",
+    },
     permissions=("iam:GetAccountAuthorizationDetails",),
 )
 def collect_instance_profile_roles(ctx: CollectContext) -> list[Resource]:
@@ -269,7 +281,14 @@ def collect_instance_profile_roles(ctx: CollectContext) -> list[Resource]:
     "iam.policies",
     service="iam",
     scope="global",
-    resource_types=("AWS::IAM::Policy",),
+    resource_types={
+        "AWS::IAM::Policy": (
+            "a managed policy attached to someone: the policy's ARN, "
+            "`arn:aws:iam::ACCOUNT:policy/PATH/NAME`, or `arn:aws:iam::aws:policy/NAME` for an AWS"
+            " managed one; a principal's inline policies together: the user's, group's or role's "
+            "ARN"
+        ),
+    },
     permissions=("iam:GetAccountAuthorizationDetails",),
 )
 def collect_policies(ctx: CollectContext) -> list[Resource]:

@@ -2,8 +2,8 @@
 
 AWS-managed keys are left out: the account can neither rotate nor delete them. A key whose
 policy refuses the scanner DescribeKey is kept (AWS-managed keys never refuse it, so it is a
-customer key) with its metadata under `_missing`. KeyRotationEnabled is only asked for keys that
-support automatic rotation; for the others it is absent and rules decide from KeyMetadata.
+customer key) with its metadata in `Resource.missing`. KeyRotationEnabled is only asked for keys
+that support automatic rotation; for the others it is absent and rules decide from KeyMetadata.
 """
 
 from typing import Any
@@ -28,12 +28,16 @@ def _supports_rotation(metadata: dict[str, Any]) -> bool:
     return metadata.get("KeySpec") == "SYMMETRIC_DEFAULT" and metadata.get("Origin") == "AWS_KMS"
 
 
-def _key_data(ctx: CollectContext, key: dict[str, str]) -> dict[str, Any] | None:
-    """The key's data; None for an AWS-managed key or one deleted since ListKeys."""
+KeyData = tuple[dict[str, Any], dict[str, str]]
+
+
+def _key_data(ctx: CollectContext, key: dict[str, str]) -> KeyData | None:
+    """The key's data and the fields that could not be read; None for an AWS-managed key or
+    one deleted since ListKeys."""
     try:
         metadata = ctx.call("kms", "describe_key", KeyId=key["KeyId"])["KeyMetadata"]
     except CollectionError as error:
-        return {**key, "_missing": {"KeyMetadata": error.summary}}
+        return dict(key), {"KeyMetadata": error.summary}
     except ClientError as error:
         if error_code(error) == "NotFoundException":
             return None
@@ -41,22 +45,22 @@ def _key_data(ctx: CollectContext, key: dict[str, str]) -> dict[str, Any] | None
     if metadata.get("KeyManager") == "AWS":
         return None
     if not _supports_rotation(metadata):
-        return dict(metadata)
+        return dict(metadata), {}
     try:
         rotation = ctx.call("kms", "get_key_rotation_status", KeyId=key["KeyId"])
     except CollectionError as error:
-        return {**metadata, "_missing": {"KeyRotationEnabled": error.summary}}
-    return {
-        **metadata,
-        **{field: rotation[field] for field in ROTATION_FIELDS if field in rotation},
-    }
+        return dict(metadata), {"KeyRotationEnabled": error.summary}
+    rotation_fields = {field: rotation[field] for field in ROTATION_FIELDS if field in rotation}
+    return {**metadata, **rotation_fields}, {}
 
 
 @register(
     "kms.keys",
     service="kms",
     scope="region",
-    resource_types=("AWS::KMS::Key",),
+    resource_types={
+        "AWS::KMS::Key": "the key's ARN",
+    },
     permissions=("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus"),
 )
 def collect_keys(ctx: CollectContext) -> list[Resource]:
@@ -66,10 +70,14 @@ def collect_keys(ctx: CollectContext) -> list[Resource]:
     for index, key in enumerate(keys):
         if index >= inspected:
             # Kept unread (it may be AWS-managed) so its rules say "not evaluated".
-            data = {**key, "_missing": dict.fromkeys(NOT_INSPECTED_FIELDS, NOT_INSPECTED)}
+            read: KeyData | None = (
+                dict(key),
+                dict.fromkeys(NOT_INSPECTED_FIELDS, NOT_INSPECTED),
+            )
         else:
-            data = _key_data(ctx, key)
-        if data is not None:
+            read = _key_data(ctx, key)
+        if read is not None:
+            data, missing = read
             arn = data.get("Arn") or key["KeyArn"]
-            resources.append(ctx.resource("AWS::KMS::Key", arn, data))
+            resources.append(ctx.resource("AWS::KMS::Key", arn, data, missing=missing))
     return resources

@@ -16,7 +16,11 @@ from securescope.resources import Resource
     "organizations.organization",
     service="organizations",
     scope="global",
-    resource_types=("AWS::Organizations::Organization",),
+    resource_types={
+        "AWS::Organizations::Organization": (
+            "the organization's ARN, or `arn:aws:organizations::ACCOUNT:organization/none`"
+        ),
+    },
     permissions=("organizations:DescribeOrganization",),
 )
 def collect_organization(ctx: CollectContext) -> list[Resource]:

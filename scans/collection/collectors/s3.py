@@ -27,7 +27,7 @@ NOT_CONFIGURED_CODES = {
     "get_public_access_block": "NoSuchPublicAccessBlockConfiguration",
     "get_bucket_policy": "NoSuchBucketPolicy",
 }
-# What the per-bucket calls fill in; a bucket past the cap has each under `_missing`.
+# What the per-bucket calls fill in; a bucket past the cap misses each (`Resource.missing`).
 BUCKET_FIELDS = ("Region", "Encryption", "PublicAccessBlockConfiguration", "Versioning", "Policy")
 DEFAULT_BUCKET_REGION = "us-east-1"
 # GetBucketLocation's legacy answer for buckets made in eu-west-1 long ago.
@@ -42,7 +42,9 @@ class _BucketGone(Exception):
     "s3.account_public_access_block",
     service="s3",
     scope="global",
-    resource_types=("AWS::S3::AccountPublicAccessBlock",),
+    resource_types={
+        "AWS::S3::AccountPublicAccessBlock": "`arn:aws:s3control::ACCOUNT:public-access-block`",
+    },
     permissions=("s3:GetAccountPublicAccessBlock",),
 )
 def collect_account_public_access_block(ctx: CollectContext) -> list[Resource]:
@@ -130,7 +132,10 @@ def _bucket_call(
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
-def _bucket_data(ctx: CollectContext, bucket: dict[str, Any]) -> dict[str, Any]:
+def _bucket_data(
+    ctx: CollectContext, bucket: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The bucket's data, and why each field that could not be read was not."""
     name = bucket["Name"]
     missing: dict[str, str] = {}
     location = _bucket_call(ctx, "get_bucket_location", name, None, missing, "Region")
@@ -163,16 +168,16 @@ def _bucket_data(ctx: CollectContext, bucket: dict[str, Any]) -> dict[str, Any]:
         "Policy": policy,
         "DeniesInsecureTransport": denies_insecure_transport(policy),
     }
-    if missing:
-        data["_missing"] = missing
-    return data
+    return data, missing
 
 
 @register(
     "s3.buckets",
     service="s3",
     scope="global",
-    resource_types=("AWS::S3::Bucket",),
+    resource_types={
+        "AWS::S3::Bucket": "`arn:aws:s3:::BUCKET`",
+    },
     permissions=(
         "s3:ListAllMyBuckets",
         "s3:GetBucketLocation",
@@ -191,15 +196,12 @@ def collect_buckets(ctx: CollectContext) -> list[Resource]:
     for index, bucket in enumerate(buckets):
         if index >= inspected:
             # Kept, so its rules say "not evaluated" rather than the bucket vanishing.
-            data = {**bucket, "_missing": dict.fromkeys(BUCKET_FIELDS, NOT_INSPECTED)}
+            data, missing = dict(bucket), dict.fromkeys(BUCKET_FIELDS, NOT_INSPECTED)
         else:
             try:
-                data = _bucket_data(ctx, bucket)
+                data, missing = _bucket_data(ctx, bucket)
             except _BucketGone:
                 continue
-        resources.append(
-            ctx.resource(
-                "AWS::S3::Bucket", f"arn:{ctx.account.partition}:s3:::{bucket['Name']}", data
-            )
-        )
+        arn = f"arn:{ctx.account.partition}:s3:::{bucket['Name']}"
+        resources.append(ctx.resource("AWS::S3::Bucket", arn, data, missing=missing))
     return resources

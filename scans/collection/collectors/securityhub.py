@@ -21,7 +21,9 @@ NOT_ENABLED_ERROR_CODE = "InvalidAccessException"
     "securityhub.hub",
     service="securityhub",
     scope="region",
-    resource_types=("AWS::SecurityHub::Hub",),
+    resource_types={
+        "AWS::SecurityHub::Hub": "`arn:aws:securityhub:REGION:ACCOUNT:hub/default`",
+    },
     permissions=("securityhub:DescribeHub", "securityhub:GetEnabledStandards"),
 )
 def collect_hub(ctx: CollectContext) -> list[Resource]:
@@ -37,6 +39,7 @@ def collect_hub(ctx: CollectContext) -> list[Resource]:
         "Enabled": True,
         **{key: value for key, value in hub.items() if key != "ResponseMetadata"},
     }
+    missing: dict[str, str] = {}
     try:
         data["StandardsSubscriptions"] = ctx.paginate(
             "securityhub",
@@ -45,5 +48,5 @@ def collect_hub(ctx: CollectContext) -> list[Resource]:
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
     except CollectionError as error:
-        data["_missing"] = {"StandardsSubscriptions": error.summary}
-    return [ctx.resource("AWS::SecurityHub::Hub", arn, data)]
+        missing["StandardsSubscriptions"] = error.summary
+    return [ctx.resource("AWS::SecurityHub::Hub", arn, data, missing=missing)]

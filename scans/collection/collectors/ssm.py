@@ -3,8 +3,8 @@
 A managed instance's InstanceId is the EC2 instance id (or an `mi-` id for a hybrid node), so
 patch-hygiene rules join AWS::SSM::ManagedInstance to AWS::EC2::Instance on InstanceId: a running
 instance with no managed-instance resource is unmanaged. `PatchState` is None when SSM holds no
-patch data for a managed instance (never scanned), which differs from a `_missing` PatchState
-(the call failed, so nothing is known).
+patch data for a managed instance (never scanned), which differs from a PatchState in
+`Resource.missing` (the call failed, so nothing is known).
 """
 
 from scans.collection import ssm_calls
@@ -17,7 +17,9 @@ from securescope.resources import Resource
     "ssm.managed_instances",
     service="ssm",
     scope="region",
-    resource_types=("AWS::SSM::ManagedInstance",),
+    resource_types={
+        "AWS::SSM::ManagedInstance": "`arn:aws:ssm:REGION:ACCOUNT:managed-instance/i-...`",
+    },
     permissions=("ssm:DescribeInstanceInformation", "ssm:DescribeInstancePatchStates"),
 )
 def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
@@ -31,15 +33,18 @@ def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
     resources = []
     for instance in instances:
         instance_id = instance["InstanceId"]
+        data = dict(instance)
+        missing: dict[str, str] = {}
         if instance_id in failed:
-            data = {**instance, "_missing": {"PatchState": failed[instance_id]}}
+            missing["PatchState"] = failed[instance_id]
         else:
-            data = {**instance, "PatchState": states.get(instance_id)}
+            data["PatchState"] = states.get(instance_id)
         resources.append(
             ctx.resource(
                 "AWS::SSM::ManagedInstance",
                 ctx.arn("ssm", f"managed-instance/{instance_id}"),
                 data,
+                missing=missing,
             )
         )
     return resources
@@ -49,7 +54,11 @@ def collect_managed_instances(ctx: CollectContext) -> list[Resource]:
     "ssm.patch_compliance_summary",
     service="ssm",
     scope="region",
-    resource_types=("AWS::SSM::PatchComplianceSummary",),
+    resource_types={
+        "AWS::SSM::PatchComplianceSummary": (
+            "`arn:aws:ssm:REGION:ACCOUNT:compliance-summary/Patch` (a region's roll-up)"
+        ),
+    },
     permissions=("ssm:ListComplianceSummaries",),
 )
 def collect_patch_compliance_summary(ctx: CollectContext) -> list[Resource]:

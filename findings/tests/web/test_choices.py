@@ -1,0 +1,27 @@
+"""The findings filter offers the sections of every versioned framework in the registry."""
+
+import pytest
+
+from findings.web.choices import finding_filter_choices
+from findings.web.forms import FindingFilterForm
+from testing.factories import create_scan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_section_choices_cover_every_benchmark_of_the_catalog_in_registry_order():
+    sections = finding_filter_choices(scan=create_scan())["section"]
+    frameworks = [value.partition(":")[0] for value in sections]
+    # EC2_DETAILED_MONITORING maps CIS AWS Compute 2.6 alone: the filter must reach it.
+    assert "cis_aws_compute:2.6" in sections
+    assert list(dict.fromkeys(frameworks)) == ["cis_aws_foundations", "cis_eks", "cis_aws_compute"]
+    assert "security_hub" not in frameworks, "control ids are no sections"
+
+
+def test_section_choices_are_labelled_with_the_frameworks_short_label():
+    form = FindingFilterForm(choices={"section": ["cis_aws_compute:2.6", "cis_eks:5.4.1"]})
+    assert form.fields["section"].choices == [
+        ("", "Any section"),
+        ("cis_aws_compute:2.6", "CIS Compute 2.6"),
+        ("cis_eks:5.4.1", "CIS EKS 5.4.1"),
+    ]

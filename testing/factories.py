@@ -1,0 +1,94 @@
+"""Factories: plain create_<model>(**overrides) functions for tests."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from findings.models import Finding, Mute
+from findings.services import finding_fingerprint
+from scans.models import Scan, ScanRegion
+
+
+def create_user(*, username: str = "analyst", can_scan: bool = True, **overrides):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username=username, password=overrides.pop("password", "correct horse battery"), **overrides
+    )
+    if can_scan:
+        user.user_permissions.add(Permission.objects.get(codename="start_scan"))
+    return user
+
+
+def create_scan(**overrides) -> Scan:
+    values = {
+        "account_hash": "a" * 64,
+        "account_label": "****9012",
+        "status": Scan.Status.SUCCEEDED,
+        "regions": ["us-east-1"],
+    }
+    created_at = overrides.pop("created_at", None)
+    scan = Scan.objects.create(**{**values, **overrides})
+    if created_at is not None:
+        # auto_now_add ignores a value given to create().
+        Scan.objects.filter(id=scan.id).update(created_at=created_at)
+        scan.created_at = created_at
+    return scan
+
+
+def create_scan_region(scan: Scan, **overrides) -> ScanRegion:
+    return ScanRegion.objects.create(scan=scan, **{"region": "us-east-1", **overrides})
+
+
+def create_finding(scan: Scan, **overrides) -> Finding:
+    values = {
+        "rule_id": "EC2_SG_SSH_OPEN",
+        "title": "Security group allows SSH (22) from the whole internet",
+        "service": "ec2",
+        "severity": "high",
+        "status": Finding.Status.FAIL,
+        "region": "us-east-1",
+        "resource_type": "AWS::EC2::SecurityGroup",
+        "resource_hash": "b" * 64,
+        "evidence": {"open_ports": [22]},
+        "compliance": {"cis_aws_foundations": {"version": "3.0.0", "sections": ["5.2"]}},
+    }
+    values.update(overrides)
+    values.setdefault(
+        "fingerprint",
+        finding_fingerprint(
+            rule_id=values["rule_id"],
+            resource_hash=values["resource_hash"],
+            region=values["region"],
+        ),
+    )
+    return Finding.objects.create(scan=scan, **values)
+
+
+def create_mute(*, account_hash: str, account_label: str, rule_id: str, owner, **overrides) -> Mute:
+    values = {
+        "justification": "accepted risk",
+        "expires_at": timezone.now() + timedelta(days=1),
+        **overrides,
+    }
+    return Mute.objects.create(
+        account_hash=account_hash,
+        account_label=account_label,
+        rule_id=rule_id,
+        owner=owner,
+        **values,
+    )
+
+
+def create_member(*, username: str, group: str):
+    """A user in one of the team groups ("viewer" or "operator") made by the migration."""
+    from django.contrib.auth.models import Group
+
+    from securescope.services import team_groups_ensure
+
+    if not Group.objects.filter(name=group).exists():
+        team_groups_ensure()  # a transactional test flushed the migration's groups
+    user = create_user(username=username, can_scan=False)
+    user.groups.add(Group.objects.get(name=group))
+    return user

@@ -63,7 +63,8 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
         # Rules an operator switched off were not evaluated in this scan.
         "disabled_rules": scan.rule_settings.get("disabled", []),
     }
-    muted = muted_failing_by_severity(scan=scan)
+    # Counted when the scan closed: a running scan has no failing counts to take mutes from.
+    muted = muted_failing_by_severity(scan=scan) if scan.severity_counts else {}
     if any(muted.values()):
         summary["failing_by_severity"] = {
             severity: scan.severity_counts.get(severity, 0) - muted[severity]

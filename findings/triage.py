@@ -168,7 +168,7 @@ def page_findings(scan: Scan, filters: dict[str, Any], counts: ScanCounts) -> Qu
     if filters.get("rule_ids"):
         rule_ids = [rule_id for rule_id in rule_ids if rule_id in filters["rule_ids"]]
     if not rule_ids:
-        return Finding.objects.none()
+        return finding_list(scan=scan, **filters, mutes=counts.mutes).none()
     narrowed = {**filters, "search": "", "section": "", "rule_ids": rule_ids}
     return finding_list(scan=scan, **narrowed, mutes=counts.mutes)
 

@@ -226,3 +226,17 @@ def test_mutes_are_subtracted_from_the_scan_page_and_the_list(client, user, one_
     page = client.get(reverse("findings:list"), {"scan": scan.id})
     assert page.context["count"] == 6
     assert [group.failing for group in page.context["groups"]] == [6]
+
+
+def test_a_running_scan_has_no_counts_to_take_mutes_from():
+    scan = create_scan(status=Scan.Status.RUNNING)
+    finding = create_finding(scan, **CRITICAL, region="global")
+    create_mute(
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id=finding.rule_id,
+        owner=create_user(username="owner"),
+    )
+    document = json.loads("".join(EXPORTERS["json"](scan, finding_list(scan=scan))))
+    assert document["scan"]["failing_by_severity"] == {}
+    assert "muted_failing_by_severity" not in document["scan"]

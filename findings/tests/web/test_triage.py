@@ -143,6 +143,10 @@ def test_title_search_is_answered_through_the_rule_ids(client, operator, scan):
     response = page(client, scan, view="flat", q="root user")
     assert [f.rule_id for f in response.context["page"]] == ["IAM_ROOT_MFA"]
     assert response.context["count"] == 1
+    for view in ("flat", "resources", "rules"):
+        nothing = page(client, scan, view=view, q="no such title")
+        assert nothing.status_code == 200
+        assert nothing.context["count"] == 0
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import nh3
 from markdown_it import MarkdownIt
 
-from advice.prompts import SECTION_TITLES
+from advice.prompts import SECTION_TITLES, curated_sections
 from rules.schema import Rule
 
 # Raw HTML in Markdown is not passed through; nh3 then keeps only the tags Markdown produces.
@@ -27,13 +27,8 @@ def sections_markdown(sections: dict[str, str]) -> str:
 
 
 def curated_markdown(rule: Rule) -> str:
-    """The catalog's own remediation, shown when no model wrote advice."""
-    parts = [f"### Why it matters\n\n{rule.rationale.strip()}"]
-    if rule.remediation.get("cli"):
-        parts.append(f"### Fix it with the AWS CLI\n\n{_fenced(rule.remediation['cli'].strip())}")
-    if rule.remediation.get("console"):
-        parts.append(f"### Fix it in the console\n\n{rule.remediation['console'].strip()}")
-    return "\n\n".join(parts) + "\n"
+    """The catalog's own advice, in the sections and layout a model's advice has."""
+    return sections_markdown(curated_sections(rule))
 
 
 def markdown_html(markdown: str) -> str:

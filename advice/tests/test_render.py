@@ -1,3 +1,6 @@
+import importlib
+
+from advice.prompts import SECTION_TITLES, curated_sections
 from advice.render import curated_markdown, markdown_html, sections_markdown
 from advice.tests.test_quality_gate import GOOD
 from rules.loading import load_catalog
@@ -34,8 +37,24 @@ def test_sections_render_in_order_with_the_cli_fenced():
     assert "evil" in markdown_html(markdown).split("</pre>")[0]
 
 
-def test_curated_markdown_carries_the_catalog_remediation():
+def test_curated_markdown_has_the_five_sections_of_model_advice():
     rule = next(rule for rule in load_catalog().rules if rule.id == "EC2_IMDSV2_REQUIRED")
     markdown = curated_markdown(rule)
-    assert rule.remediation["cli"].strip() in markdown
-    assert "### Fix it in the console" in markdown
+    assert markdown == sections_markdown(curated_sections(rule))
+    titles = [line[4:] for line in markdown.splitlines() if line.startswith("### ")]
+    assert titles == list(SECTION_TITLES.values())
+    assert f"```sh\n{rule.remediation.cli}\n```" in markdown
+    for text in (
+        rule.rationale,
+        rule.remediation.blast_radius,
+        rule.remediation.regression_testing,
+    ):
+        assert text.strip() in markdown
+
+
+def test_stored_model_advice_is_read_back_into_its_sections():
+    """The migration that gave cached model advice its sections reads what the renderer wrote."""
+    migration = importlib.import_module("advice.migrations.0002_advice_sections")
+    sections = {**GOOD, "remediation_cli": "aws ec2 a ```b```\naws ec2 c \\\n  --d e"}
+    assert migration.sections_of(sections_markdown(sections)) == sections
+    assert migration.sections_of("### Why it matters\n\nonly one section\n") == {}

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from advice.models import Advice, ScanAdvice
 from advice.prompts import curated_sections
 from advice.providers import advice_disabled_reason
-from advice.render import sections_markdown
+from advice.render import curated_markdown
 from advice.shape import shape_key
 from rules.loading import load_catalog
 from rules.schema import Rule
@@ -50,13 +50,12 @@ def _rules_by_id() -> dict[str, Rule]:
 
 def _curated_record(rule: Rule | None) -> dict[str, Any]:
     # A rule no longer in the catalog has no curated advice left to show.
-    sections = curated_sections(rule) if rule else {}
     return {
         "source": Advice.Source.CURATED.value,
         "model": None,
         "generated_at": None,
-        "markdown": sections_markdown(sections) if sections else "",
-        "sections": sections,
+        "markdown": curated_markdown(rule) if rule else "",
+        "sections": curated_sections(rule) if rule else {},
     }
 
 

@@ -43,7 +43,10 @@ def _whole_commands(cli: str, limit: int) -> str:
 
 def _whole_sentences(text: str, limit: int) -> str:
     """The leading sentences of `text` that fit in `limit` characters."""
-    return text if len(text) <= limit else text[: text.rindex(". ", 0, limit) + 1]
+    if len(text) <= limit:
+        return text
+    end = text.rfind(". ", 0, limit)
+    return text[: end + 1] if end > 0 else text[:limit].rsplit(" ", 1)[0]
 
 
 def accepted_answer(prompt: str, limit: int) -> dict[str, str]:

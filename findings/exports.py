@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from advice.prompts import SECTIONS as ADVICE_SECTIONS
 from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
 from findings.compliance import compliance_summary
@@ -28,6 +29,8 @@ ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 IDENTITY_FIELDS = ("resource_arn", "resource_name")
 # A spreadsheet runs a cell that starts so as a formula; a Name tag is anyone's text.
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# CSV gives each advice section a column of its own (advice_rationale, advice_remediation_cli...).
+ADVICE_SECTION_COLUMNS = tuple(f"advice_{name}" for name in ADVICE_SECTIONS)
 # Scan facts a CSV has no header section for: repeated on every row, so that any row, or a
 # spreadsheet filtered down to a few, still says them; no comment line that parsers choke on.
 CSV_SCAN_FIELDS = ("disabled_rules",)
@@ -63,7 +66,8 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
 
 def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
     """One finding as exported; `muted` is True when an active mute covers it. A failing one
-    carries its advice: the model's, or the catalog's curated remediation."""
+    carries its advice, the model's or the catalog's curated one (`source` says which), as
+    Markdown and by section."""
     record = {name: getattr(finding, name, False) for name in FINDING_FIELDS}
     if finding.status == Finding.Status.FAIL:
         record["advice"] = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
@@ -110,6 +114,7 @@ def export_csv(
         [
             *FINDING_FIELDS,
             *(f"advice_{name}" for name in ADVICE_FIELDS),
+            *ADVICE_SECTION_COLUMNS,
             *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
             *(IDENTITY_FIELDS if identities is not None else ()),
         ]
@@ -122,6 +127,7 @@ def export_csv(
             if identities is not None
             else []
         )
+        sections = finding_advice.get("sections") or {}
         writer.writerow(
             [
                 *(
@@ -129,6 +135,7 @@ def export_csv(
                     for name in FINDING_FIELDS
                 ),
                 *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),
+                *(sections.get(name, "") for name in ADVICE_SECTIONS),
                 *scan_cells,
                 *identity_cells,
             ]

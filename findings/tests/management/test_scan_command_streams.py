@@ -18,7 +18,8 @@ pytestmark = pytest.mark.subprocess
 CSV_HEADER = (
     "rule_id,title,service,severity,status,region,resource_type,resource_hash,evidence,"
     "compliance,muted,advice_source,advice_model,advice_generated_at,advice_markdown,"
-    "scan_disabled_rules\n"
+    "advice_rationale,advice_remediation_cli,advice_remediation_console,advice_blast_radius,"
+    "advice_regression_testing,scan_disabled_rules\n"
 )
 
 

@@ -18,6 +18,9 @@ from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
 from findings.compliance import compliance_summary
 from findings.models import Finding
+from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
+from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
+from findings.ocsf import export_ocsf
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -31,6 +34,7 @@ CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
+    "ocsf": OCSF_CONTENT_TYPE,
 }
 CHUNK_SIZE = 2000
 
@@ -211,4 +215,7 @@ EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
     "md": export_markdown,
+    "ocsf": export_ocsf,
 }
+# A download's file extension where it is not the format's name.
+FILE_EXTENSIONS = {"ocsf": OCSF_FILE_EXTENSION}

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from advice.providers import advice_disabled_reason
 from advice.selectors import finding_advice
-from findings.exports import CONTENT_TYPES, EXPORTERS
+from findings.exports import CONTENT_TYPES, EXPORTERS, FILE_EXTENSIONS
 from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
 from findings.selectors import (
@@ -125,7 +125,8 @@ def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> H
         (chunk.encode() for chunk in EXPORTERS[export_format](scan, findings)),
         content_type=CONTENT_TYPES[export_format],
     )
-    filename = f"securescope-{scan.id}.{export_format}"
+    extension = FILE_EXTENSIONS.get(export_format, export_format)
+    filename = f"securescope-{scan.id}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -21,6 +21,8 @@ from findings.models import Finding
 from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
 from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
 from findings.ocsf import export_ocsf
+from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
+from findings.report_html import export_html
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -35,6 +37,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "ocsf": OCSF_CONTENT_TYPE,
+    "html": HTML_CONTENT_TYPE,
 }
 CHUNK_SIZE = 2000
 
@@ -216,6 +219,7 @@ EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {
     "csv": export_csv,
     "md": export_markdown,
     "ocsf": export_ocsf,
+    "html": export_html,
 }
 # A download's file extension where it is not the format's name.
 FILE_EXTENSIONS = {"ocsf": OCSF_FILE_EXTENSION}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 
 from findings.compliance import compliance_summary
@@ -109,7 +109,7 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
     """Everything above the failing findings' tables."""
     rules = {rule.id: rule for rule in load_catalog().rules}
     enabled = load_catalog().with_settings(scan.rule_settings).rules
-    active = findings.exclude(muted=True)
+    active = findings.exclude(Q(muted=True))
     failing = Counter(
         {s: c for (s,), c in _counts(active.filter(status=Finding.Status.FAIL), "severity").items()}
     )
@@ -174,7 +174,7 @@ def _failing_groups(
     """The failing findings one (severity, rule) group at a time, in report order."""
     ordered = (
         findings.filter(status=Finding.Status.FAIL)
-        .exclude(muted=True)
+        .exclude(Q(muted=True))
         .annotate(report_rank=Severity.rank_expression())
         .order_by("report_rank", "rule_id", "region", "resource_type", "resource_hash")
     )
@@ -197,8 +197,14 @@ def _failing_groups(
                 "fix": one_line_fix(rules.get(finding.rule_id)),
                 "rows": [],
             }
-        finding.evidence_text = json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False)
-        group["rows"].append(finding)
+        group["rows"].append(
+            {
+                "region": finding.region,
+                "resource_type": finding.resource_type,
+                "resource_hash": finding.resource_hash,
+                "evidence": json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
+            }
+        )
     if group is not None:
         yield group
 

@@ -16,7 +16,7 @@ SCHEMA_DIR = Path(__file__).parent / "ocsf_schema"
 # The profiles the export names in `metadata.profiles`.
 APPLIED_PROFILES = ("cloud",)
 
-SCALAR_TYPES = {
+SCALAR_TYPES: dict[str, dict[str, Any]] = {
     "boolean_t": {"type": "boolean"},
     "float_t": {"type": "number"},
     "integer_t": {"type": "integer"},

@@ -63,7 +63,7 @@ def test_json_export_on_stdout_and_progress_on_stderr(command_env):
     [
         ("csv", CSV_HEADER),
         ("md", "# SecureScope scan of account ****9012\n\n## Summary\n\n"),
-        ("html", "<!DOCTYPE html>\n<html lang=\"en\">\n"),
+        ("html", '<!DOCTYPE html>\n<html lang="en">\n'),
         ("ocsf", '{"activity_id":1,"activity_name":"Create","category_name":"Findings",'),
     ],
     ids=["csv", "md", "html", "ocsf"],

@@ -19,6 +19,11 @@ from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
 from findings.compliance import compliance_summary
 from findings.models import Finding
+from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
+from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
+from findings.ocsf import export_ocsf
+from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
+from findings.report_html import export_html
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -38,6 +43,8 @@ CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
+    "ocsf": OCSF_CONTENT_TYPE,
+    "html": HTML_CONTENT_TYPE,
 }
 CHUNK_SIZE = 2000
 
@@ -249,9 +256,13 @@ EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
     "md": export_markdown,
+    "ocsf": export_ocsf,
+    "html": export_html,
 }
 # Revealed exports, called with `identities=`: the formats with a field per value.
 REVEALED_EXPORTERS: dict[str, Callable[..., Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
 }
+# A download's file extension where it is not the format's name.
+FILE_EXTENSIONS = {"ocsf": OCSF_FILE_EXTENSION}

@@ -72,7 +72,7 @@ def _remediation(rule: Rule | None) -> dict[str, Any] | None:
     if rule is None:
         return None
     return {
-        "desc": f"Console: {rule.remediation['console']} CLI: {rule.remediation['cli']}",
+        "desc": f"Console: {rule.remediation.console} CLI: {rule.remediation.cli}",
         "references": list(rule.references),
     }
 

@@ -8,7 +8,6 @@ Deterministic like the other exports: no generation time, every list in a total 
 """
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ CHUNK_SIZE = 2000
 TOP_RISK_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
 BAR_WIDTH = 320
 BAR_HEIGHT = 22
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,8 @@ class SeverityBar:
 
 
 def one_line_fix(rule: Rule | None) -> str:
-    """The catalog's `remediation.summary` when it has one, else its console remediation's
-    first sentence."""
-    if rule is None:
-        return ""
-    summary = rule.remediation.get("summary")
-    if summary:
-        return summary
-    return _SENTENCE_END.split(rule.remediation["console"].strip(), maxsplit=1)[0]
+    """The catalog's one-line fix (`remediation.summary`)."""
+    return rule.remediation.summary if rule is not None else ""
 
 
 def _duration(scan: Scan) -> str:

@@ -46,6 +46,23 @@ EXPECTED = {
     "findings:severity": (LOGIN, 405, 405),
     "advice:scan": (LOGIN, 200, 200),
     "rules:list": (LOGIN, 200, 200),
+    # The API takes a bearer token and no session (findings/api/tests cover each role's token).
+    "api_docs": (LOGIN, 200, 200),
+    "api:openapi-json": (LOGIN, 200, 200),
+    "api:api-root": (404, 404, 404),
+    "api:scan_create": (401, 401, 401),
+    "api:scan_list": (401, 401, 401),
+    "api:scan_get": (401, 401, 401),
+    "api:scan_cancel_endpoint": (405, 405, 405),
+    "api:scan_findings": (401, 401, 401),
+    "api:findings_latest": (401, 401, 401),
+    "api:finding_detail": (401, 401, 401),
+    "api:scan_export": (401, 401, 401),
+    "api:scans_compare": (401, 401, 401),
+    "api:mutes": (401, 401, 401),
+    "api:mute_add": (401, 401, 401),
+    "api:mute_remove": (405, 405, 405),
+    "api:rules": (401, 401, 401),
 }
 # The admin is for staff: every admin route sends team members to the admin's sign-in page.
 ADMIN_EXPECTED = (LOGIN, LOGIN, LOGIN)
@@ -105,6 +122,8 @@ def world():
         "scan_id": scan.id,
         "finding_id": finding.id,
         "mute_id": mute.id,
+        "base_id": earlier.id,
+        "head_id": scan.id,
         "export_format": "csv",
         "object_id": "1",
         "id": "1",

@@ -14,4 +14,5 @@ urlpatterns = [
     path("advice/", include("advice.web.urls")),
     path("rules/", include("rules.web.urls")),
     path("api/", include("findings.api.urls")),
+    path("tokens/", include("findings.api.token_urls")),
 ]

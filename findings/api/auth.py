@@ -17,6 +17,11 @@ class TokenRateThrottle(AuthRateThrottle):
     def __init__(self) -> None:
         super().__init__(f"{settings.API_RATE_PER_MINUTE}/m")
 
+    def allow_request(self, request: HttpRequest) -> bool:
+        # Read per request, so a changed setting (or a test's override) applies at once.
+        self.num_requests, self.duration = self.parse_rate(f"{settings.API_RATE_PER_MINUTE}/m")
+        return super().allow_request(request)
+
     def get_cache_key(self, request: HttpRequest) -> str:
         return self.cache_format % {"scope": "api-token", "ident": request.api_token.id}
 

@@ -9,7 +9,7 @@ from findings.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from findings.api.schemas import DiffOut, ErrorOut, FieldErrorsOut, FindingOut, FindingPageOut
 from findings.diff import CATEGORIES, scan_diff
 from findings.exports import CONTENT_TYPES, EXPORTERS
-from findings.selectors import finding_get, finding_list
+from findings.selectors import MutedFilter, finding_get, finding_list
 from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm
 from scans.lifecycle.selectors import scan_get
@@ -92,7 +92,8 @@ def findings_latest(request: HttpRequest, query: Query[FindingPageQuery], scan: 
 )
 def finding_detail(request: HttpRequest, finding_id: int):
     finding = finding_get(finding_id=finding_id)
-    return finding_list(scan=finding.scan).get(id=finding.id)
+    # With `muted` set as the lists show it; a muted finding is still found.
+    return finding_list(scan=finding.scan, muted=MutedFilter.INCLUDE).get(id=finding.id)
 
 
 @router.get(

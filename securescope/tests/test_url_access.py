@@ -48,6 +48,8 @@ EXPECTED = {
     "rules:list": (LOGIN, 200, 200),
     # The API takes a bearer token and no session (findings/api/tests cover each role's token).
     "api_docs": (LOGIN, 200, 200),
+    "api_tokens:list": (LOGIN, 200, 200),
+    "api_tokens:revoke": (LOGIN, 405, 405),
     "api:openapi-json": (LOGIN, 200, 200),
     "api:api-root": (404, 404, 404),
     "api:scan_create": (401, 401, 401),
@@ -122,6 +124,7 @@ def world():
         "scan_id": scan.id,
         "finding_id": finding.id,
         "mute_id": mute.id,
+        "token_id": "1",
         "base_id": earlier.id,
         "head_id": scan.id,
         "export_format": "csv",

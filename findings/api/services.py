@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +33,7 @@ def api_token_create(
     if expires_at <= timezone.now():
         raise ValidationError("A token must expire in the future.", code="expired")
     # Locks the user's row so that two requests at once cannot both pass the limit.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     active = ApiToken.objects.filter(
         user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).count()

@@ -1,6 +1,7 @@
 """Scans over the API: start (the New scan form's validation), list, read, cancel."""
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 
 from findings.api.auth import permission_check
@@ -11,7 +12,12 @@ from scans.collection.aws import CredentialsRejected
 from scans.collection.vault import VaultUnavailable
 from scans.lifecycle import selectors
 from scans.lifecycle.housekeeping import scan_units_reap
-from scans.lifecycle.services import credential_expiry_problem, scan_cancel, scan_start
+from scans.lifecycle.services import (
+    credential_expiry_problem,
+    scan_cancel,
+    scan_start,
+    scan_start_demo,
+)
 from scans.models import Scan
 from scans.web.forms import ScanForm
 
@@ -54,6 +60,20 @@ def scan_create(request: HttpRequest, payload: ScanIn):
         )
     except (CredentialsRejected, VaultUnavailable) as error:
         raise FieldErrors({"__all__": [str(error)]}) from None
+    return 201, _detail(selectors.scan_get(scan_id=scan.id))
+
+
+@router.post(
+    "/scans/demo",
+    response={201: ScanDetailOut, 403: ErrorOut, 404: ErrorOut},
+    operation_id="scan_start_demo",
+)
+def scan_create_demo(request: HttpRequest):
+    """Scan the embedded demo account (only while DEMO_MODE is on)."""
+    permission_check(request, "scans.start_scan")
+    if not settings.DEMO_MODE:
+        raise Http404("The demo account is off (DEMO_MODE)")
+    scan = scan_start_demo(user=request.user)
     return 201, _detail(selectors.scan_get(scan_id=scan.id))
 
 

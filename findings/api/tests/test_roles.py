@@ -29,6 +29,8 @@ def _mute_body(world: dict) -> dict:
 OPERATIONS = {
     ("GET", "/scans", "/scans", None): (200, 200),
     ("POST", "/scans", "/scans", "empty"): (403, 400),
+    # With DEMO_MODE off (the fixture below): the operator passes the permission check.
+    ("POST", "/scans/demo", "/scans/demo", None): (403, 404),
     ("GET", "/scans/{scan_id}", "/scans/{scan}", None): (200, 200),
     ("POST", "/scans/{scan_id}/cancel", "/scans/{scan}/cancel", None): (403, 409),
     ("GET", "/scans/{scan_id}/findings", "/scans/{scan}/findings", None): (200, 200),
@@ -54,7 +56,8 @@ def test_every_operation_is_listed():
 
 
 @pytest.fixture
-def secrets(world):
+def secrets(world, settings):
+    settings.DEMO_MODE = False
     expired = token_for(world["operator"], name="old")
     ApiToken.objects.filter(name="old").update(expires_at=timezone.now() - timedelta(seconds=1))
     revoked = token_for(world["operator"], name="gone")

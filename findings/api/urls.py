@@ -1,5 +1,6 @@
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from ninja.openapi.docs import Swagger
 
 from findings.api.api import api
@@ -14,9 +15,9 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 
 api_urls = api.urls
 for pattern in api_urls[0]:
-    if pattern.name not in ("openapi-json",):
+    if isinstance(pattern, URLPattern) and pattern.name != "openapi-json":
         # Operations authenticate with their token; the sign-in redirect is for pages.
-        pattern.callback.login_required = False  # type: ignore[attr-defined]
+        login_not_required(pattern.callback)
 
 urlpatterns = [
     path("v1/", api_urls),

@@ -37,7 +37,7 @@ REJECTED_BODIES = [
 
 
 def _every_operation(api: Api, scan: Scan, earlier_id: object) -> list:
-    finding = Finding.objects.filter(scan=scan).first()
+    finding = Finding.objects.filter(scan=scan).earliest("id")
     responses = []
     for method, _, path, body in OPERATIONS:
         url = path.format(scan=scan.id, earlier=earlier_id, finding=finding.id, mute=0)

@@ -1,13 +1,20 @@
-"""The findings page and the exports of a scan with 200,000 findings, on PostgreSQL.
+"""The findings pages, the overview and the exports of a scan with 200,000 findings, on
+PostgreSQL.
 
     .venv/bin/python bench/web.py --database-url postgres://securescope:...@127.0.0.1:5432/bench
 
-Writes two synthetic scans straight into the database with COPY (20,000 and 200,000 findings
-over the catalog's real rules, 6 regions, the three statuses), then times 100 requests to each
-findings-page variant (/findings/scan/<uuid>/ with no filter, a severity, a status, both, and a
-later page) through Django's test client, signed in, and prints median and p95. Each export
-format of both scans is then streamed through its view to /dev/null in a fresh process, whose
-wall time and peak resident memory are reported: streaming keeps memory flat as findings grow.
+Writes synthetic scans of one account straight into the database with COPY (20,000 findings,
+then two of 200,000: the previous scan and the latest, which differ in 5% of their statuses),
+over the catalog's real rules, 6 regions and the three statuses, each resource failing or
+passing several rules; each scan is then closed as its last unit would close it (counts and
+tallies stored). It times 100 requests to each variant of the findings page of the latest
+scan (/findings/scan/<uuid>/: grouped by rule, the flat list, the resource view, a rule
+unfolded, a title search, "new since the previous scan", a deep keyset page, and the old
+filters), and to the overview, through Django's test client, signed in, and prints median and
+p95. Then the same scan counted live (as a running scan is, with its tallies removed). Each
+export format of the 20,000 and the latest scan is streamed through its view to /dev/null in a
+fresh process, whose wall time and peak resident memory are reported: streaming keeps memory
+flat as findings grow.
 """
 
 import argparse
@@ -26,13 +33,28 @@ sys.path.insert(0, str(ROOT))
 BENCH_ACCOUNT_HASH = "bench" + "0" * 59
 REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "eu-central-1", "ap-southeast-2", "ca-central-1"]
 STATUSES = ["FAIL", "PASS", "PASS", "NOT_EVALUATED"]
+# Findings in a block share their resources: each (resource type, region) is one resource that
+# several rules judge. 426 < lcm(73 rules, 6 regions), so no rule sees a resource twice.
+RESOURCE_BLOCK = 426
+SEARCH = "security group"
+# Keyset pages deep into the list: the cursor of the row before them is worked out once.
+DEEP_FAILING_ROW = 39_900
+DEEP_ANY_ROW = 99_900
 PAGE_VARIANTS = {
-    "no filter": {},
-    "severity=high": {"severity": "high"},
-    "status=FAIL": {"status": "FAIL"},
-    "severity=critical&status=FAIL": {"severity": "critical", "status": "FAIL"},
-    "page 50": {"page": "50"},
+    "grouped by rule (the default)": {},
+    "grouped, title search": {"q": SEARCH},
+    "grouped, new since previous": {"change": "new"},
+    "flat": {"view": "flat"},
+    "flat, title search": {"view": "flat", "q": SEARCH},
+    "flat, new since previous": {"view": "flat", "change": "new"},
+    "flat, page 400 (keyset)": {"view": "flat", "page": "400"},
+    "flat, any status, page 1,000 (keyset)": {"view": "flat", "status": "", "page": "1000"},
+    "resources": {"view": "resources"},
+    "resources, page 20": {"view": "resources", "page": "20"},
+    "flat, severity=high, any status": {"view": "flat", "status": "", "severity": "high"},
+    "flat, severity=critical": {"view": "flat", "severity": "critical"},
 }
+LIVE_VARIANTS = ("grouped by rule (the default)", "flat", "flat, title search")
 
 
 def setup_django(database_url: str) -> None:
@@ -45,17 +67,27 @@ def setup_django(database_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Whole pages (the overview) name static files; the manifest needs a collectstatic run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
-def create_bench_scan(findings: int):
-    """A finished scan with `findings` findings, written with COPY in seconds, then finalized."""
+def create_bench_scan(findings: int, *, changed_every: int = 0):
+    """A finished scan with `findings` findings, written with COPY in seconds, then closed.
+
+    Resources are the same in every scan; `changed_every` shifts the status of every n-th
+    finding, so that a later scan has findings new since this one."""
     from django.db import connection, transaction
 
     from findings.columns import STORED_COLUMNS
     from findings.services import finding_fingerprint
     from rules.loading import load_catalog
     from scans.lifecycle.services import scan_finalize_if_complete
-    from scans.models import Scan
+    from scans.models import Scan, ScanRegion
 
     rules = sorted(load_catalog().rules, key=lambda rule: rule.id)
     scan = Scan.objects.create(
@@ -67,10 +99,14 @@ def create_bench_scan(findings: int):
     columns = ", ".join(STORED_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
-            for index, rule, region, status in zip(
-                range(findings), cycle(rules), cycle(REGIONS), cycle(STATUSES), strict=False
+            for index, rule, region in zip(
+                range(findings), cycle(rules), cycle(REGIONS), strict=False
             ):
-                resource = hashlib.sha256(f"{scan.id}-{index}".encode()).hexdigest()
+                shift = 1 if changed_every and index % changed_every == 0 else 0
+                status = STATUSES[(index + shift) % len(STATUSES)]
+                resource = hashlib.sha256(
+                    f"{rule.resource_type}|{region}|{index // RESOURCE_BLOCK}".encode()
+                ).hexdigest()
                 fingerprint = finding_fingerprint(
                     rule_id=rule.id, resource_hash=resource, region=region
                 )
@@ -93,7 +129,9 @@ def create_bench_scan(findings: int):
                 )
         # What autovacuum would do soon after a real scan: the planner needs the new rows' stats.
         cursor.execute("ANALYZE findings_finding")
-    scan_finalize_if_complete(scan_id=scan.id)  # as the scan's last unit would: counts stored
+    # As the scan's last unit would: counts and tallies stored.
+    ScanRegion.objects.create(scan=scan, region=REGIONS[0], status=ScanRegion.Status.SUCCEEDED)
+    scan_finalize_if_complete(scan_id=scan.id)
     scan.refresh_from_db()
     return scan
 
@@ -106,6 +144,27 @@ def signed_in_client():
     client = Client()
     client.force_login(user)
     return client
+
+
+def deep_cursor(scan, params: dict, row: int) -> dict:
+    """The keyset link to the page that starts after `row` of the flat list these filters
+    show, as the page before it would give it."""
+    from findings.selectors import finding_list
+    from findings.triage import cursor_encode
+
+    status = params.get("status", "FAIL")
+    findings = finding_list(scan=scan, status=status or None, sort="severity")
+    names = [str(key).lstrip("-") for key in findings.query.order_by]
+    before = findings[row - 1]
+    return {**params, "after": cursor_encode([getattr(before, name) for name in names])}
+
+
+def time_variants(client, url: str, variants: dict, requests: int) -> None:
+    print("| request | median ms | p95 ms |\n|---|---|---|")
+    for name, params in variants.items():
+        time_page(client, url, params, 3)  # warm the connection and the template cache
+        median, p95 = time_page(client, url, params, requests)
+        print(f"| {name} | {median * 1000:.1f} | {p95 * 1000:.1f} |", flush=True)
 
 
 def time_page(client, url: str, params: dict, requests: int) -> tuple[float, float]:
@@ -156,6 +215,13 @@ def main() -> int:
     parser.add_argument("--findings", default="20000,200000", help="comma-separated sizes")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--export", nargs=2, metavar=("SCAN_ID", "FORMAT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the scans a previous run left (same sizes)"
+    )
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument(
+        "--no-vacuum", action="store_true", help="time the pages before autovacuum has passed"
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
     if args.export:
@@ -168,24 +234,62 @@ def main() -> int:
     from scans.models import Scan
 
     call_command("migrate", verbosity=0)
-    Scan.objects.filter(account_hash=BENCH_ACCOUNT_HASH).delete()
     sizes = [int(size) for size in args.findings.split(",")]
     scans = {}
-    for size in sizes:
+    if args.reuse:
+        for scan in Scan.objects.filter(account_hash=BENCH_ACCOUNT_HASH).order_by("created_at"):
+            scans[sum(sum(row.values()) for row in scan.finding_counts.values())] = scan
+        sizes = sorted(scans)
+    else:
+        Scan.objects.filter(account_hash=BENCH_ACCOUNT_HASH).delete()
+    for size in [] if args.reuse else sizes:
+        if size == max(sizes):
+            started = time.perf_counter()
+            create_bench_scan(size, changed_every=20)
+            print(f"generated the previous {size:,} in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         scans[size] = create_bench_scan(size)
         print(f"generated {size:,} findings in {time.perf_counter() - started:.1f} s", flush=True)
 
+    if not args.no_vacuum:
+        # What autovacuum does within a minute or so of a scan (findings migration 0009 has it
+        # run after every 20,000 new findings): the visibility map then lets the resource view
+        # read its index alone.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE findings_finding")
+
     client = signed_in_client()
     largest = scans[max(sizes)]
     url = reverse("findings:table", args=[largest.id])
+    variants = dict(PAGE_VARIANTS)
+    for name, row in (
+        ("flat, page 400 (keyset)", DEEP_FAILING_ROW),
+        ("flat, any status, page 1,000 (keyset)", DEEP_ANY_ROW),
+    ):
+        variants[name] = deep_cursor(largest, variants[name], row)
     print(f"\nfindings page at {max(sizes):,} findings, {args.requests} requests each")
-    print("| request | median ms | p95 ms |\n|---|---|---|")
-    for name, params in PAGE_VARIANTS.items():
-        time_page(client, url, params, 3)  # warm the connection and the template cache
-        median, p95 = time_page(client, url, params, args.requests)
-        print(f"| {name} | {median * 1000:.1f} | {p95 * 1000:.1f} |", flush=True)
+    time_variants(client, url, variants, args.requests)
+    top_rule = largest.tallies.filter(status="FAIL").order_by("-count").first().rule_id
+    print("\na rule unfolded, and the overview")
+    time_variants(
+        client,
+        reverse("findings:rule", args=[largest.id, top_rule]),
+        {f"rule {top_rule} unfolded": {}},
+        args.requests,
+    )
+    time_variants(client, reverse("home"), {"overview": {}}, args.requests)
 
+    # A running scan has no tallies yet: its pages count the findings themselves.
+    tallies = list(largest.tallies.all())
+    largest.tallies.all().delete()
+    print("\nthe same scan counted live (as a running scan is)")
+    time_variants(client, url, {name: variants[name] for name in LIVE_VARIANTS}, args.requests)
+    type(tallies[0]).objects.bulk_create(tallies)
+
+    if args.skip_exports:
+        return 0
     print("\nexports, each streamed in a fresh process")
     print("| format | findings | seconds | MiB written | peak RSS MiB |\n|---|---|---|---|---|")
     for export_format in ("json", "csv", "md", "html", "ocsf"):

@@ -1,11 +1,14 @@
 """A scan's results tallied by compliance framework and section."""
 
+import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min
 
-from findings.models import Finding
+from findings.models import Finding, FindingTally
+from scans.models import Scan
 from securescope.frameworks import all_frameworks
 
 
@@ -41,7 +44,7 @@ class ComplianceTally:
         decided = self.passed + self.failed
         return round(100 * self.passed / decided) if decided else None
 
-    def add(self, rule_id: str, counts: dict[str, int]) -> None:
+    def add(self, rule_id: str, counts: Mapping[str, int]) -> None:
         self.rule_ids.add(rule_id)
         for status, count in counts.items():
             self.counts[status] += count
@@ -51,12 +54,23 @@ def _section_key(section: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in section.split("."))
 
 
-def compliance_summary(
-    *, scan_id: object, severities: list[str] | None = None
-) -> list[ComplianceTally]:
-    """Results of one scan grouped by framework and section, in two queries; only the rules
-    of `severities` when given (the global severity floor)."""
+def _counted_per_rule(
+    scan_id: uuid.UUID, severities: list[str] | None, tallied: bool
+) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+    """Status counts and compliance mapping per rule, from the tallies stored when the scan
+    closed (one query), or from its findings (two)."""
     per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
+    mappings: dict[str, dict] = {}
+    tallies = FindingTally.objects.filter(scan_id=scan_id)
+    if severities is not None:
+        tallies = tallies.filter(severity__in=severities)
+    for rule_id, status, count, compliance in (
+        tallies.values_list("rule_id", "status", "count", "compliance") if tallied else ()
+    ):
+        per_rule[rule_id][status] += count
+        mappings.setdefault(rule_id, compliance)
+    if per_rule:
+        return per_rule, mappings
     first_finding = {}
     findings = Finding.objects.filter(scan_id=scan_id)
     if severities is not None:
@@ -69,6 +83,21 @@ def compliance_summary(
     mappings = dict(
         Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
     )
+    return per_rule, mappings
+
+
+def compliance_summary(*, scan: Scan, severities: list[str] | None = None) -> list[ComplianceTally]:
+    """Results of one scan grouped by framework and section; only the rules of `severities`
+    when given (the global severity floor). Rules switched off for the scan have no findings,
+    so percentages are over the rules it evaluated."""
+    # A scan stores its tallies with its counts, when it closes.
+    return compliance_tallies(*_counted_per_rule(scan.id, severities, bool(scan.finding_counts)))
+
+
+def compliance_tallies(
+    per_rule: Mapping[str, Mapping[str, int]], mappings: Mapping[str, dict]
+) -> list[ComplianceTally]:
+    """Status counts per rule, grouped by the frameworks and sections the rules map to."""
     # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}

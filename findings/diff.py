@@ -4,15 +4,19 @@
 - regressed:  fails in the later scan, did not fail in the earlier one, but failed before that
 - resolved:   failed in the earlier scan, does not fail in the later one
 - unchanged:  fails in both
+
+Rules and regions the two scans cannot be compared on (findings.comparison) are in none of
+these: the diff names them, with the reason and how many findings failed there in each scan.
 """
 
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from findings.comparison import Comparison, scan_comparison
 from findings.models import Finding
 from findings.selectors import EXPORT_ORDER
 from scans.models import Scan
@@ -21,10 +25,57 @@ CATEGORIES = ("new", "regressed", "resolved", "unchanged")
 
 
 @dataclass(frozen=True)
+class NotCompared:
+    """A rule or region left out of the comparison, and what failed there in each scan."""
+
+    kind: str
+    name: str
+    reason: str
+    base_failing: int = 0
+    head_failing: int = 0
+
+
+@dataclass(frozen=True)
 class ScanDiff:
     base: Scan
     head: Scan
     findings: dict[str, QuerySet[Finding]]
+    comparison: Comparison = field(default_factory=Comparison)
+
+    def not_compared(self) -> list[NotCompared]:
+        """Excluded rules, then excluded regions (counting the findings of other rules)."""
+        excluded = self.comparison.excluded()
+        if excluded is None:
+            return []
+        rules: dict[str, list[int]] = {rule_id: [0, 0] for rule_id in self.comparison.rules}
+        regions: dict[str, list[int]] = {region: [0, 0] for region in self.comparison.regions}
+        for side, scan in enumerate((self.base, self.head)):
+            rows = (
+                Finding.objects.filter(scan_id=scan.id, status=Finding.Status.FAIL)
+                .filter(excluded)
+                .values("rule_id", "region", "resource_type")
+                .annotate(count=Count("id"))
+                .order_by()
+            )
+            for row in rows:
+                if row["rule_id"] in rules:
+                    rules[row["rule_id"]][side] += row["count"]
+                    continue
+                region = self.comparison.excluded_region(
+                    region=row["region"], resource_type=row["resource_type"]
+                )
+                if region is not None:  # excluded by a rule or a region: one of the two
+                    regions[region][side] += row["count"]
+        return [
+            *(
+                NotCompared("rule", name, self.comparison.rules[name], *counts)
+                for name, counts in sorted(rules.items())
+            ),
+            *(
+                NotCompared("region", name, self.comparison.regions[name], *counts)
+                for name, counts in sorted(regions.items())
+            ),
+        ]
 
 
 def _failing(scan_ids: QuerySet | list) -> Exists:
@@ -44,6 +95,11 @@ def scan_diff(*, base: Scan, head: Scan, severities: list[str] | None = None) ->
     older = Scan.objects.filter(account_hash=base.account_hash, created_at__lt=base.created_at)
     head_failing = Finding.objects.filter(scan_id=head.id, status=Finding.Status.FAIL)
     base_failing = Finding.objects.filter(scan_id=base.id, status=Finding.Status.FAIL)
+    comparison = scan_comparison(base=base, head=head)
+    excluded = comparison.excluded()
+    if excluded is not None:
+        head_failing = head_failing.exclude(excluded)
+        base_failing = base_failing.exclude(excluded)
     if severities is not None:
         head_failing = head_failing.filter(severity__in=severities)
         base_failing = base_failing.filter(severity__in=severities)
@@ -58,6 +114,7 @@ def scan_diff(*, base: Scan, head: Scan, severities: list[str] | None = None) ->
         base=base,
         head=head,
         findings={name: qs.order_by(*EXPORT_ORDER) for name, qs in findings.items()},
+        comparison=comparison,
     )
 
 
@@ -95,6 +152,16 @@ def export_diff_markdown(diff: ScanDiff) -> Iterator[str]:
         f"- To scan `{head.id}` ({head.created_at:%Y-%m-%d %H:%M} UTC)\n"
         + "".join(f"- {category.capitalize()}: {counts[category]}\n" for category in CATEGORIES)
     )
+    not_compared = diff.not_compared()
+    if not_compared:
+        yield (
+            f"\n## Not compared ({len(not_compared)})\n\n"
+            "Left out of every category above: their findings are neither new nor resolved.\n\n"
+            "| Rule or region | Not compared | Failing before | Failing after |\n"
+            "|---|---|---|---|\n"
+        )
+        for row in not_compared:
+            yield (f"| {row.name} | {row.reason} | {row.base_failing} | {row.head_failing} |\n")
     for category in CATEGORIES:
         yield f"\n## {category.capitalize()} ({counts[category]})\n\n"
         if not counts[category]:

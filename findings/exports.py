@@ -24,6 +24,7 @@ from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
 from findings.ocsf import export_ocsf
 from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
 from findings.report_html import export_html
+from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -58,7 +59,10 @@ def _timestamp(value: Any) -> str | None:
 
 
 def scan_summary(scan: Scan) -> dict[str, Any]:
-    return {
+    """The scan's facts. Failing counts leave out the findings active mutes cover; only when
+    some are muted does `muted_failing_by_severity` say how many, so a scan without mutes
+    exports exactly as it did before mutes were counted."""
+    summary = {
         "id": str(scan.id),
         "account": scan.account_label,
         "status": scan.status,
@@ -69,6 +73,14 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
         # Rules an operator switched off were not evaluated in this scan.
         "disabled_rules": scan.rule_settings.get("disabled", []),
     }
+    muted = muted_failing_by_severity(scan=scan)
+    if any(muted.values()):
+        summary["failing_by_severity"] = {
+            severity: scan.severity_counts.get(severity, 0) - muted[severity]
+            for severity in Severity.values
+        }
+        summary["muted_failing_by_severity"] = muted
+    return summary
 
 
 def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
@@ -160,7 +172,7 @@ def _md_cell(value: Any) -> str:
 
 
 def _md_compliance(scan: Scan) -> Iterator[str]:
-    frameworks = compliance_summary(scan_id=scan.id)
+    frameworks = compliance_summary(scan=scan)
     if not frameworks:
         return
     yield (
@@ -193,7 +205,16 @@ def _md_advice(pieces: dict[str, dict[str, Any]]) -> Iterator[str]:
 def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
     """A report: summary, compliance table, then the findings by severity, then by rule."""
     summary = scan_summary(scan)
-    counts = ", ".join(f"{name} {count}" for name, count in scan.failing_counts)
+    failing = summary["failing_by_severity"]
+    counts = ", ".join(f"{name} {failing.get(name, 0)}" for name in Severity.values)
+    muted = summary.get("muted_failing_by_severity", {})
+    muted_line = (
+        "- Muted failing findings, left out of the counts above: "
+        + ", ".join(f"{name} {count}" for name, count in muted.items() if count)
+        + "\n"
+        if muted
+        else ""
+    )
     groups = Counter()
     for row in findings.order_by().values("severity", "rule_id").annotate(count=Count("id")):
         groups[row["severity"]] += row["count"]
@@ -206,6 +227,7 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
         f"- Regions: {', '.join(summary['regions'])}\n"
         f"- Started: {summary['created_at']}, finished: {summary['finished_at']}\n"
         f"- Failing findings by severity: {counts or 'none'}\n"
+        f"{muted_line}"
         f"- Findings in this report: {sum(groups[s] for s in Severity.values)}\n"
         f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
     )

@@ -1,13 +1,19 @@
-"""What the home page shows: the latest finished scan of each account, with its trend."""
+"""What the home page shows: each account's latest succeeded scan, with its trend.
+
+A partial, failed or cancelled scan lacks whole regions, so it never stands for the account
+here: the account's card says a newer scan did not complete, and links to it. Every count
+leaves out the findings that active mutes cover, and shows how many those are.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 
-from findings.compliance import ComplianceTally, compliance_summary
+from findings.compliance import ComplianceTally, compliance_tallies
 from findings.models import Finding
-from findings.selectors import previous_scan
+from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
+from findings.tallies import RuleGroup, ScanCounts, by_severity, stored_tallies
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -17,14 +23,31 @@ TOP_RULES = 5
 
 @dataclass
 class AccountOverview:
-    scan: Scan
-    failing: list[tuple[str, int]]
+    # The latest succeeded scan; None while the account has none.
+    scan: Scan | None
+    # The latest finished scan when it is newer than `scan` and did not succeed.
+    incomplete: Scan | None = None
+    failing: list[tuple[str, int]] = field(default_factory=list)
+    muted: list[tuple[str, int]] = field(default_factory=list)
     passed: int = 0
     failed: int = 0
     cis: list[ComplianceTally] = field(default_factory=list)
     trend: list[tuple[Scan, int]] = field(default_factory=list)
-    top_rules: list[dict] = field(default_factory=list)
+    top_rules: list[RuleGroup] = field(default_factory=list)
     new_failing: int | None = None
+
+    @property
+    def label(self) -> str:
+        shown = self.scan or self.incomplete
+        return shown.account_label if shown else ""
+
+    @property
+    def muted_total(self) -> int:
+        return sum(count for _, count in self.muted)
+
+    @property
+    def disabled_rules(self) -> int:
+        return len(self.scan.rule_settings.get("disabled", [])) if self.scan else 0
 
     @property
     def pass_rate(self) -> int | None:
@@ -55,71 +78,109 @@ class AccountOverview:
         return bars
 
 
-def account_overviews(*, severities: list[str]) -> list[AccountOverview]:
-    """One entry per account, newest scan first; counts restricted to `severities`."""
-    finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES)
+def _latest(scans, account_hashes=None) -> list[Scan]:
     latest_id = (
-        finished.filter(account_hash=OuterRef("account_hash")).order_by("-created_at").values("id")
+        scans.filter(account_hash=OuterRef("account_hash")).order_by("-created_at").values("id")
     )
-    latest = list(finished.filter(id=Subquery(latest_id[:1])).order_by("-created_at"))
-    if not latest:
-        return []
-    history: dict[str, list[Scan]] = defaultdict(list)
-    for scan in finished.filter(account_hash__in=[s.account_hash for s in latest]).order_by(
-        "-created_at"
-    ):
-        if len(history[scan.account_hash]) < TREND_LENGTH:
-            history[scan.account_hash].append(scan)
-    status_counts: dict = defaultdict(dict)
-    for row in (
-        Finding.objects.filter(scan__in=latest, severity__in=severities)
-        .values("scan_id", "status")
-        .annotate(count=Count("id"))
-        .order_by()
-    ):
-        status_counts[row["scan_id"]][row["status"]] = row["count"]
-    overviews = []
-    for scan in latest:
-        failing = [(s, scan.severity_counts.get(s, 0)) for s in Severity.values if s in severities]
-        overview = AccountOverview(
-            scan=scan,
-            failing=failing,
-            passed=status_counts[scan.id].get(Finding.Status.PASS, 0),
-            failed=status_counts[scan.id].get(Finding.Status.FAIL, 0),
-            cis=[
-                tally
-                for tally in compliance_summary(scan_id=scan.id, severities=severities)
-                if tally.name.startswith("CIS")
-            ],
-            trend=[
-                (old, sum(old.severity_counts.get(s, 0) for s in severities))
-                for old in reversed(history[scan.account_hash])
-            ],
-            top_rules=list(
-                Finding.objects.filter(
-                    scan=scan, status=Finding.Status.FAIL, severity__in=severities
-                )
-                .values("rule_id", "title", "severity")
-                .annotate(count=Count("id"))
-                .order_by("-count", "rule_id")[:TOP_RULES]
-            ),
-        )
-        before = previous_scan(scan=scan)
-        if before is not None:
-            overview.new_failing = (
-                Finding.objects.filter(
-                    scan=scan, status=Finding.Status.FAIL, severity__in=severities
-                )
-                .exclude(
-                    Exists(
-                        Finding.objects.filter(
-                            scan=before,
-                            fingerprint=OuterRef("fingerprint"),
-                            status=Finding.Status.FAIL,
-                        )
-                    )
-                )
-                .count()
+    latest = scans.filter(id=Subquery(latest_id[:1]))
+    if account_hashes is not None:
+        latest = latest.filter(account_hash__in=account_hashes)
+    return list(latest.order_by("-created_at"))
+
+
+def _trend(scans: list[Scan], severities: list[str], mutes: AccountMutes) -> list[tuple[Scan, int]]:
+    """Failing findings of the account's last scans, oldest first, less what is muted now."""
+    muted: dict = defaultdict(int)
+    if mutes.condition is not None:
+        for row in (
+            Finding.objects.filter(
+                mutes.condition,
+                scan__in=scans,
+                status=Finding.Status.FAIL,
+                severity__in=severities,
             )
+            .values("scan_id")
+            .annotate(count=Count("id"))
+            .order_by()
+        ):
+            muted[row["scan_id"]] = row["count"]
+    return [
+        (scan, sum(scan.severity_counts.get(s, 0) for s in severities) - muted[scan.id])
+        for scan in reversed(scans)
+    ]
+
+
+def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) -> AccountOverview:
+    stored = stored_tallies(scan_id=scan.id) if scan.finding_counts else []
+    mutes = account_mutes(account_hash=scan.account_hash)
+    counts = ScanCounts(
+        scan,
+        {"severities": severities, "muted": MutedFilter.INCLUDE},
+        stored=stored,
+        mutes=mutes,
+    )
+    everything = counts.by_key()
+    muted = counts.muted_by_key()
+    failing = {
+        key: count - muted[key]
+        for key, count in everything.items()
+        if key[2] == Finding.Status.FAIL and count > muted[key]
+    }
+    muted_failing = by_severity(
+        {key: count for key, count in muted.items() if key[2] == Finding.Status.FAIL}
+    )
+    failing_by_severity = by_severity(failing)
+    # Pass rate and benchmarks judge the account, muted findings included: a mute accepts a
+    # risk, it does not make the control pass.
+    groups = counts.rule_groups(everything)
+    per_rule = {group.rule_id: group.counts for group in groups}
+    mappings = {group.rule_id: group.compliance for group in groups}
+    top = [group for group in counts.rule_groups(failing) if group.failing][:TOP_RULES]
+    overview = AccountOverview(
+        scan=scan,
+        failing=[(s, failing_by_severity[s]) for s in Severity.values if s in severities],
+        muted=[(s, muted_failing[s]) for s in Severity.values if muted_failing[s]],
+        passed=sum(group.passing for group in groups),
+        failed=sum(group.failing for group in groups),
+        cis=[
+            tally
+            for tally in compliance_tallies(per_rule, mappings)
+            if tally.name.startswith("CIS")
+        ],
+        trend=_trend(history, severities, mutes),
+        top_rules=top,
+    )
+    if len(history) > 1:
+        overview.new_failing = ScanCounts(
+            scan,
+            {"severities": severities, "status": Finding.Status.FAIL, "change": Change.NEW},
+            stored=stored,
+            mutes=mutes,
+        ).total()
+    return overview
+
+
+def account_overviews(*, severities: list[str]) -> list[AccountOverview]:
+    """One entry per account, newest first; counts restricted to `severities`."""
+    finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES)
+    succeeded = finished.filter(status=Scan.Status.SUCCEEDED)
+    latest_finished = {scan.account_hash: scan for scan in _latest(finished)}
+    if not latest_finished:
+        return []
+    latest = {scan.account_hash: scan for scan in _latest(succeeded)}
+    history: dict[str, list[Scan]] = defaultdict(list)
+    for older in succeeded.filter(account_hash__in=list(latest)).order_by("-created_at"):
+        if len(history[older.account_hash]) < TREND_LENGTH:
+            history[older.account_hash].append(older)
+    overviews = []
+    for account_hash, newest in latest_finished.items():
+        scan = latest.get(account_hash)
+        overview = (
+            _account_overview(scan, history[account_hash], severities)
+            if scan
+            else AccountOverview(scan=None)
+        )
+        if newest.status != Scan.Status.SUCCEEDED:
+            overview.incomplete = newest
         overviews.append(overview)
     return overviews

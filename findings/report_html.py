@@ -149,7 +149,7 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             "not_evaluated": statuses[Finding.Status.NOT_EVALUATED],
         },
         "pass_rate": round(100 * statuses[Finding.Status.PASS] / decided) if decided else None,
-        "compliance": compliance_summary(scan_id=scan.id),
+        "compliance": compliance_summary(scan=scan),
         "top_risks": top_risks,
         "coverage": _coverage(scan, findings),
         "passing": [

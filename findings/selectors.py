@@ -1,8 +1,8 @@
 """Read queries over findings and mutes: lists, one finding, its history and mutes, counts."""
 
-from typing import Any
+from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     BooleanField,
     Count,
@@ -16,8 +16,9 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from findings.comparison import scan_comparison
 from findings.models import Finding, Mute
-from scans.models import Scan
+from scans.models import Scan, ScanRegion
 from securescope.severity import Severity
 
 
@@ -46,26 +47,63 @@ SORT_KEYS = {
     "title": ("title", "rule_id"),
 }
 EXPORT_ORDER = ("rule_id", "region", "resource_type", "resource_hash")
+# What finding_list reads of a scan, a comparison with the previous one included.
+COMPARED_FIELDS = ("id", "account_hash", "created_at", "status", "regions", "rule_settings")
 
 
 def previous_scan(*, scan: Scan) -> Scan | None:
-    """The last finished scan of the same account before this one."""
+    """The last succeeded scan of the same account before this one.
+
+    A partial, failed or cancelled scan lacks whole regions: compared with it, everything they
+    held would read as resolved, and then as new again on the next good scan.
+    """
     return (
         Scan.objects.filter(
             account_hash=scan.account_hash,
             created_at__lt=scan.created_at,
-            status__in=Scan.TERMINAL_STATUSES,
+            status=Scan.Status.SUCCEEDED,
         )
         .order_by("-created_at")
         .first()
     )
 
 
+def incomplete_units(*, scan: Scan) -> list[ScanRegion]:
+    """What a finished scan that did not succeed lacks: its units that did not succeed. No
+    query for any other scan."""
+    if not scan.is_finished or scan.status == Scan.Status.SUCCEEDED:
+        return []
+    return list(
+        ScanRegion.objects.filter(scan_id=scan.id)
+        .exclude(status=ScanRegion.Status.SUCCEEDED)
+        .order_by("region")
+    )
+
+
+def default_scan() -> Scan | None:
+    """The scan the findings page opens on: the latest succeeded one; the latest finished one
+    (its page says what it lacks) only while no scan has succeeded."""
+    finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES).order_by("-created_at")
+    return finished.filter(status=Scan.Status.SUCCEEDED).first() or finished.first()
+
+
 def active_mutes(*, account_hash: str) -> QuerySet[Mute]:
     return Mute.objects.filter(account_hash=account_hash, expires_at__gt=timezone.now())
 
 
-def _muted_condition(account_hash: str) -> Q | None:
+@dataclass(frozen=True)
+class AccountMutes:
+    """An account's active mutes as a condition on findings, read once and handed to the
+    queries of one request; `condition` is None when the account mutes nothing."""
+
+    condition: Q | None
+
+
+def account_mutes(*, account_hash: str) -> AccountMutes:
+    return AccountMutes(muted_condition(account_hash))
+
+
+def muted_condition(account_hash: str) -> Q | None:
     """The account's active mutes as a plain condition, None when there is none.
 
     Mutes are few (people write them), so one small query and an IN list keep the findings
@@ -106,6 +144,7 @@ def finding_list(
     change: str = "",
     muted: str = MutedFilter.HIDE,
     sort: str = "",
+    mutes: AccountMutes | None = None,
 ) -> QuerySet[Finding]:
     """A scan's findings, filtered, each annotated with `muted`; export order unless sorted.
 
@@ -114,7 +153,7 @@ def finding_list(
     previous scan of the same account: "resolved" lists that scan's findings instead.
     """
     if scan is None:
-        scan = Scan.objects.only("id", "account_hash", "created_at").get(id=scan_id)
+        scan = Scan.objects.only(*COMPARED_FIELDS).get(id=scan_id)
     findings = Finding.objects.filter(scan_id=scan.id)
     if change:
         previous = previous_scan(scan=scan)
@@ -134,6 +173,10 @@ def finding_list(
                 findings = findings.exclude(_fails_in(previous.id))
             elif change == Change.UNCHANGED:
                 findings = findings.none()
+        # Rules and regions the two scans cannot be compared on are neither new nor resolved.
+        excluded = scan_comparison(base=previous, head=scan).excluded() if previous else None
+        if excluded is not None:
+            findings = findings.exclude(excluded)
     if severities is not None:
         findings = findings.filter(severity__in=severities)
     if status:
@@ -145,22 +188,26 @@ def finding_list(
             findings = findings.filter(**{name: value})
     if section:
         framework, _, number = section.partition(":")
-        findings = findings.filter(**{f"compliance__{framework}__sections__contains": [number]})
+        lookup: dict[str, object]
+        if connection.vendor == "postgresql":
+            lookup = {f"compliance__{framework}__sections__contains": [number]}
+        else:
+            # SQLite has no JSON containment; the list's JSON text holds the number quoted.
+            lookup = {f"compliance__{framework}__sections__icontains": f'"{number}"'}
+        findings = findings.filter(**lookup)
     if search:
         findings = findings.filter(title__icontains=search)
-    muted_condition = _muted_condition(scan.account_hash)
-    if muted_condition is None:
+    covered = (mutes or account_mutes(account_hash=scan.account_hash)).condition
+    if covered is None:
         findings = findings.annotate(muted=Value(False, output_field=BooleanField()))
         if muted == MutedFilter.ONLY:
             findings = findings.none()
     else:
-        findings = findings.annotate(
-            muted=ExpressionWrapper(muted_condition, output_field=BooleanField())
-        )
+        findings = findings.annotate(muted=ExpressionWrapper(covered, output_field=BooleanField()))
         if muted == MutedFilter.HIDE:
-            findings = findings.exclude(muted_condition)
+            findings = findings.exclude(covered)
         elif muted == MutedFilter.ONLY:
-            findings = findings.filter(muted_condition)
+            findings = findings.filter(covered)
     keys = SORT_KEYS.get(sort.lstrip("-"))
     if not keys:
         return findings.order_by(*EXPORT_ORDER)
@@ -171,6 +218,21 @@ def finding_list(
     if sort.startswith("-"):
         order = [f"-{key}" for key in order]
     return findings.order_by(*order)
+
+
+def muted_failing_by_severity(*, scan: Scan) -> dict[str, int]:
+    """The scan's failing findings that active mutes cover, by severity; {} when none."""
+    condition = muted_condition(scan.account_hash)
+    if condition is None:
+        return {}
+    rows = (
+        Finding.objects.filter(condition, scan_id=scan.id, status=Finding.Status.FAIL)
+        .values_list("severity")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = dict(rows)
+    return {severity: counts.get(severity, 0) for severity in Severity.values} if counts else {}
 
 
 def finding_get(*, finding_id: int) -> Finding:
@@ -219,28 +281,3 @@ def finding_counts(*, scan_id: object) -> dict[str, dict[str, int]]:
     for row in rows:
         counts[row["status"]][row["severity"]] = row["count"]
     return counts
-
-
-def stored_finding_count(*, scan: Scan, **filters: Any) -> int | None:
-    """How many findings `finding_list(scan=scan, **filters)` returns, from stored counts.
-
-    A finished scan answers severity and status filters from the counts it stored when it
-    finished: counting 200,000 rows took most of a findings page's time (BENCHMARKS.md). None
-    when rows must be counted: any other filter, a running scan, or an active mute hiding some.
-    """
-    others = [
-        value
-        for name, value in filters.items()
-        if name not in ("severities", "status", "sort", "muted") and value
-    ]
-    muted = filters.get("muted", MutedFilter.HIDE)
-    if not (scan.is_finished and scan.finding_counts) or others or muted == MutedFilter.ONLY:
-        return None
-    if muted == MutedFilter.HIDE and _muted_condition(scan.account_hash) is not None:
-        return None
-    severities, status = filters.get("severities"), filters.get("status")
-    return sum(
-        scan.finding_counts.get(each_status, {}).get(severity, 0)
-        for each_status in ([status] if status else Finding.Status.values)
-        for severity in (Severity.values if severities is None else severities)
-    )

@@ -1,17 +1,21 @@
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, OuterRef
 
 from findings.columns import JSON_COLUMNS, STORED_COLUMNS
 from findings.identifiers import identifiers_encrypted, identities_store
-from findings.models import Finding, Mute
+from findings.models import Finding, FindingTally, Mute
+from findings.selectors import previous_scan
 from rules.engine import Evaluation
 from scans.lifecycle.hooks import StoreResult
+from scans.models import Scan
 from securescope.models import AuditEvent
 from securescope.privacy import redact_evidence, resource_hash
 from securescope.resources import Resource
@@ -125,23 +129,76 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
     return result
 
 
+TALLY_KEY = ("rule_id", "region", "status", "severity")
+
+
 @transaction.atomic
-def mute_create(
+def finding_tallies_store(*, scan_id: uuid.UUID | str) -> int:
+    """Count a closing scan's findings by rule, region, status and severity (FindingTally),
+    with the failing ones new since the account's previous succeeded scan; returns the rows."""
+    scan = Scan.objects.get(id=scan_id)
+    FindingTally.objects.filter(scan_id=scan.id).delete()
+    previous = previous_scan(scan=scan)
+    findings = Finding.objects.filter(scan_id=scan.id)
+    counts = list(
+        findings.values(*TALLY_KEY).annotate(count=Count("id"), first=Min("id")).order_by()
+    )
+    new: dict[tuple, int] = {}
+    if previous is not None:
+        failed_before = Finding.objects.filter(
+            scan_id=previous.id, fingerprint=OuterRef("fingerprint"), status=Finding.Status.FAIL
+        )
+        for row in (
+            findings.filter(status=Finding.Status.FAIL)
+            .exclude(Exists(failed_before))
+            .values(*TALLY_KEY)
+            .annotate(count=Count("id"))
+            .order_by()
+        ):
+            new[tuple(row[name] for name in TALLY_KEY)] = row["count"]
+    rules = {
+        row["rule_id"]: row
+        for row in Finding.objects.filter(id__in=[row["first"] for row in counts]).values(
+            "rule_id", "title", "service", "resource_type", "compliance"
+        )
+    }
+    tallies = FindingTally.objects.bulk_create(
+        FindingTally(
+            scan_id=scan.id,
+            **{name: row[name] for name in TALLY_KEY},
+            **{name: rules[row["rule_id"]][name] for name in ("title", "service", "resource_type")},
+            compliance=rules[row["rule_id"]]["compliance"],
+            count=row["count"],
+            new_count=new.get(tuple(row[name] for name in TALLY_KEY), 0),
+            compared_with=previous.id if previous else None,
+        )
+        for row in counts
+    )
+    return len(tallies)
+
+
+def finding_tallies_on_scan_closed(*, scan_id: uuid.UUID, **_signal: object) -> None:
+    """scan_closed receiver: inside the closing transaction, so the tallies and the scan's
+    final status are seen together."""
+    finding_tallies_store(scan_id=scan_id)
+
+
+def _mute_add(
     *,
-    finding: Finding,
-    whole_rule: bool,
+    scan: Scan,
+    rule_id: str,
+    fingerprint: str,
     justification: str,
     owner: AbstractBaseUser,
     expires_on: date,
     user: AbstractBaseUser,
 ) -> Mute:
-    """Mute one finding's fingerprint, or its whole rule, in the finding's account."""
     expires_at = datetime.combine(expires_on, datetime.max.time(), tzinfo=UTC)
     mute = Mute.objects.create(
-        account_hash=finding.scan.account_hash,
-        account_label=finding.scan.account_label,
-        rule_id=finding.rule_id,
-        fingerprint="" if whole_rule else finding.fingerprint,
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id=rule_id,
+        fingerprint=fingerprint,
         justification=justification,
         owner=owner,
         expires_at=expires_at,
@@ -161,6 +218,62 @@ def mute_create(
         },
     )
     return mute
+
+
+@transaction.atomic
+def mute_create(
+    *,
+    finding: Finding,
+    whole_rule: bool,
+    justification: str,
+    owner: AbstractBaseUser,
+    expires_on: date,
+    user: AbstractBaseUser,
+) -> Mute:
+    """Mute one finding's fingerprint, or its whole rule, in the finding's account."""
+    return _mute_add(
+        scan=finding.scan,
+        rule_id=finding.rule_id,
+        fingerprint="" if whole_rule else finding.fingerprint,
+        justification=justification,
+        owner=owner,
+        expires_on=expires_on,
+        user=user,
+    )
+
+
+# Mutes are few and written by people: every active one is part of each findings query. A
+# larger selection is muted rule by rule.
+BULK_MUTE_LIMIT = 500
+
+
+@transaction.atomic
+def mute_bulk_create(
+    *,
+    scan: Scan,
+    targets: list[tuple[str, str]],
+    justification: str,
+    owner: AbstractBaseUser,
+    expires_on: date,
+    user: AbstractBaseUser,
+) -> list[Mute]:
+    """Mute many findings of one scan's account at once, with one justification, owner and
+    expiry: each target is (rule id, fingerprint), or (rule id, "") for the whole rule. Each
+    mute is audited as a single one would be."""
+    if len(targets) > BULK_MUTE_LIMIT:
+        raise ValueError(f"at most {BULK_MUTE_LIMIT} mutes at once")
+    return [
+        _mute_add(
+            scan=scan,
+            rule_id=rule_id,
+            fingerprint=fingerprint,
+            justification=justification,
+            owner=owner,
+            expires_on=expires_on,
+            user=user,
+        )
+        for rule_id, fingerprint in dict.fromkeys(targets)
+    ]
 
 
 @transaction.atomic

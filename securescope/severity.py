@@ -13,7 +13,7 @@ class Severity(models.TextChoices):
     @classmethod
     def rank(cls, value: str) -> int:
         """0 for the most severe; used for sorting and `--fail-on` thresholds."""
-        return list(cls.values).index(value)
+        return _RANKS[value]
 
     @classmethod
     def at_or_above(cls, value: str) -> list[str]:
@@ -30,6 +30,10 @@ class Severity(models.TextChoices):
             ),
             output_field=models.IntegerField(),
         )
+
+
+# Built once: Severity.values builds its list anew on every call, and rank() sorts thousands.
+_RANKS = {value: rank for rank, value in enumerate(Severity.values)}
 
 
 class FindingStatus(models.TextChoices):

@@ -2,7 +2,9 @@
 
 The names are written out here rather than taken from findings.exports, so renaming or dropping
 a field fails this test instead of silently changing what consumers receive. Keys come sorted
-within the scan and each finding.
+within the scan and each finding. `muted_failing_by_severity` is there only when active mutes
+cover some of the scan's failing findings (which `failing_by_severity` then leaves out), so a
+scan without them exports exactly as before mutes were counted.
 """
 
 import json
@@ -25,6 +27,7 @@ SCAN_KEYS = [
     "regions",
     "status",
 ]
+MUTED_SCAN_KEYS = sorted([*SCAN_KEYS, "muted_failing_by_severity"])
 FINDING_KEYS = [
     "compliance",
     "evidence",
@@ -71,7 +74,17 @@ def exported() -> dict:
 
 def test_top_level_is_scan_then_findings(exported):
     assert list(exported) == ["scan", "findings"]
-    assert list(exported["scan"]) == SCAN_KEYS
+    assert list(exported["scan"]) == MUTED_SCAN_KEYS
+    assert exported["scan"]["failing_by_severity"]["critical"] == 0
+    assert exported["scan"]["muted_failing_by_severity"]["critical"] == 1
+
+
+def test_a_scan_without_mutes_keeps_the_scan_keys_and_its_stored_counts():
+    scan = create_scan(severity_counts={"critical": 1})
+    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", region="global")
+    document = json.loads("".join(EXPORTERS["json"](scan, finding_list(scan_id=scan.id))))
+    assert list(document["scan"]) == SCAN_KEYS
+    assert document["scan"]["failing_by_severity"] == {"critical": 1}
 
 
 def test_each_finding_has_the_documented_fields(exported):

@@ -40,7 +40,10 @@ def mute(client, finding, owner, **overrides):
 
 
 def listed(client, scan, **filters) -> set[str]:
-    response = client.get(reverse("findings:list"), {"scan": scan.id, **filters}, headers=HX)
+    flat = {"view": "flat", "status": ""}
+    response = client.get(
+        reverse("findings:list"), {"scan": scan.id, **flat, **filters}, headers=HX
+    )
     return {finding.resource_hash for finding in response.context["page"]}
 
 

@@ -1,10 +1,24 @@
-"""The options a findings page offers in its filter form."""
+"""The options a findings page offers in its filter form, and what it opens on."""
+
+from django.db import models
 
 from findings.compliance import _section_key
+from findings.models import Finding
 from rules.loading import load_catalog
 from scans.models import Scan
 from securescope.frameworks import all_frameworks
 from securescope.resources import GLOBAL_REGION
+
+
+class FindingsView(models.TextChoices):
+    RULES = "rules", "Grouped by rule"
+    FLAT = "flat", "Flat list"
+    RESOURCES = "resources", "By resource"
+
+
+# Triage first: what fails, not muted (the muted filter's default), most severe first, one row
+# per rule. A query that names a field keeps its value, "any status" included.
+PAGE_DEFAULTS = {"status": Finding.Status.FAIL, "view": FindingsView.RULES, "sort": "severity"}
 
 
 def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:

@@ -63,6 +63,7 @@ def diff_page(request: HttpRequest, scan_id: str) -> HttpResponse:
         "candidates": candidates.only("id", "created_at", "account_label")[:50],
         "diff": diff,
         "sections": sections,
+        "not_compared": diff.not_compared() if diff is not None else [],
         "rows_shown": DIFF_ROWS_SHOWN,
     }
     return render(request, "findings/diff.html", context)

@@ -1,8 +1,14 @@
+import re
+from typing import Any
+
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from findings.models import Finding
 from findings.selectors import SORT_KEYS, Change, MutedFilter
+from findings.triage import cursor_decode
+from findings.web.choices import PAGE_DEFAULTS, FindingsView
 from scans.web.forms import ScanForm
 from securescope.frameworks import get_framework
 from securescope.severity import Severity
@@ -48,9 +54,27 @@ class FindingFilterForm(forms.Form):
         widget=forms.HiddenInput,
         choices=[("", "")] + [(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")],
     )
+    view = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=FindingsView.choices)
+    after = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, choices: dict[str, list[str]] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *args,
+        choices: dict[str, list[str]] | None = None,
+        page_defaults: bool = False,
+        **kwargs,
+    ) -> None:
+        """`page_defaults`: what the findings page opens on (failing findings, grouped by
+        rule, most severe first) for every field the query leaves out; exports and API calls
+        keep "no filter" for a missing field."""
+        if page_defaults:
+            data = (data or QueryDict()).copy()
+            for name, value in PAGE_DEFAULTS.items():
+                data.setdefault(name, value)
+        super().__init__(data, *args, **kwargs)
         choices = choices or {}
         self.fields["service"].choices = _blank("Any service", choices.get("service", []))
         self.fields["region"].choices = _blank("Any region", choices.get("region", []))
@@ -82,6 +106,19 @@ class FindingFilterForm(forms.Form):
             "sort": data.get("sort", ""),
         }
 
+    def navigation(self) -> dict:
+        """Which view, and where in it: cursors of the flat list, a page number."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = self.cleaned_data
+        return {
+            "view": data.get("view") or FindingsView.FLAT,
+            "after": cursor_decode(data["after"]) if data.get("after") else None,
+            "before": cursor_decode(data["before"]) if data.get("before") else None,
+            "page": data.get("page") or 1,
+        }
+
 
 class MuteForm(forms.Form):
     scope = forms.ChoiceField(
@@ -102,6 +139,43 @@ class MuteForm(forms.Form):
         if value <= timezone.now().date():
             raise forms.ValidationError("A mute must expire in the future.")
         return value
+
+
+class ValuesField(forms.Field):
+    """Many values of one name (ticked checkboxes), each matching `pattern`."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, pattern: str, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+        self.pattern = re.compile(pattern)
+
+    def to_python(self, value: object) -> list[str]:
+        values = list(value) if isinstance(value, list | tuple) else []
+        if any(not self.pattern.fullmatch(str(item)) for item in values):
+            raise forms.ValidationError("Not a selection this page made.")
+        return values
+
+
+class SelectionForm(forms.Form):
+    """Ticked findings, rules and resources of a findings page, and what to do with them."""
+
+    ACTIONS = ("mute", "export-json", "export-csv", "export-md")
+
+    finding = ValuesField(pattern=r"[0-9]{1,18}")
+    rule = ValuesField(pattern=r"[A-Z0-9_]{1,64}")
+    resource = ValuesField(pattern=r"[0-9a-f]{64}\|[A-Za-z0-9:]{1,64}\|[a-z0-9-]{1,32}")
+    action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
+    next = forms.CharField(required=False, max_length=4000)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("finding") or data.get("rule") or data.get("resource")):
+            raise forms.ValidationError("Nothing is selected: tick findings, rules or resources.")
+        return data
+
+    def resources(self) -> list[tuple[str, str, str]]:
+        return [tuple(value.split("|")) for value in self.cleaned_data.get("resource", [])]
 
 
 class IdentifyForm(ScanForm):

@@ -18,14 +18,16 @@ from django.views.decorators.http import require_GET, require_POST
 from findings import reveal
 from findings.compliance import compliance_summary
 from findings.identify import IdentifyFailed
+from findings.models import Finding
 from findings.selectors import previous_scan
+from findings.tallies import ScanCounts
 from findings.web.forms import IdentifyForm
 from findings.web.views import SECRET_FIELDS, findings_context, identified
 from scans.collection.aws import CredentialsRejected
 from scans.collection.permissions import policy_document
 from scans.collection.vault import VaultUnavailable
 from scans.lifecycle import selectors
-from scans.models import Scan
+from scans.models import Scan, ScanRegion
 from scans.web.views import scan_progress_context, scan_reaped
 from securescope.severity_floor import narrowed
 
@@ -36,12 +38,24 @@ PROBLEMS_SHOWN = 8
 def _scan_page_context(request: HttpRequest, scan: Scan) -> dict[str, Any]:
     units = list(selectors.scan_region_list(scan_id=scan.id))
     denied = selectors.scan_denied_actions(scan=scan, units=units)
+    findings = findings_context(request, scan)
+    failing = ScanCounts(
+        scan,
+        {"status": Finding.Status.FAIL},
+        stored=findings["counts"].stored,
+        mutes=findings["counts"].mutes,
+    )
     return {
         **scan_progress_context(scan, units),
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
         "previous_scan": previous_scan(scan=scan),
-        **findings_context(request, scan),
+        **findings,
+        "missing_units": [unit for unit in units if unit.status != ScanRegion.Status.SUCCEEDED]
+        if scan.is_finished and scan.status != Scan.Status.SUCCEEDED
+        else [],
+        "failing_counts": list(failing.by_severity().items()) if scan.is_finished else [],
+        "muted_failing": sum(failing.muted_by_severity().values()) if scan.is_finished else 0,
         "reveal_form": IdentifyForm(),
         "reveal_minutes": settings.REVEAL_TTL_SECONDS // 60,
     }
@@ -117,6 +131,6 @@ def scan_reveal_forget(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_compliance(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
-    frameworks = compliance_summary(scan_id=scan.id, severities=narrowed(request, None))
+    frameworks = compliance_summary(scan=scan, severities=narrowed(request, None))
     context = {"scan": scan, "frameworks": frameworks}
     return render(request, "scans/compliance.html", context)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from findings.web import dashboard as views_dashboard
-from findings.web import views
+from findings.web import triage, views
 
 app_name = "findings"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
         views.findings_export_revealed,
         name="export_revealed",
     ),
+    path("scan/<uuid:scan_id>/rule/<str:rule_id>/", triage.rule_rows, name="rule"),
+    path("scan/<uuid:scan_id>/selection/", triage.selection_action, name="selection"),
     path("scan/<uuid:scan_id>/diff/", views_dashboard.diff_page, name="diff"),
     path(
         "scan/<uuid:scan_id>/diff/export.<str:export_format>",

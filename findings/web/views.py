@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,16 +21,17 @@ from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
 from findings.reveal import REVEAL_PERMISSION, reveal_expiry, scan_identities
 from findings.selectors import (
+    default_scan,
     finding_get,
     finding_history,
     finding_list,
     finding_mutes,
+    incomplete_units,
     mute_list,
-    stored_finding_count,
 )
 from findings.services import mute_create, mute_delete
-from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm, IdentifyForm, MuteForm
+from findings.web.triage import filter_form, shown_hashes, triage_context
 from rules.loading import load_catalog
 from scans.collection.aws import CredentialsRejected
 from scans.lifecycle.selectors import scan_get
@@ -39,54 +39,47 @@ from scans.models import Scan
 from securescope.models import AuditEvent
 from securescope.services import audit_record
 from securescope.severity import Severity
-from securescope.severity_floor import SESSION_KEY, narrowed
+from securescope.severity_floor import SESSION_KEY
 
-PAGE_SIZE = 100
 SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token", "external_id")
 
 
 def _filtered_findings(
     request: HttpRequest, scan: Scan
 ) -> tuple[FindingFilterForm, dict[str, Any], Any]:
-    form = FindingFilterForm(request.GET or None, choices=finding_filter_choices(scan=scan))
-    filters = form.filters()
-    filters["severities"] = narrowed(request, filters["severities"])
+    """Exports: a filter the query leaves out filters nothing (no page defaults)."""
+    form, filters = filter_form(request, scan, page_defaults=False)
     return form, filters, finding_list(scan=scan, **filters)
 
 
 def findings_context(
-    request: HttpRequest, scan: Scan, *, table_url: str = "", push_url: bool = False
+    request: HttpRequest,
+    scan: Scan,
+    *,
+    table_url: str = "",
+    push_url: bool = False,
+    page_url: str = "",
 ) -> dict[str, Any]:
-    """The filter form, one page of findings and the query string that keeps the filters.
+    """The filter form, the chosen view of the findings and the query strings that keep the
+    filters (findings.web.triage).
 
     `table_url` answers the table's HTMX requests; `push_url` puts filters in the address bar
-    (on the findings page, not inside the scan page)."""
-    form, filters, findings = _filtered_findings(request, scan)
-    paginator = Paginator(findings, PAGE_SIZE)
-    count = stored_finding_count(scan=scan, **filters)
-    if count is not None:
-        # Paginator.count is a cached property: set, it spares a COUNT over the scan's findings.
-        paginator.count = count
-    page = paginator.get_page(request.GET.get("page"))
+    (on the findings page, not inside the scan page); `page_url` is the whole page the table
+    sits in, where bulk actions come back to. Names and ARNs show for the hashes on it while a
+    reveal of the scan lasts (findings.reveal)."""
+    context = triage_context(request, scan)
     identities = scan_identities(
         scan=scan,
         session=request.session,
         user=request.user,
-        hashes=[finding.resource_hash for finding in page],
+        hashes=shown_hashes(context),
         where=request.path,
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
     return {
-        "filter_form": form,
-        "page": page,
-        "filter_query": query.urlencode(),
-        "sort_query": sort_query.urlencode(),
-        "current_sort": form.cleaned_data.get("sort", "") if form.is_bound else "",
+        **context,
         "table_url": table_url or reverse("findings:table", args=[scan.id]),
         "push_url": push_url,
+        "page_url": page_url or reverse("scan_pages:detail", args=[scan.id]),
         "identities": identities,
         "reveal_expires_at": reveal_expiry(session=request.session, scan_id=scan.id),
     }
@@ -108,18 +101,25 @@ def findings_table(request: HttpRequest, scan_id: str) -> HttpResponse:
 
 @require_GET
 def findings_page(request: HttpRequest) -> HttpResponse:
-    """Findings of one scan (the latest finished one unless `?scan=` picks another)."""
+    """Findings of one scan: the latest succeeded one unless `?scan=` picks another."""
     finished = Scan.objects.filter(status__in=Scan.TERMINAL_STATUSES).order_by("-created_at")
     chosen = request.GET.get("scan")
     try:
-        scan = finished.get(id=chosen) if chosen else finished.first()
+        scan = finished.get(id=chosen) if chosen else default_scan()
     except (Scan.DoesNotExist, ValidationError):
         raise Http404("No such finished scan") from None
     if scan is None:
         return render(request, "findings/list.html", {"scan": None})
     context = {
         "scan": scan,
-        **findings_context(request, scan, table_url=reverse("findings:list"), push_url=True),
+        **findings_context(
+            request,
+            scan,
+            table_url=reverse("findings:list"),
+            push_url=True,
+            page_url=reverse("findings:list"),
+        ),
+        "missing_units": incomplete_units(scan=scan),
     }
     if request.htmx:
         return identified(render(request, "findings/_table.html", context), context)

@@ -76,3 +76,15 @@ function enhance(root) {
 document.addEventListener("DOMContentLoaded", () => enhance(document));
 // Parts of pages that htmx swaps in (the findings table, the progress table) get the same.
 document.addEventListener("htmx:load", (event) => enhance(event.detail.elt));
+
+// A grouped findings row unfolds its findings (loaded once by htmx) and folds them again.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-expands]");
+  if (!button) {
+    return;
+  }
+  const target = document.getElementById(button.dataset.expands);
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  target.hidden = !open;
+});

@@ -31,8 +31,15 @@ def site(live_site, moto_endpoint):
 
 
 def severities_listed(driver) -> set[str]:
-    cells = driver.find_elements(By.CSS_SELECTOR, "table.findings tbody td:nth-child(2) .sev")
+    cells = driver.find_elements(By.CSS_SELECTOR, "table.findings tbody td:nth-child(3) .sev")
     return {cell.text for cell in cells}
+
+
+def open_flat_list(driver) -> None:
+    """The findings page opens grouped by rule; its flat list is one click away."""
+    driver.find_element(By.LINK_TEXT, "Findings").click()
+    wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "a[data-view=flat]"))).click()
+    wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.findings")))
 
 
 def test_sign_in_scan_filter_open_and_export(browser, site):
@@ -61,8 +68,7 @@ def test_sign_in_scan_filter_open_and_export(browser, site):
     Select(browser.find_element(By.ID, "severity-floor")).select_by_value("high")
     browser.find_element(By.CSS_SELECTOR, ".severity-floor button[type=submit]").click()
     wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".floor-note")))
-    browser.find_element(By.LINK_TEXT, "Findings").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.findings")))
+    open_flat_list(browser)
     assert browser.find_element(By.CSS_SELECTOR, ".floor-note .sev").text == "high"
     assert severities_listed(browser)
     assert severities_listed(browser) <= {"critical", "high"}
@@ -73,8 +79,7 @@ def test_sign_in_scan_filter_open_and_export(browser, site):
     assert tiles == {"critical", "high"}, "the floor holds on the overview"
     shoot(browser, "07-overview")
 
-    browser.find_element(By.LINK_TEXT, "Findings").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.findings")))
+    open_flat_list(browser)
     browser.find_element(By.CSS_SELECTOR, "table.findings tbody td a").click()
     wait(browser).until(ec.presence_of_element_located((By.ID, "advice")))
     assert browser.find_element(By.CSS_SELECTOR, "h1 .sev").text in {"critical", "high"}

@@ -64,16 +64,21 @@ def operator_client(client):
     return client
 
 
+FLAT = "view=flat&status="
+
+
 def reveal(client, scan):
     return client.post(reverse("scan_pages:reveal", args=[scan.id]), CANARY_FORM)
 
 
 def scan_pages(client, scan, finding) -> dict[str, str]:
-    """Every page of the scan that lists its findings, by what it is."""
+    """Every page of the scan that lists its findings, by what it is: the flat list with every
+    status, and the resource view (the pages open grouped by rule, which shows no hash)."""
     urls = {
-        "scan page": reverse("scan_pages:detail", args=[scan.id]),
-        "findings table": reverse("findings:table", args=[scan.id]),
-        "findings list": f"{reverse('findings:list')}?scan={scan.id}",
+        "scan page": f"{reverse('scan_pages:detail', args=[scan.id])}?{FLAT}",
+        "findings table": f"{reverse('findings:table', args=[scan.id])}?{FLAT}",
+        "findings list": f"{reverse('findings:list')}?scan={scan.id}&{FLAT}",
+        "resource view": f"{reverse('findings:list')}?scan={scan.id}&view=resources&status=",
         "finding detail": reverse("findings:detail", args=[finding.id]),
     }
     pages = {}
@@ -201,7 +206,8 @@ def test_the_reveal_ends_after_its_ttl(operator_client, named_instance, settings
     reveal(operator_client, scan)
     with time_machine.travel(revealed_at + 590, tick=False):
         assert reveal_expiry(session=operator_client.session, scan_id=scan.id) is not None
-        assert CANARY_NAME in body(operator_client.get(reverse("findings:table", args=[scan.id])))
+        table = f"{reverse('findings:table', args=[scan.id])}?{FLAT}"
+        assert CANARY_NAME in body(operator_client.get(table))
     # Past the TTL (the cache's and the entry's own), every page is back to hashes.
     with time_machine.travel(revealed_at + 601, tick=False):
         assert reveal_expiry(session=operator_client.session, scan_id=scan.id) is None

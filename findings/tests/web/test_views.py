@@ -12,6 +12,8 @@ from testing.factories import create_finding, create_scan, create_user
 pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
+# The flat list with every status: the findings page opens grouped by rule on failing findings.
+FLAT = {"view": "flat", "status": ""}
 
 
 def rows(response) -> int:
@@ -90,7 +92,7 @@ def test_findings_page_defaults_to_latest_scan_and_partial_has_no_chrome(client,
     assert page.status_code == 200
     assert page.context["scan"] == later
     assert b"<html" in page.content
-    partial = client.get(reverse("findings:list"), {"scan": later.id}, headers=HX)
+    partial = client.get(reverse("findings:list"), {"scan": later.id, **FLAT}, headers=HX)
     assert b"<html" not in partial.content
     assert rows(partial) == 3
 
@@ -121,16 +123,18 @@ def test_findings_page_unknown_scan_is_404(client, user):
 )
 def test_findings_filters(client, user, two_scans, filters, expected):
     _, later = two_scans
-    response = client.get(reverse("findings:list"), {"scan": later.id, **filters}, headers=HX)
+    response = client.get(
+        reverse("findings:list"), {"scan": later.id, **FLAT, **filters}, headers=HX
+    )
     assert rows(response) == expected
 
 
 def test_sort_by_severity_puts_critical_first_and_reverses(client, user, two_scans):
     _, later = two_scans
     url = reverse("findings:list")
-    ascending = client.get(url, {"scan": later.id, "sort": "severity"}, headers=HX)
+    ascending = client.get(url, {"scan": later.id, **FLAT, "sort": "severity"}, headers=HX)
     assert [f.severity for f in ascending.context["page"]] == ["critical", "high", "high"]
-    descending = client.get(url, {"scan": later.id, "sort": "-severity"}, headers=HX)
+    descending = client.get(url, {"scan": later.id, **FLAT, "sort": "-severity"}, headers=HX)
     assert [f.severity for f in descending.context["page"]] == ["high", "high", "critical"]
 
 
@@ -138,10 +142,12 @@ def test_findings_page_query_count_does_not_grow(client, user, django_assert_num
     scan = create_scan(finished_at=timezone.now())
     for index in range(150):
         create_finding(scan, resource_hash=f"{index:064x}")
-    # session, user, scan, the account's mutes, one count, one page; filter choices come from
-    # the cached catalog.
-    with django_assert_num_queries(6):
-        client.get(reverse("findings:list"), {"scan": scan.id, "page": 2}, headers=HX)
+    # session, user, scan, the account's mutes, one count, one page, the user's permissions
+    # (two: whether the bulk mute form shows); filter choices come from the cached catalog.
+    with django_assert_num_queries(8):
+        client.get(
+            reverse("findings:list"), {"scan": scan.id, "view": "flat", "page": 2}, headers=HX
+        )
 
 
 def test_global_severity_floor_is_kept_in_the_session_and_applied(client, user, two_scans):
@@ -153,12 +159,12 @@ def test_global_severity_floor_is_kept_in_the_session_and_applied(client, user, 
     assert response.status_code == 302
     assert response.url == reverse("findings:list")
     assert client.session[SESSION_KEY] == "critical"
-    page = client.get(reverse("findings:list"), {"scan": later.id})
+    page = client.get(reverse("findings:list"), {"scan": later.id, **FLAT})
     assert [f.severity for f in page.context["page"]] == ["critical"]
     assert b"and above on every page" not in page.content, "critical has nothing above"
     assert b'<option value="critical" selected>' in page.content
     # A page filter cannot widen the floor.
-    wider = client.get(reverse("findings:list"), {"scan": later.id, "severity": "high"})
+    wider = client.get(reverse("findings:list"), {"scan": later.id, **FLAT, "severity": "high"})
     assert list(wider.context["page"]) == []
     client.post(reverse("findings:severity"), {"severity_floor": ""})
     assert SESSION_KEY not in client.session

@@ -1,0 +1,311 @@
+"""A scan's findings counted by rule: from the tallies stored when it closed, or counted live.
+
+Every count here is `finding_list(scan=scan, **filters).count()` split by rule, region, status
+and severity, with the active mutes subtracted unless the filters ask for muted findings: the
+overview, the findings page's rule groups and totals, and the scan page read it. A closed scan
+answers from its few hundred FindingTally rows plus one small query for its muted findings; a
+running scan, or a filter the tallies cannot answer ("resolved"), counts the findings.
+"""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.db.models import Count, Max
+
+from findings.comparison import scan_comparison
+from findings.models import Finding, FindingTally
+from findings.selectors import (
+    AccountMutes,
+    Change,
+    MutedFilter,
+    account_mutes,
+    finding_list,
+    previous_scan,
+)
+from scans.models import Scan
+from securescope.severity import Severity
+
+# (rule_id, region, status, severity): the finest count kept.
+Key = tuple[str, str, str, str]
+KEY_FIELDS = ("rule_id", "region", "status", "severity")
+# The change filters the stored tallies answer; "resolved" lists the previous scan's findings.
+TALLY_CHANGES = ("", Change.NEW, Change.UNCHANGED)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A FindingTally row as plain values: pages read hundreds of them per request."""
+
+    rule_id: str
+    region: str
+    status: str
+    severity: str
+    title: str
+    service: str
+    resource_type: str
+    compliance: dict[str, Any]
+    count: int
+    new_count: int
+    compared_with: Any
+
+
+def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
+    fields = [field.name for field in Tally.__dataclass_fields__.values()]
+    return [
+        Tally(*row) for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*fields)
+    ]
+
+
+@dataclass
+class RuleGroup:
+    """One rule's findings under the page's filters, counted by status."""
+
+    rule_id: str
+    title: str
+    severity: str
+    counts: Counter = field(default_factory=Counter)
+    compliance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> int:
+        return self.counts[Finding.Status.FAIL]
+
+    @property
+    def passing(self) -> int:
+        return self.counts[Finding.Status.PASS]
+
+    @property
+    def not_evaluated(self) -> int:
+        return self.counts[Finding.Status.NOT_EVALUATED]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _matches(tally: Tally, filters: dict[str, Any]) -> bool:
+    """finding_list's filters on one tally row: a title search and a compliance section read
+    the rule's title and mapping as the scan stored them."""
+    severities, status = filters.get("severities"), filters.get("status")
+    if severities is not None and tally.severity not in severities:
+        return False
+    if status and tally.status != status:
+        return False
+    if filters.get("rule_ids") and tally.rule_id not in filters["rule_ids"]:
+        return False
+    for name in ("service", "region", "resource_type"):
+        if filters.get(name) and getattr(tally, name) != filters[name]:
+            return False
+    if filters.get("search") and filters["search"].casefold() not in tally.title.casefold():
+        return False
+    if filters.get("section"):
+        framework, _, number = filters["section"].partition(":")
+        if number not in (tally.compliance.get(framework) or {}).get("sections", []):
+            return False
+    return True
+
+
+def _keyed(rows) -> Counter:
+    return Counter({tuple(row[name] for name in KEY_FIELDS): row["count"] for row in rows})
+
+
+def by_severity(counts: dict[Key, int]) -> dict[str, int]:
+    totals = dict.fromkeys(Severity.values, 0)
+    for (_, _, _, severity), count in counts.items():
+        totals[severity] += count
+    return totals
+
+
+class ScanCounts:
+    """Counts of one scan's findings under one set of finding_list filters. Each query runs
+    once per instance, however many counts are asked of it."""
+
+    def __init__(
+        self,
+        scan: Scan,
+        filters: dict[str, Any],
+        *,
+        stored: list[Tally] | None = None,
+        mutes: AccountMutes | None = None,
+    ) -> None:
+        """`stored` and `mutes`: the scan's tallies and its account's mutes, when the caller
+        read them already."""
+        self.scan = scan
+        self.filters = {name: value for name, value in filters.items() if name != "sort"}
+        self.change = self.filters.get("change", "")
+        self.muted = self.filters.get("muted", MutedFilter.HIDE)
+        self._stored = stored
+        self._mutes = mutes
+        self._memo: dict[tuple[str, str], Counter] = {}
+        self._descriptions: dict[str, tuple[str, dict]] = {}
+
+    @cached_property
+    def mutes(self) -> AccountMutes:
+        return self._mutes or account_mutes(account_hash=self.scan.account_hash)
+
+    @cached_property
+    def stored(self) -> list[Tally]:
+        """Every tally the scan stored when it closed (none while it runs)."""
+        if self._stored is not None:
+            return self._stored
+        # Tallies are written with the scan's counts, in the transaction that closes it.
+        if not (self.scan.is_finished and self.scan.finding_counts):
+            return []
+        return stored_tallies(scan_id=self.scan.id)
+
+    @cached_property
+    def tallies(self) -> list[Tally] | None:
+        """The stored tallies the filters' change allows, or None when findings must be
+        counted: a running scan, one that closed before tallies were kept, or "resolved"."""
+        if not self.scan.is_finished or self.change not in TALLY_CHANGES:
+            return None
+        rows = self.stored
+        if not rows and (
+            not self.scan.finding_counts
+            or any(sum(by_severity.values()) for by_severity in self.scan.finding_counts.values())
+        ):
+            return None
+        if self.change and rows:
+            previous = previous_scan(scan=self.scan)
+            if rows[0].compared_with != (previous.id if previous else None):
+                return None  # the previous scan changed since (deleted, or closed later)
+            if previous is not None:
+                comparison = scan_comparison(base=previous, head=self.scan)
+                rows = [
+                    row
+                    for row in rows
+                    if not comparison.excludes(
+                        rule_id=row.rule_id, region=row.region, resource_type=row.resource_type
+                    )
+                ]
+        return rows
+
+    def _tally_count(self, tally: Tally) -> int:
+        if self.change == Change.NEW:
+            return tally.new_count
+        if self.change == Change.UNCHANGED:
+            return tally.count - tally.new_count if tally.status == Finding.Status.FAIL else 0
+        return tally.count
+
+    def _once(self, kind: str, filters: dict[str, Any], count) -> Counter:
+        memo = (kind, repr(sorted(filters.items())))
+        if memo not in self._memo:
+            self._memo[memo] = count()
+        return self._memo[memo]
+
+    def muted_by_key(self, filters: dict[str, Any] | None = None) -> Counter:
+        """Findings under `filters` that active mutes cover; empty when the account has none."""
+        filters = self.filters if filters is None else filters
+        if self.mutes.condition is None:
+            return Counter()
+        return self._once(
+            "muted",
+            filters,
+            lambda: _keyed(
+                finding_list(
+                    scan=self.scan, **{**filters, "muted": MutedFilter.ONLY}, mutes=self.mutes
+                )
+                .order_by()
+                .values(*KEY_FIELDS)
+                .annotate(count=Count("id"))
+            ),
+        )
+
+    def by_key(self, filters: dict[str, Any] | None = None) -> dict[Key, int]:
+        """Matching findings by (rule, region, status, severity), mutes applied as filtered."""
+        filters = self.filters if filters is None else filters
+        if self.muted == MutedFilter.ONLY:
+            return dict(self.muted_by_key(filters))
+        if self.tallies is None:
+            return dict(self._once("counted", filters, lambda: self._counted(filters)))
+        counts: Counter[Key] = Counter()
+        for tally in self.tallies:
+            if _matches(tally, filters):
+                key = (tally.rule_id, tally.region, tally.status, tally.severity)
+                counts[key] += self._tally_count(tally)
+        if self.muted == MutedFilter.HIDE:
+            counts.subtract(self.muted_by_key(filters))
+        return {key: count for key, count in counts.items() if count > 0}
+
+    def _counted(self, filters: dict[str, Any]) -> Counter:
+        return _keyed(
+            finding_list(scan=self.scan, **filters, mutes=self.mutes)
+            .order_by()
+            .values(*KEY_FIELDS)
+            .annotate(count=Count("id"))
+        )
+
+    def total(self) -> int:
+        return sum(self.by_key().values())
+
+    def by_severity(self) -> dict[str, int]:
+        return by_severity(self.by_key())
+
+    def muted_by_severity(self) -> dict[str, int]:
+        """The muted findings the counts leave out, by severity (zero everywhere when none)."""
+        if self.muted != MutedFilter.HIDE:
+            return dict.fromkeys(Severity.values, 0)
+        return by_severity(self.muted_by_key())
+
+    def rule_groups(self, counts: dict[Key, int] | None = None) -> list[RuleGroup]:
+        """One group per rule with findings of the filtered status, counting every status,
+        most severe first, then most findings of that status, then by rule id."""
+        status = self.filters.get("status")
+        if counts is None:
+            counts = self.by_key({**self.filters, "status": None})
+        groups: dict[str, RuleGroup] = {}
+        for (rule_id, _, each_status, severity), count in counts.items():
+            group = groups.get(rule_id)
+            if group is None:
+                group = groups[rule_id] = RuleGroup(rule_id, "", severity)
+            elif Severity.rank(severity) < Severity.rank(group.severity):
+                group.severity = severity
+            group.counts[each_status] += count
+        shown = [group for group in groups.values() if not status or group.counts[status]]
+        self.describe(shown)
+        return sorted(
+            shown,
+            key=lambda group: (
+                Severity.rank(group.severity),
+                -(group.counts[status] if status else group.total),
+                group.rule_id,
+            ),
+        )
+
+    def describe(self, groups: list[RuleGroup]) -> None:
+        """Titles and compliance mappings: from the tallies, or two queries for the rules not
+        described yet."""
+        missing = [g.rule_id for g in groups if g.rule_id not in self._descriptions]
+        if missing and self.tallies is not None:
+            for tally in self.tallies:
+                self._descriptions[tally.rule_id] = (tally.title, tally.compliance)
+        elif missing:
+            described = (
+                Finding.objects.filter(scan_id=self.scan.id, rule_id__in=missing)
+                .values("rule_id")
+                .annotate(title=Max("title"), example=Max("id"))
+                .order_by()
+                .values_list("rule_id", "title", "example")
+            )
+            titles = {rule_id: (title, example) for rule_id, title, example in described}
+            mappings = dict(
+                Finding.objects.filter(id__in=[example for _, example in titles.values()])
+                .order_by()
+                .values_list("rule_id", "compliance")
+            )
+            for rule_id, (title, _) in titles.items():
+                self._descriptions[rule_id] = (title, mappings[rule_id])
+        for group in groups:
+            group.title, group.compliance = self._descriptions.get(group.rule_id, ("", {}))
+
+    def rule_ids_matching(self) -> list[str] | None:
+        """The rules whose stored title and compliance mapping match the search and section
+        filters, so finding queries filter on the indexed rule id instead of reading every
+        title and mapping; None without tallies or without either filter."""
+        if not (self.filters.get("search") or self.filters.get("section")) or self.tallies is None:
+            return None
+        only_rule = {"search": self.filters.get("search"), "section": self.filters.get("section")}
+        return sorted({t.rule_id for t in self.tallies if _matches(t, only_rule)})

@@ -1,0 +1,177 @@
+"""Tallies stored when a scan closes answer every count as counting its findings would, with
+mutes subtracted and "new since the previous scan" included."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from findings.models import FindingTally
+from findings.selectors import finding_counts, finding_list
+from findings.services import finding_tallies_store
+from findings.tallies import ScanCounts
+from scans.lifecycle.services import scan_finalize_if_complete
+from scans.models import Scan, ScanRegion
+from testing.factories import (
+    create_finding,
+    create_mute,
+    create_scan,
+    create_scan_region,
+    create_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+RULES = [
+    ("EC2_SG_SSH_OPEN", "Security group allows SSH from the internet", "high", "5.2"),
+    ("IAM_ROOT_MFA", "Root user has no MFA", "critical", "1.5"),
+    ("EC2_EBS_ENCRYPTION", "EBS volume is not encrypted", "medium", "2.2.1"),
+    ("EC2_IMDSV2", "Instance allows IMDSv1", "low", "5.6"),
+]
+REGIONS = ["us-east-1", "eu-west-1", "global"]
+STATUSES = ["FAIL", "PASS", "FAIL", "NOT_EVALUATED", "PASS"]
+
+
+def populate(scan, *, count: int, shift: int = 0) -> None:
+    for index in range(count):
+        rule_id, title, severity, section = RULES[index % len(RULES)]
+        create_finding(
+            scan,
+            rule_id=rule_id,
+            title=title,
+            severity=severity,
+            status=STATUSES[(index + shift) % len(STATUSES)],
+            region=REGIONS[index % len(REGIONS)],
+            resource_hash=f"{index:064x}",
+            compliance={"cis_aws_foundations": {"version": "3.0.0", "sections": [section]}},
+        )
+
+
+def close(scan):
+    """What closing a scan stores: its counts, then its tallies."""
+    scan.finding_counts = finding_counts(scan_id=scan.id)
+    scan.save(update_fields=["finding_counts"])
+    finding_tallies_store(scan_id=scan.id)
+    return scan
+
+
+@pytest.fixture
+def scans():
+    now = timezone.now()
+    before = create_scan(created_at=now - timedelta(days=1), finished_at=now)
+    populate(before, count=70, shift=1)
+    close(before)
+    scan = create_scan(finished_at=now)
+    populate(scan, count=90)
+    close(scan)
+    owner = create_user(username="owner")
+    create_mute(
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id="EC2_IMDSV2",
+        owner=owner,
+    )
+    muted = scan.findings.filter(rule_id="EC2_SG_SSH_OPEN", status="FAIL").first()
+    create_mute(
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id=muted.rule_id,
+        fingerprint=muted.fingerprint,
+        owner=owner,
+    )
+    return before, scan
+
+
+FILTERS = [
+    {},
+    {"status": "FAIL"},
+    {"status": "PASS", "severities": ["high", "critical"]},
+    {"severities": []},
+    {"region": "global"},
+    {"service": "ec2", "resource_type": "AWS::EC2::SecurityGroup"},
+    {"rule_ids": ["IAM_ROOT_MFA", "EC2_IMDSV2"]},
+    {"search": "mfa"},
+    {"search": "SECURITY group"},
+    {"section": "cis_aws_foundations:5.2"},
+    {"muted": "include"},
+    {"muted": "only"},
+    {"muted": "only", "status": "FAIL"},
+    {"change": "new"},
+    {"change": "new", "severities": ["high"]},
+    {"change": "unchanged"},
+    {"change": "resolved"},
+    {"change": "new", "muted": "include"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_tallies_count_what_the_findings_list_holds(scans, filters):
+    _, scan = scans
+    counts = ScanCounts(scan, filters)
+    assert counts.total() == finding_list(scan=scan, **filters).count()
+    if filters.get("change") != "resolved":
+        assert counts.tallies is not None, "answered from the stored tallies"
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_counting_live_gives_the_same_split(scans, filters):
+    _, scan = scans
+    stored = ScanCounts(scan, filters).by_key()
+    FindingTally.objects.all().delete()
+    scan.finding_counts = {}
+    live = ScanCounts(scan, filters)
+    assert live.by_key() == stored
+    assert live.tallies is None
+
+
+def test_rule_groups_order_by_severity_then_count_and_count_every_status(scans):
+    _, scan = scans
+    groups = ScanCounts(scan, {"status": "FAIL"}).rule_groups()
+    assert [group.rule_id for group in groups] == [
+        "IAM_ROOT_MFA",
+        "EC2_SG_SSH_OPEN",
+        "EC2_EBS_ENCRYPTION",
+    ]
+    assert [group.severity for group in groups] == ["critical", "high", "medium"]
+    root = groups[0]
+    listed = finding_list(scan=scan, rule_ids=["IAM_ROOT_MFA"])
+    assert root.failing == listed.filter(status="FAIL").count()
+    assert root.passing == listed.filter(status="PASS").count()
+    assert root.not_evaluated == listed.filter(status="NOT_EVALUATED").count()
+    assert root.title == "Root user has no MFA"
+    assert "EC2_IMDSV2" not in {group.rule_id for group in groups}, "muted as a whole"
+
+
+def test_a_closed_scan_counts_without_reading_its_findings():
+    scan_without_mutes = create_scan(account_hash="e" * 64, finished_at=timezone.now())
+    populate(scan_without_mutes, count=30)
+    close(scan_without_mutes)
+    with CaptureQueriesContext(connection) as queries:
+        counts = ScanCounts(scan_without_mutes, {"status": "FAIL", "search": "root"})
+        counts.total()
+        counts.rule_groups()
+    assert not [q for q in queries if '"findings_finding"' in q["sql"]]
+
+
+@pytest.mark.usefixtures("scans")
+def test_closing_a_scan_stores_its_tallies_with_new_since_the_previous():
+    scan = create_scan(status=Scan.Status.RUNNING, created_at=timezone.now() + timedelta(1))
+    populate(scan, count=20, shift=2)
+    create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED)
+    assert scan_finalize_if_complete(scan_id=scan.id)
+    tallies = FindingTally.objects.filter(scan=scan)
+    assert sum(tally.count for tally in tallies) == 20
+    latest_good = Scan.objects.exclude(id=scan.id).order_by("-created_at").first()
+    assert {tally.compared_with for tally in tallies} == {latest_good.id}
+    new = finding_list(scan=scan, change="new", muted="include").count()
+    assert sum(tally.new_count for tally in tallies) == new
+
+
+def test_a_running_scan_is_counted_live():
+    scan = create_scan(status=Scan.Status.RUNNING)
+    populate(scan, count=12)
+    counts = ScanCounts(scan, {"status": "FAIL"})
+    assert counts.tallies is None
+    assert counts.total() == finding_list(scan=scan, status="FAIL").count()

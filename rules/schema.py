@@ -26,6 +26,10 @@ REQUIRED_FIELDS = (
 )
 TEXT_FIELDS = ("id", "service", "resource_type", "title", "rationale")
 FRAMEWORK_MAPPING_FIELDS = frozenset({"version", "sections"})
+REMEDIATION_FIELDS = ("cli", "console")
+# Optional guidance around the fix: a one-line summary, what the fix can break, how to prove
+# nothing broke.
+OPTIONAL_REMEDIATION_FIELDS = ("summary", "blast_radius", "regression_testing")
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,14 @@ def _check_text_fields(entry: dict[str, Any], source: str, rule_id: str) -> None
 
 
 def _check_remediation(remediation: Any, source: str, rule_id: str) -> None:
-    if not isinstance(remediation, dict) or set(remediation) != {"cli", "console"}:
-        raise RuleError(source, rule_id, "remediation", "needs exactly 'cli' and 'console'")
-    for name in ("cli", "console"):
+    if not isinstance(remediation, dict) or not set(REMEDIATION_FIELDS) <= set(remediation):
+        raise RuleError(source, rule_id, "remediation", "needs 'cli' and 'console'")
+    unknown = set(remediation) - set(REMEDIATION_FIELDS) - set(OPTIONAL_REMEDIATION_FIELDS)
+    if unknown:
+        raise RuleError(
+            source, rule_id, f"remediation.{sorted(map(str, unknown))[0]}", "unknown field"
+        )
+    for name in remediation:
         if not _is_text(remediation[name]):
             raise RuleError(source, rule_id, f"remediation.{name}", "must be a non-empty string")
 

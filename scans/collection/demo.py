@@ -7,6 +7,7 @@ public endpoint, an old version and missing logs, S3 buckets with and without en
 users without MFA and a single-region trail. bench/world.py builds it at a larger scale.
 """
 
+import json
 import os
 import threading
 import urllib.request
@@ -157,7 +158,85 @@ def build_global(endpoint: str) -> None:
             "RestrictPublicBuckets": True,
         },
     )
-    _client("cloudtrail", endpoint).create_trail(Name="company-trail", S3BucketName="company-logs")
+    _build_exposed_buckets(s3)
+    _build_trails(endpoint, s3)
+
+
+PUBLIC_READ_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::company-website/*",
+        }
+    ],
+}
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def _owner_enforced(s3, bucket: str) -> None:
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+
+
+def _build_exposed_buckets(s3) -> None:
+    """A website bucket readable by anyone through its policy, an upload bucket anyone may
+    write through its ACL; the reports bucket stays private with ACLs off."""
+    s3.create_bucket(Bucket="company-website")
+    s3.put_bucket_policy(Bucket="company-website", Policy=json.dumps(PUBLIC_READ_POLICY))
+    s3.create_bucket(Bucket="company-uploads")
+    owner = s3.get_bucket_acl(Bucket="company-uploads")["Owner"]
+    s3.put_bucket_acl(
+        Bucket="company-uploads",
+        AccessControlPolicy={
+            "Owner": owner,
+            "Grants": [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"}],
+        },
+    )
+    _owner_enforced(s3, "company-reports")
+
+
+def _build_trails(endpoint: str, s3) -> None:
+    """The old single-region trail logs to a bucket anyone can read; the audit trail covers
+    every region with a private, access-logged bucket, CloudWatch Logs and S3 write data
+    events, but records no management events."""
+    s3.put_bucket_acl(Bucket="company-logs", ACL="public-read")
+    s3.create_bucket(Bucket="company-access-logs")
+    s3.put_bucket_acl(Bucket="company-access-logs", ACL="log-delivery-write")
+    s3.create_bucket(Bucket="company-audit-logs")
+    _owner_enforced(s3, "company-audit-logs")
+    s3.put_bucket_logging(
+        Bucket="company-audit-logs",
+        BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": "company-access-logs", "TargetPrefix": "audit/"}
+        },
+    )
+    logs = _client("logs", endpoint)
+    logs.create_log_group(logGroupName="company-audit-trail")
+    log_group = logs.describe_log_groups(logGroupNamePrefix="company-audit-trail")["logGroups"][0]
+    cloudtrail = _client("cloudtrail", endpoint)
+    cloudtrail.create_trail(Name="company-trail", S3BucketName="company-logs")
+    cloudtrail.create_trail(
+        Name="company-audit",
+        S3BucketName="company-audit-logs",
+        IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn=log_group["arn"],
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/cloudtrail-to-logs",
+    )
+    cloudtrail.put_event_selectors(
+        TrailName="company-audit",
+        EventSelectors=[
+            {
+                "ReadWriteType": "WriteOnly",
+                "IncludeManagementEvents": False,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
+            }
+        ],
+    )
+    cloudtrail.start_logging(Name="company-audit")
 
 
 def seed_account(endpoint: str, *, regions: list[str] = DEMO_REGIONS, scale: int = 1) -> int:

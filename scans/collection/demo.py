@@ -113,6 +113,7 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
             )
     if region == DEMO_REGIONS[0]:
         ec2.enable_ebs_encryption_by_default()
+    _build_launch_settings(endpoint, region, image, zone)
     eks = _client("eks", endpoint, region)
     for index in range(counts["clusters"]):
         private = index % 2 == 1
@@ -128,6 +129,63 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
             logging={"clusterLogging": [{"types": LOG_TYPES, "enabled": private}]},
         )
     return counts
+
+
+def _build_launch_settings(endpoint: str, region: str, image: str, zone: str) -> None:
+    """A legacy launch template and launch configuration (IMDSv1, hop limit above 1, public
+    IPs, an unencrypted volume) beside hardened ones; one group still on a launch
+    configuration, one on a template. No group launches anything (capacity 0)."""
+    ec2 = _client("ec2", endpoint, region)
+    hardened_options = {
+        "HttpTokens": "required",
+        "HttpEndpoint": "enabled",
+        "HttpPutResponseHopLimit": 1,
+    }
+    ec2.create_launch_template(
+        LaunchTemplateName="web-legacy",
+        LaunchTemplateData={
+            "ImageId": image,
+            "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
+            "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}],
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": False}}],
+        },
+    )
+    ec2.create_launch_template(
+        LaunchTemplateName="web-hardened",
+        LaunchTemplateData={
+            "ImageId": image,
+            "MetadataOptions": hardened_options,
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True}}],
+        },
+    )
+    autoscaling = _client("autoscaling", endpoint, region)
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName="batch-legacy",
+        ImageId=image,
+        InstanceType="t3.micro",
+        AssociatePublicIpAddress=True,
+        MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3},
+    )
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName="batch-current",
+        ImageId=image,
+        InstanceType="t3.micro",
+        MetadataOptions=hardened_options,
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="batch",
+        LaunchConfigurationName="batch-legacy",
+        MinSize=0,
+        MaxSize=2,
+        AvailabilityZones=[zone],
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        LaunchTemplate={"LaunchTemplateName": "web-hardened", "Version": "$Default"},
+        MinSize=0,
+        MaxSize=2,
+        AvailabilityZones=[zone],
+    )
 
 
 def build_global(endpoint: str) -> None:

@@ -27,6 +27,15 @@ PLANTED_BOTH_WAYS = (
     "CLOUDTRAIL_BUCKET_PUBLIC",
     "CLOUDTRAIL_BUCKET_ACCESS_LOGGING",
     "CLOUDTRAIL_CLOUDWATCH_LOGS",
+    "EC2_LT_IMDSV2",
+    "EC2_LT_HOP_LIMIT",
+    "EC2_LT_PUBLIC_IP",
+    "EC2_LT_EBS_UNENCRYPTED",
+    "EC2_ASG_LC_IMDSV2",
+    "EC2_ASG_LC_HOP_LIMIT",
+    "EC2_ASG_LC_PUBLIC_IP",
+    "EC2_ASG_LAUNCH_CONFIGURATION",
+    "EC2_SG_DEFAULT_IN_USE",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {

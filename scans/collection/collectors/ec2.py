@@ -7,6 +7,9 @@ from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
 from securescope.resources import Resource
 
+# DescribeNetworkInterfaces filter values per call.
+GROUP_ID_BATCH = 200
+
 
 @register(
     "ec2.security_groups",
@@ -15,17 +18,53 @@ from securescope.resources import Resource
     resource_types={
         "AWS::EC2::SecurityGroup": "`arn:aws:ec2:REGION:ACCOUNT:security-group/sg-...`",
     },
-    permissions=("ec2:DescribeSecurityGroups",),
+    permissions=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
 )
 def collect_security_groups(ctx: CollectContext) -> list[Resource]:
-    return [
-        ctx.resource(
-            "AWS::EC2::SecurityGroup",
-            group.get("SecurityGroupArn") or ctx.arn("ec2", f"security-group/{group['GroupId']}"),
-            group,
+    """Security groups; each VPC's default group also carries `NetworkInterfaceCount`, the
+    network interfaces that use it (in `Resource.missing` when they could not be listed)."""
+    groups = ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
+    default_ids = [group["GroupId"] for group in groups if group.get("GroupName") == "default"]
+    counts, refusal = _interface_counts(ctx, default_ids)
+    resources = []
+    for group in groups:
+        data, missing = dict(group), {}
+        if group["GroupId"] in default_ids:
+            if refusal:
+                missing["NetworkInterfaceCount"] = refusal
+            else:
+                data["NetworkInterfaceCount"] = counts.get(group["GroupId"], 0)
+        resources.append(
+            ctx.resource(
+                "AWS::EC2::SecurityGroup",
+                group.get("SecurityGroupArn")
+                or ctx.arn("ec2", f"security-group/{group['GroupId']}"),
+                data,
+                missing=missing,
+            )
         )
-        for group in ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
-    ]
+    return resources
+
+
+def _interface_counts(ctx: CollectContext, group_ids: list[str]) -> tuple[dict[str, int], str]:
+    """Network interfaces per security group id, or why they could not be listed."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(group_ids), GROUP_ID_BATCH):
+        batch = group_ids[start : start + GROUP_ID_BATCH]
+        try:
+            interfaces = ctx.paginate(
+                "ec2",
+                "describe_network_interfaces",
+                "NetworkInterfaces",
+                Filters=[{"Name": "group-id", "Values": batch}],
+            )
+        except CollectionError as error:
+            return {}, error.summary
+        for interface in interfaces:
+            for group in interface.get("Groups", []):
+                if group.get("GroupId") in batch:
+                    counts[group["GroupId"]] = counts.get(group["GroupId"], 0) + 1
+    return counts, ""
 
 
 @register(

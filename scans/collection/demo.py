@@ -7,7 +7,7 @@ public endpoint, an old version and missing logs, S3 buckets with and without en
 users without MFA and a single-region trail. bench/world.py builds it at a larger scale.
 """
 
-import json
+import logging
 import os
 import threading
 import urllib.request
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from scans.collection import demo_plants
 from scans.collection.aws import AwsCredentials
 
 # moto would otherwise seed ~1,300 public AMIs per region whose snapshots look like the account's.
@@ -51,8 +52,16 @@ def _client(service: str, endpoint: str, region: str = "us-east-1"):
     )
 
 
-def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
-    """One region of the company: returns how many of each kind were created."""
+def _client_factory(endpoint: str) -> demo_plants.ClientFor:
+    return lambda service, region: _client(service, endpoint, region)
+
+
+def build_region(
+    endpoint: str, region: str, scale: int = 1, *, node_roles: dict[str, str] | None = None
+) -> dict[str, int]:
+    """One region of the company: returns how many of each kind were created. Node groups
+    are added when the account's node roles (`demo_plants.build_node_roles`) are given."""
+    client = _client_factory(endpoint)
     ec2 = _client("ec2", endpoint, region)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
@@ -113,10 +122,22 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
             )
     if region == DEMO_REGIONS[0]:
         ec2.enable_ebs_encryption_by_default()
-    _build_launch_settings(endpoint, region, image, zone)
+        demo_plants.build_guardduty(client, region)
+    demo_plants.build_launch_settings(client, region, image, zone)
     eks = _client("eks", endpoint, region)
+    clusters = []
     for index in range(counts["clusters"]):
         private = index % 2 == 1
+        clusters.append(f"platform-{index}")
+        # Public clusters log the API only: audit logging is off.
+        logging = (
+            [{"types": LOG_TYPES, "enabled": True}]
+            if private
+            else [
+                {"types": ["api"], "enabled": True},
+                {"types": LOG_TYPES[1:], "enabled": False},
+            ]
+        )
         eks.create_cluster(
             name=f"platform-{index}",
             version="1.31" if private else "1.28",
@@ -126,66 +147,18 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
                 "endpointPublicAccess": not private,
                 "endpointPrivateAccess": private,
             },
-            logging={"clusterLogging": [{"types": LOG_TYPES, "enabled": private}]},
+            logging={"clusterLogging": logging},
+        )
+    if node_roles and clusters:
+        demo_plants.build_eks_nodes(
+            client,
+            region,
+            vpc=vpc,
+            private_subnet=subnet_id,
+            clusters=clusters,
+            node_roles=node_roles,
         )
     return counts
-
-
-def _build_launch_settings(endpoint: str, region: str, image: str, zone: str) -> None:
-    """A legacy launch template and launch configuration (IMDSv1, hop limit above 1, public
-    IPs, an unencrypted volume) beside hardened ones; one group still on a launch
-    configuration, one on a template. No group launches anything (capacity 0)."""
-    ec2 = _client("ec2", endpoint, region)
-    hardened_options = {
-        "HttpTokens": "required",
-        "HttpEndpoint": "enabled",
-        "HttpPutResponseHopLimit": 1,
-    }
-    ec2.create_launch_template(
-        LaunchTemplateName="web-legacy",
-        LaunchTemplateData={
-            "ImageId": image,
-            "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
-            "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}],
-            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": False}}],
-        },
-    )
-    ec2.create_launch_template(
-        LaunchTemplateName="web-hardened",
-        LaunchTemplateData={
-            "ImageId": image,
-            "MetadataOptions": hardened_options,
-            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True}}],
-        },
-    )
-    autoscaling = _client("autoscaling", endpoint, region)
-    autoscaling.create_launch_configuration(
-        LaunchConfigurationName="batch-legacy",
-        ImageId=image,
-        InstanceType="t3.micro",
-        AssociatePublicIpAddress=True,
-        MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3},
-    )
-    autoscaling.create_launch_configuration(
-        LaunchConfigurationName="batch-current",
-        ImageId=image,
-        InstanceType="t3.micro",
-        MetadataOptions=hardened_options,
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="batch",
-        LaunchConfigurationName="batch-legacy",
-        MinSize=0,
-        MaxSize=2,
-        AvailabilityZones=[zone],
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="web",
-        LaunchTemplate={"LaunchTemplateName": "web-hardened", "Version": "$Default"},
-        MinSize=0,
-        MaxSize=2,
-        AvailabilityZones=[zone],
-    )
 
 
 def build_global(endpoint: str) -> None:
@@ -216,90 +189,17 @@ def build_global(endpoint: str) -> None:
             "RestrictPublicBuckets": True,
         },
     )
-    _build_exposed_buckets(s3)
-    _build_trails(endpoint, s3)
-
-
-PUBLIC_READ_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::company-website/*",
-        }
-    ],
-}
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-
-
-def _owner_enforced(s3, bucket: str) -> None:
-    s3.put_bucket_ownership_controls(
-        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    )
-
-
-def _build_exposed_buckets(s3) -> None:
-    """A website bucket readable by anyone through its policy, an upload bucket anyone may
-    write through its ACL; the reports bucket stays private with ACLs off."""
-    s3.create_bucket(Bucket="company-website")
-    s3.put_bucket_policy(Bucket="company-website", Policy=json.dumps(PUBLIC_READ_POLICY))
-    s3.create_bucket(Bucket="company-uploads")
-    owner = s3.get_bucket_acl(Bucket="company-uploads")["Owner"]
-    s3.put_bucket_acl(
-        Bucket="company-uploads",
-        AccessControlPolicy={
-            "Owner": owner,
-            "Grants": [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"}],
-        },
-    )
-    _owner_enforced(s3, "company-reports")
-
-
-def _build_trails(endpoint: str, s3) -> None:
-    """The old single-region trail logs to a bucket anyone can read; the audit trail covers
-    every region with a private, access-logged bucket, CloudWatch Logs and S3 write data
-    events, but records no management events."""
-    s3.put_bucket_acl(Bucket="company-logs", ACL="public-read")
-    s3.create_bucket(Bucket="company-access-logs")
-    s3.put_bucket_acl(Bucket="company-access-logs", ACL="log-delivery-write")
-    s3.create_bucket(Bucket="company-audit-logs")
-    _owner_enforced(s3, "company-audit-logs")
-    s3.put_bucket_logging(
-        Bucket="company-audit-logs",
-        BucketLoggingStatus={
-            "LoggingEnabled": {"TargetBucket": "company-access-logs", "TargetPrefix": "audit/"}
-        },
-    )
-    logs = _client("logs", endpoint)
-    logs.create_log_group(logGroupName="company-audit-trail")
-    log_group = logs.describe_log_groups(logGroupNamePrefix="company-audit-trail")["logGroups"][0]
-    cloudtrail = _client("cloudtrail", endpoint)
-    cloudtrail.create_trail(Name="company-trail", S3BucketName="company-logs")
-    cloudtrail.create_trail(
-        Name="company-audit",
-        S3BucketName="company-audit-logs",
-        IsMultiRegionTrail=True,
-        CloudWatchLogsLogGroupArn=log_group["arn"],
-        CloudWatchLogsRoleArn=f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/cloudtrail-to-logs",
-    )
-    cloudtrail.put_event_selectors(
-        TrailName="company-audit",
-        EventSelectors=[
-            {
-                "ReadWriteType": "WriteOnly",
-                "IncludeManagementEvents": False,
-                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
-            }
-        ],
-    )
-    cloudtrail.start_logging(Name="company-audit")
+    demo_plants.build_exposed_buckets(s3)
+    demo_plants.build_trails(_client_factory(endpoint), s3, DEMO_ACCOUNT_ID)
 
 
 def seed_account(endpoint: str, *, regions: list[str] = DEMO_REGIONS, scale: int = 1) -> int:
     """Build the whole account; returns the number of regional resources created."""
-    created = sum(sum(build_region(endpoint, region, scale).values()) for region in regions)
+    node_roles = demo_plants.build_node_roles(_client_factory(endpoint))
+    created = sum(
+        sum(build_region(endpoint, region, scale, node_roles=node_roles).values())
+        for region in regions
+    )
     build_global(endpoint)
     return created
 
@@ -324,6 +224,10 @@ class _DemoServer:
 
         with self._lock:
             if self._server is None:
+                # Each API moto lacks answers with a traceback logged by werkzeug; scans meet
+                # them on purpose (they are reported as not evaluated), and a console or pipe
+                # that nobody drains would fill up and stall the server.
+                logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
                 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
                 server.start()
                 host, bound_port = server.get_host_and_port()

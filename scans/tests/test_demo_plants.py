@@ -36,11 +36,17 @@ PLANTED_BOTH_WAYS = (
     "EC2_ASG_LC_PUBLIC_IP",
     "EC2_ASG_LAUNCH_CONFIGURATION",
     "EC2_SG_DEFAULT_IN_USE",
+    "EKS_NODE_ROLE_OVERPRIVILEGED",
+    "EKS_NODE_ROLE_ECR_WRITE",
+    "EKS_NODES_PUBLIC",
+    "EKS_LOG_RETENTION",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {
     "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": "PASS",
     "CLOUDTRAIL_S3_DATA_EVENTS_READ": "FAIL",
+    "GUARDDUTY_EKS_AUDIT_LOGS": "PASS",
+    "GUARDDUTY_EKS_RUNTIME": "FAIL",
 }
 
 

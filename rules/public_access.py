@@ -4,8 +4,9 @@ A statement is public when it allows a wildcard principal and no condition pins 
 fixed values of the keys S3 names in its meaning of "public" (the PublicAccessBlockConfiguration
 API reference): aws:SourceIp without a world-wide range, aws:SourceArn, aws:SourceVpc,
 aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, s3:x-amz-server-side-encryption-aws-kms-key-id
-and aws:userid. Other keys (aws:PrincipalOrgID included) are not taken as restricting, so the
-judgement errs towards "public"; S3's own verdict, when it was read, wins over it.
+and aws:userid. For S3 other keys (aws:PrincipalOrgID included) are not taken as restricting,
+so the judgement errs towards "public", and S3's own verdict, when it was read, wins over it;
+for other services' policies a fixed organization, account or principal ARN restricts too.
 """
 
 import fnmatch
@@ -87,7 +88,14 @@ def _narrow_cidrs(values: list) -> bool:
     return bool(values)
 
 
-def _restricting(condition: Any) -> bool:
+# Keys that pin the caller to an organization or account: restricting for resource policies
+# other than S3's, whose published meaning of "public" does not list them.
+PRINCIPAL_KEYS = frozenset(
+    {"aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:sourceorgid"}
+)
+
+
+def _restricting(condition: Any, keys: frozenset[str] = RESTRICTING_KEYS) -> bool:
     """Whether one condition test pins the request to fixed sources or principals."""
     for operator, tests in (condition or {}).items():
         name = operator.lower()
@@ -101,7 +109,7 @@ def _restricting(condition: Any) -> bool:
             key, values = key.lower(), as_list(values)
             if name == "ipaddress" and key == "aws:sourceip" and _narrow_cidrs(values):
                 return True
-            if name in FIXED_VALUE_OPERATORS and key in RESTRICTING_KEYS and _fixed(values):
+            if name in FIXED_VALUE_OPERATORS and key in keys and _fixed(values):
                 return True
     return False
 
@@ -127,29 +135,22 @@ def _action_kinds(statement: dict[str, Any], service: str) -> set[str]:
 
 
 def policy_public_kinds(policy: dict[str, Any] | None, service: str) -> set[str]:
-    """ "read" and/or "write" when the policy lets anyone in for that kind of access."""
+    """The kinds of access ("read", "write") the policy gives anyone."""
+    keys = RESTRICTING_KEYS if service == "s3" else RESTRICTING_KEYS | PRINCIPAL_KEYS
     kinds: set[str] = set()
     for statement in as_list((policy or {}).get("Statement")):
         if (
             isinstance(statement, dict)
             and statement.get("Effect") == "Allow"
             and _wildcard_principal(statement)
-            and not _restricting(statement.get("Condition"))
+            and not _restricting(statement.get("Condition"), keys)
         ):
             kinds |= _action_kinds(statement, service)
     return kinds
 
 
-def public_statement_count(policy: dict[str, Any] | None, service: str) -> int:
-    return sum(
-        1
-        for statement in as_list((policy or {}).get("Statement"))
-        if isinstance(statement, dict) and policy_public_kinds({"Statement": [statement]}, service)
-    )
-
-
 def acl_public_kinds(grants: list[dict[str, Any]]) -> set[str]:
-    """ "read" and/or "write" granted to all users or all authenticated AWS users."""
+    """The kinds of access ("read", "write") granted to all users or all authenticated users."""
     kinds: set[str] = set()
     for grant in grants:
         uri = str((grant.get("Grantee") or {}).get("URI") or "")

@@ -123,6 +123,8 @@ def build_region(
     if region == DEMO_REGIONS[0]:
         ec2.enable_ebs_encryption_by_default()
         demo_plants.build_guardduty(client, region)
+        demo_plants.build_inspector(client, region, DEMO_ACCOUNT_ID)
+    demo_plants.build_ecr(client, region)
     demo_plants.build_launch_settings(client, region, image, zone)
     eks = _client("eks", endpoint, region)
     clusters = []

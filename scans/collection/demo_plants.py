@@ -232,3 +232,36 @@ def build_guardduty(client: ClientFor, region: str) -> None:
             },
         ],
     )
+
+
+PUBLIC_PULL_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AnyonePulls",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        }
+    ],
+}
+
+
+def build_ecr(client: ClientFor, region: str) -> None:
+    """A hardened repository (scan on push, immutable tags, no policy) and a legacy one anyone
+    can pull from, with mutable tags and no scanning."""
+    ecr = client("ecr", region)
+    ecr.create_repository(
+        repositoryName="payments-api",
+        imageScanningConfiguration={"scanOnPush": True},
+        imageTagMutability="IMMUTABLE",
+    )
+    ecr.create_repository(repositoryName="legacy-web")
+    ecr.set_repository_policy(
+        repositoryName="legacy-web", policyText=json.dumps(PUBLIC_PULL_POLICY)
+    )
+
+
+def build_inspector(client: ClientFor, region: str, account_id: str) -> None:
+    """Amazon Inspector scanning EC2 instances and ECR images in the region."""
+    client("inspector2", region).enable(resourceTypes=["EC2", "ECR"], accountIds=[account_id])

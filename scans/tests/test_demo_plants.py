@@ -40,19 +40,25 @@ PLANTED_BOTH_WAYS = (
     "EKS_NODE_ROLE_ECR_WRITE",
     "EKS_NODES_PUBLIC",
     "EKS_LOG_RETENTION",
+    "ECR_SCAN_ON_PUSH",
+    "ECR_REPO_PUBLIC_POLICY",
+    "ECR_TAG_IMMUTABILITY",
+    "INSPECTOR_EC2_SCANNING",
+    "INSPECTOR_ECR_SCANNING",
+    # Regional settings: on in the first demo region, off in the second.
+    "GUARDDUTY_EKS_AUDIT_LOGS",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {
     "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": "PASS",
     "CLOUDTRAIL_S3_DATA_EVENTS_READ": "FAIL",
-    "GUARDDUTY_EKS_AUDIT_LOGS": "PASS",
     "GUARDDUTY_EKS_RUNTIME": "FAIL",
 }
 
 
 @pytest.fixture(scope="module")
 def demo_statuses() -> dict[str, set[str]]:
-    """Every status each rule got in one region and the account-wide unit of the demo."""
+    """Every status each rule got in two regions and the account-wide unit of the demo."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -60,12 +66,12 @@ def demo_statuses() -> dict[str, set[str]]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        seed_account(endpoint, regions=DEMO_REGIONS[:1])
+        seed_account(endpoint, regions=DEMO_REGIONS[:2])
         session = boto3.Session(
             aws_access_key_id=DEMO_ACCESS_KEY_ID, aws_secret_access_key=DEMO_SECRET_ACCESS_KEY
         )
         resources = []
-        for region in (DEMO_REGIONS[0], GLOBAL_REGION):
+        for region in (*DEMO_REGIONS[:2], GLOBAL_REGION):
             ctx = CollectContext(
                 session=session,
                 account=AccountContext(DEMO_ACCOUNT_ID),

@@ -10,7 +10,7 @@ import shlex
 
 import pytest
 
-from rules.loading import load_catalog
+from rules.loading import CATALOG_DIR, load_catalog
 from rules.schema import (
     REMEDIATION_FIELDS,
     SECTION_MAX_CHARS,
@@ -59,7 +59,12 @@ def prose_in(command_line: str) -> list[str]:
 
 
 def test_the_whole_catalog_loaded():
-    assert len(RULES) == 73
+    written = sum(
+        line.lstrip().startswith("- id:")
+        for path in CATALOG_DIR.glob("*.yaml")
+        for line in path.read_text().splitlines()
+    )
+    assert len(RULES) == written
     assert load_catalog().errors == ()
 
 

@@ -19,6 +19,9 @@ class Advice(models.Model):
     model_id = models.CharField(max_length=200)
     source = models.CharField(max_length=16, choices=Source.choices)
     markdown = models.TextField()
+    # The model's answer by section (advice.prompts.SECTIONS) when source = model. A curated row
+    # keeps none: what it shows is the catalog's advice as the catalog says it now.
+    sections = models.JSONField(default=dict, blank=True)
     # Why the model's answer was not used (source = curated); never holds model output.
     rejected_reason = models.CharField(max_length=255, blank=True)
     generated_at = models.DateTimeField()

@@ -42,13 +42,26 @@ def advice_schema() -> dict[str, Any]:
     }
 
 
+def curated_sections(rule: Rule) -> dict[str, str]:
+    """The catalog's reviewed advice for a rule, in the sections a model answers with."""
+    return {
+        "rationale": rule.rationale.strip(),
+        "remediation_cli": rule.remediation.cli.strip(),
+        "remediation_console": rule.remediation.console.strip(),
+        "blast_radius": rule.remediation.blast_radius.strip(),
+        "regression_testing": rule.remediation.regression_testing.strip(),
+    }
+
+
 INSTRUCTIONS = (
     "You are a senior AWS security engineer. Write short, precise remediation advice for one "
     "failed security control: why it matters, how to fix it with the AWS CLI and in the console, "
     "what the fix can break (blast radius), and how to test that nothing regressed. "
     "Placeholders such as <instance-id> stand for identifiers you are never given; keep them as "
-    "placeholders. Base the fix on the reference remediation. Answer with a JSON object with the "
-    "keys rationale, remediation_cli, remediation_console, blast_radius and regression_testing."
+    "placeholders. Ground every section in the same section of the curated advice, which experts "
+    "reviewed: adapt it to the evidence and shorten it, keep the commands of its AWS service, and "
+    "leave no section out. Answer with a JSON object with the keys rationale, remediation_cli, "
+    "remediation_console, blast_radius and regression_testing."
 )
 FACTS_HEADING = "Facts (JSON):\n"
 
@@ -66,10 +79,8 @@ def advice_messages(*, rule: Rule, shape: dict[str, Any]) -> list[dict[str, str]
         "service": rule.service,
         "resource_type": rule.resource_type,
         "evidence": shape,
-        "reference_remediation": {
-            "cli": rule.remediation.get("cli", ""),
-            "console": rule.remediation.get("console", ""),
-        },
+        "fix_summary": rule.remediation.summary.strip(),
+        "curated_advice": curated_sections(rule),
     }
     prompt = f"{INSTRUCTIONS}\n\n{FACTS_HEADING}{json.dumps(facts, indent=1, sort_keys=True)}"
     return [{"role": "user", "content": prompt_check(prompt)}]

@@ -1,12 +1,13 @@
 """The gate between a model's answer and a user: reject what a reviewer would reject.
 
 Schema-constrained decoding guarantees JSON of the right shape, not sense. A small model loops,
-leaves sections empty, or "fixes" an EC2 finding with an S3 command; such answers are rejected
-and the curated remediation is shown instead, marked as such.
+leaves sections empty or fills one with another's text, or "fixes" an EC2 finding with an S3
+command; such answers are rejected and the curated advice is shown instead, marked as such.
 """
 
 import json
 import re
+from collections import Counter
 
 from django.conf import settings
 
@@ -54,12 +55,33 @@ def _repeats_itself(text: str) -> bool:
     return False
 
 
+def _cli_loops(cli: str) -> bool:
+    """A loop in a command block: one line three times, or a line that repeats itself.
+
+    Not a run of words across lines: commands of one kind share their first words by nature
+    (four network ACL entries, three detach calls).
+    """
+    lines = [line.strip() for line in cli.splitlines() if line.strip()]
+    most = max(Counter(lines).values(), default=0)
+    return most >= REPEATED_RUN_TIMES or any(_repeats_itself(line) for line in lines)
+
+
+def _words_of(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def advice_checked(raw: str, *, curated_cli: str) -> dict[str, str]:
     """The answer's sections if it passes the gate; raises AdviceRejected otherwise."""
     sections = _sections(raw)
+    seen: dict[str, str] = {}
     for name, text in sections.items():
-        if _repeats_itself(text):
+        loops = _cli_loops(text) if name == "remediation_cli" else _repeats_itself(text)
+        if loops:
             raise AdviceRejected(f"section {name} repeats itself")
+        # A section that only repeats an earlier one drops what it was asked for.
+        earlier = seen.setdefault(_words_of(text), name)
+        if earlier != name:
+            raise AdviceRejected(f"section {name} repeats section {earlier}")
         kinds = identifier_kinds(text)
         if kinds:
             raise AdviceRejected(f"section {name} holds identifier-like text ({', '.join(kinds)})")

@@ -1,14 +1,18 @@
 """Advice as Markdown (stored and exported) and as sanitized HTML (shown)."""
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
-from advice.prompts import SECTION_TITLES
+from advice.prompts import SECTION_TITLES, curated_sections
 from rules.schema import Rule
 
 # Raw HTML in Markdown is not passed through; nh3 then keeps only the tags Markdown produces.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 ALLOWED_TAGS = {"h3", "p", "pre", "code", "ul", "ol", "li", "strong", "em", "blockquote", "br"}
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+_MARKUP = re.compile(r"([\\*_\[\]])")
 
 
 def _fenced(text: str) -> str:
@@ -26,14 +30,22 @@ def sections_markdown(sections: dict[str, str]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _literal(text: str) -> str:
+    """Catalog prose as Markdown: its `backticks` stay code, everything else reads as written
+    (Principal "*" and Action "s3:*" are not emphasis)."""
+    parts = _CODE_SPAN.split(text)
+    return "".join(part if part.startswith("`") else _MARKUP.sub(r"\\\1", part) for part in parts)
+
+
 def curated_markdown(rule: Rule) -> str:
-    """The catalog's own remediation, shown when no model wrote advice."""
-    parts = [f"### Why it matters\n\n{rule.rationale.strip()}"]
-    if rule.remediation.get("cli"):
-        parts.append(f"### Fix it with the AWS CLI\n\n{_fenced(rule.remediation['cli'].strip())}")
-    if rule.remediation.get("console"):
-        parts.append(f"### Fix it in the console\n\n{rule.remediation['console'].strip()}")
-    return "\n\n".join(parts) + "\n"
+    """The catalog's own advice, in the sections and layout a model's advice has."""
+    sections = curated_sections(rule)
+    return sections_markdown(
+        {
+            name: text if name == "remediation_cli" else _literal(text)
+            for name, text in sections.items()
+        }
+    )
 
 
 def markdown_html(markdown: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from advice.models import Advice, ScanAdvice
+from advice.prompts import curated_sections
 from advice.providers import advice_disabled_reason
 from advice.render import curated_markdown
 from advice.shape import shape_key
@@ -47,21 +48,29 @@ def _rules_by_id() -> dict[str, Rule]:
     return {rule.id: rule for rule in load_catalog().rules}
 
 
-def advice_record(advice: Advice | None, curated: str) -> dict[str, Any]:
-    """What a failing finding shows and exports: the model's advice if it passed, else curated."""
+def _curated_record(rule: Rule | None) -> dict[str, Any]:
+    # A rule no longer in the catalog has no curated advice left to show.
+    return {
+        "source": Advice.Source.CURATED.value,
+        "model": None,
+        "generated_at": None,
+        "markdown": curated_markdown(rule) if rule else "",
+        "sections": curated_sections(rule) if rule else {},
+    }
+
+
+def advice_record(advice: Advice | None, rule: Rule | None) -> dict[str, Any]:
+    """What a failing finding shows and exports: the model's advice if it passed the gate, else
+    the catalog's curated advice. Both have the same five sections (advice.prompts.SECTIONS)."""
     if advice is not None and advice.source == Advice.Source.MODEL:
         return {
             "source": Advice.Source.MODEL.value,
             "model": advice.model_id,
             "generated_at": advice.generated_at.isoformat().replace("+00:00", "Z"),
             "markdown": advice.markdown,
+            "sections": advice.sections,
         }
-    return {
-        "source": Advice.Source.CURATED.value,
-        "model": None,
-        "generated_at": None,
-        "markdown": curated,
-    }
+    return _curated_record(rule)
 
 
 class AdviceLookup:
@@ -78,16 +87,14 @@ class AdviceLookup:
             .only("rule_id", "shape_key", "advice")
         }
         self._rules = _rules_by_id()
-        self._curated: dict[str, str] = {}
+        self._curated: dict[str, dict[str, Any]] = {}
 
     def advice_for(self, *, rule_id: str, evidence: dict[str, Any]) -> dict[str, Any]:
         advice = self._advice.get((rule_id, shape_key(rule_id, evidence))) if self._advice else None
-        return advice_record(advice, self._curated_markdown(rule_id))
-
-    def _curated_markdown(self, rule_id: str) -> str:
+        if advice is not None and advice.source == Advice.Source.MODEL:
+            return advice_record(advice, None)
         if rule_id not in self._curated:
-            rule = self._rules.get(rule_id)
-            self._curated[rule_id] = curated_markdown(rule) if rule else ""
+            self._curated[rule_id] = _curated_record(self._rules.get(rule_id))
         return self._curated[rule_id]
 
 
@@ -102,12 +109,12 @@ def finding_advice(
         .select_related("advice")
         .first()
     )
-    curated = curated_markdown(rule) if rule else ""
-    return item, advice_record(item.advice if item else None, curated)
+    return item, advice_record(item.advice if item else None, rule)
 
 
 def scan_advice_list(*, scan_id: object) -> list[ScanAdvice]:
-    """The scan's advice items, each with `markdown`: its advice, or the curated remediation."""
+    """The scan's advice items, each with `markdown`: the model's advice if it passed the gate,
+    else the catalog's curated advice."""
     items = list(
         ScanAdvice.objects.filter(scan_id=scan_id)
         .select_related("advice")
@@ -115,7 +122,5 @@ def scan_advice_list(*, scan_id: object) -> list[ScanAdvice]:
     )
     rules = _rules_by_id()
     for item in items:
-        rule = rules.get(item.rule_id)
-        curated = curated_markdown(rule) if rule else ""
-        item.markdown = item.advice.markdown if item.advice else curated
+        item.markdown = advice_record(item.advice, rules.get(item.rule_id))["markdown"]
     return items

@@ -110,8 +110,10 @@ def _advice_written(*, rule: Rule, item: ScanAdvice, provider: AdviceProvider) -
         "generation_seconds": generation.seconds,
     }
     try:
-        sections = advice_checked(generation.text, curated_cli=rule.remediation.get("cli", ""))
-        fields.update(source=Advice.Source.MODEL, markdown=sections_markdown(sections))
+        sections = advice_checked(generation.text, curated_cli=rule.remediation.cli)
+        fields.update(
+            source=Advice.Source.MODEL, markdown=sections_markdown(sections), sections=sections
+        )
     except AdviceRejected as rejected:
         logger.info("Advice for %s rejected by the quality gate: %s", rule.id, rejected)
         fields.update(

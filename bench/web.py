@@ -292,7 +292,7 @@ def main() -> int:
         return 0
     print("\nexports, each streamed in a fresh process")
     print("| format | findings | seconds | MiB written | peak RSS MiB |\n|---|---|---|---|---|")
-    for export_format in ("json", "csv", "md"):
+    for export_format in ("json", "csv", "md", "html", "ocsf"):
         for size in sizes:
             seconds, written, peak = time_export(
                 args.database_url, str(scans[size].id), export_format

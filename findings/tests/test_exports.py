@@ -7,7 +7,13 @@ import json
 import pytest
 from django.urls import reverse
 
-from findings.exports import ADVICE_FIELDS, CSV_SCAN_FIELDS, EXPORTERS, FINDING_FIELDS
+from findings.exports import (
+    ADVICE_FIELDS,
+    ADVICE_SECTION_COLUMNS,
+    CSV_SCAN_FIELDS,
+    EXPORTERS,
+    FINDING_FIELDS,
+)
 from findings.selectors import finding_list
 from testing.factories import create_finding, create_scan, create_user
 
@@ -103,11 +109,33 @@ def test_csv_export_has_header_and_json_cells(scan_with_findings):
     assert tuple(rows[0]) == (
         *FINDING_FIELDS,
         *(f"advice_{name}" for name in ADVICE_FIELDS),
+        *ADVICE_SECTION_COLUMNS,
         *(f"scan_{name}" for name in CSV_SCAN_FIELDS),
     )
     assert len(rows) == 4
     evidence = json.loads(rows[1][FINDING_FIELDS.index("evidence")])
     assert evidence["open_ports"] == [22]
+
+
+def test_csv_gives_each_advice_section_a_column_on_failing_rows_only(scan_with_findings):
+    rows = list(csv.DictReader(io.StringIO(render(scan_with_findings, "csv"))))
+    assert ADVICE_SECTION_COLUMNS == (
+        "advice_rationale",
+        "advice_remediation_cli",
+        "advice_remediation_console",
+        "advice_blast_radius",
+        "advice_regression_testing",
+    )
+    for row in rows:
+        sections = [row[column] for column in ADVICE_SECTION_COLUMNS]
+        if row["status"] == "FAIL":
+            assert row["advice_source"] == "curated"
+            assert all(sections), row["rule_id"]
+        else:
+            assert sections == [""] * 5
+    root_mfa = next(row for row in rows if row["rule_id"] == "IAM_ROOT_MFA")
+    assert root_mfa["advice_remediation_cli"].startswith("aws iam ")
+    assert "### Blast radius" in root_mfa["advice_markdown"]
 
 
 def test_markdown_export_escapes_table_cells(scan_with_findings):

@@ -40,4 +40,12 @@ def test_markdown_groups_by_severity_then_rule_after_summary_and_compliance():
     # One piece of advice per rule and evidence shape, not one per finding.
     ssh = text.split("### EC2_SG_SSH_OPEN")[1].split("## Medium")[0]
     assert ssh.count("_Remediation: the rule catalog's curated advice._") == 1
-    assert "#### Fix it with the AWS CLI" in ssh
+    # The curated advice has the five sections a model's has, in the same order.
+    headings = [line for line in ssh.splitlines() if line.startswith("#### ")]
+    assert headings == [
+        "#### Why it matters",
+        "#### Fix it with the AWS CLI",
+        "#### Fix it in the console",
+        "#### Blast radius",
+        "#### Regression testing",
+    ]

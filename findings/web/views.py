@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from advice.providers import advice_disabled_reason
 from advice.selectors import finding_advice
-from findings.exports import CONTENT_TYPES, EXPORTERS, REVEALED_EXPORTERS
+from findings.exports import CONTENT_TYPES, EXPORTERS, FILE_EXTENSIONS, REVEALED_EXPORTERS
 from findings.identifiers import VIEW_PERMISSION
 from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
@@ -150,7 +150,7 @@ def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> H
     return _export_response(
         EXPORTERS[export_format](scan, findings),
         export_format,
-        f"securescope-{scan.id}.{export_format}",
+        f"securescope-{scan.id}.{FILE_EXTENSIONS.get(export_format, export_format)}",
     )
 
 

@@ -1,9 +1,14 @@
 """Account basics: S3, CloudTrail, AWS Config, GuardDuty and Security Hub settings."""
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from rules.evaluators import Result, evaluator, missing_data
-from rules.params import FLAG, one_of
+from rules.params import FLAG, integer, one_of
+from rules.public_access import ACCESS_KINDS, bucket_exposure
 from securescope.resources import Resource
 
 BLOCK_PUBLIC_ACCESS_FLAGS = (
@@ -235,3 +240,172 @@ def organization_all_features(resource: Resource, *, params: dict) -> Result:
     feature_set = resource.data.get("FeatureSet")
     evidence = {"in_organization": True, "feature_set": feature_set}
     return Result("PASS" if feature_set == "ALL" else "FAIL", evidence)
+
+
+def _public_result(exposure: dict[str, Any], kinds: tuple[str, ...]) -> Result:
+    public = [exposure[f"public_{kind}"] for kind in kinds]
+    evidence = {key: value for key, value in exposure.items() if key != "unknown_reasons"}
+    if True in public:
+        return Result("FAIL", evidence)
+    if None in public:
+        return Result(
+            "NOT_EVALUATED", {**evidence, "reason": "; ".join(exposure["unknown_reasons"])}
+        )
+    return Result("PASS", evidence)
+
+
+@evaluator(
+    "s3_bucket_public",
+    params={"access": one_of(ACCESS_KINDS)},
+    required=("access",),
+)
+def s3_bucket_public(resource: Resource, *, params: dict) -> Result:
+    """FAIL when anyone may read (or write) the bucket through its policy or its ACL, once the
+    bucket's and the account's Block Public Access settings and object ownership are applied.
+
+    S3's own verdict on the policy (GetBucketPolicyStatus) wins when it was read; otherwise the
+    policy is judged by S3's published meaning of "public". Data that could change the verdict
+    and could not be read leaves the rule not evaluated.
+    """
+    return _public_result(bucket_exposure(resource.data, resource.missing), (params["access"],))
+
+
+@evaluator("s3_acls_disabled")
+def s3_acls_disabled(resource: Resource, *, params: dict) -> Result:
+    """FAIL unless object ownership is BucketOwnerEnforced, which turns ACLs off."""
+    if unknown := missing_data(resource, "ObjectOwnership", "AclGrants"):
+        return unknown
+    ownership = resource.data.get("ObjectOwnership")
+    grants = resource.data.get("AclGrants") or []
+    evidence = {
+        "object_ownership": ownership or "not set (ObjectWriter)",
+        "acl_grant_count": len(grants),
+        "non_owner_grant_count": sum(
+            1 for grant in grants if (grant.get("Grantee") or {}).get("Type") != "CanonicalUser"
+        ),
+    }
+    return Result("PASS" if ownership == "BucketOwnerEnforced" else "FAIL", evidence)
+
+
+def _trail_bucket(resource: Resource) -> tuple[dict[str, Any] | None, Result | None]:
+    """The trail's log bucket data, or the NOT_EVALUATED result that says why it is unknown."""
+    if unknown := missing_data(resource, "TrailBucket"):
+        return None, unknown
+    bucket = resource.data.get("TrailBucket")
+    if bucket is None:
+        reason = (
+            "the trail's log bucket is not in this account"
+            if resource.data.get("S3BucketName")
+            else "the trail names no log bucket"
+        )
+        return None, Result("NOT_EVALUATED", {"reason": reason})
+    return bucket, None
+
+
+def _trail_bucket_missing(resource: Resource) -> Mapping[str, str]:
+    prefix = "TrailBucket."
+    return {
+        field.removeprefix(prefix): reason
+        for field, reason in resource.missing.items()
+        if field.startswith(prefix)
+    }
+
+
+@evaluator("cloudtrail_bucket_public")
+def cloudtrail_bucket_public(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the trail's log bucket is public for reading or writing (same test as the S3
+    rules); not evaluated when the bucket belongs to another account."""
+    bucket, unknown = _trail_bucket(resource)
+    if bucket is None:
+        return unknown
+    exposure = bucket_exposure(bucket, _trail_bucket_missing(resource))
+    return _public_result(exposure, ACCESS_KINDS)
+
+
+@evaluator("cloudtrail_bucket_access_logging")
+def cloudtrail_bucket_access_logging(resource: Resource, *, params: dict) -> Result:
+    bucket, unknown = _trail_bucket(resource)
+    if bucket is None:
+        return unknown
+    if reason := _trail_bucket_missing(resource).get("LoggingEnabled"):
+        return Result("NOT_EVALUATED", {"reason": reason})
+    logging = bucket.get("LoggingEnabled") is True
+    return Result("PASS" if logging else "FAIL", {"server_access_logging": logging})
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+@evaluator(
+    "cloudtrail_cloudwatch_logs",
+    params={"max_delivery_age_hours": integer(minimum=1)},
+    required=("max_delivery_age_hours",),
+)
+def cloudtrail_cloudwatch_logs(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the trail sends no events to CloudWatch Logs, when its last delivery failed,
+    or when the last one is older than `max_delivery_age_hours`."""
+    configured = bool(resource.data.get("CloudWatchLogsLogGroupArn"))
+    evidence: dict[str, Any] = {"cloudwatch_logs_configured": configured}
+    if not configured:
+        return Result("FAIL", evidence)
+    if unknown := missing_data(resource, "Status"):
+        return unknown
+    status = resource.data.get("Status") or {}
+    delivered = _timestamp(status.get("LatestCloudWatchLogsDeliveryTime"))
+    limit = timedelta(hours=params["max_delivery_age_hours"])
+    stale = delivered is not None and timezone.now() - delivered > limit
+    failed = bool(status.get("LatestCloudWatchLogsDeliveryError"))
+    evidence.update(
+        last_delivery_reported=delivered is not None,
+        last_delivery_stale=stale,
+        max_delivery_age_hours=params["max_delivery_age_hours"],
+        delivery_error=failed,
+    )
+    return Result("FAIL" if stale or failed else "PASS", evidence)
+
+
+@evaluator(
+    "cloudtrail_s3_data_events",
+    params={"access": one_of(ACCESS_KINDS)},
+    required=("access",),
+)
+def cloudtrail_s3_data_events(resource: Resource, *, params: dict) -> Result:
+    """PASS when a multi-region trail that is logging records S3 object-level reads (or
+    writes) of every bucket; trails whose selectors could not be read leave it undecided."""
+    access = params["access"]
+    trails = [
+        trail
+        for trail in resource.data.get("Trails") or []
+        if trail.get("IsMultiRegionTrail") and trail.get("IsLogging") is not False
+    ]
+    covering = [
+        trail
+        for trail in trails
+        if trail.get("IsLogging") is True and (trail.get("S3DataEvents") or {}).get(access)
+    ]
+    undecided = [
+        trail
+        for trail in trails
+        if trail.get("IsLogging") is None or trail.get("S3DataEvents") is None
+    ]
+    evidence = {
+        "access": access,
+        "multi_region_trail_count": len(trails),
+        "trails_logging_s3_object_events": len(covering),
+    }
+    if covering:
+        return Result("PASS", evidence)
+    if undecided:
+        return Result(
+            "NOT_EVALUATED",
+            {**evidence, "reason": "trail status or event selectors could not be read"},
+        )
+    return Result("FAIL", evidence)

@@ -246,6 +246,19 @@ def sg_default_restricts_all(resource: Resource, *, params: dict) -> Result | No
     return Result("FAIL" if ingress or egress else "PASS", evidence)
 
 
+@evaluator("sg_default_in_use")
+def sg_default_in_use(resource: Resource, *, params: dict) -> Result | None:
+    """FAIL when network interfaces use a VPC's default group; other groups: no opinion."""
+    if resource.data.get("GroupName") != "default":
+        return None
+    if unknown := missing_data(resource, "NetworkInterfaceCount"):
+        return unknown
+    count = resource.data.get("NetworkInterfaceCount")
+    if count is None:
+        return Result("NOT_EVALUATED", {"reason": "network interfaces not collected"})
+    return Result("FAIL" if count else "PASS", {"network_interface_count": count})
+
+
 # Network ACLs.
 
 

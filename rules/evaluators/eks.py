@@ -140,8 +140,10 @@ SUPPORT_CALENDAR = Param(dict, _calendar_problem)
 
 @dataclass(frozen=True)
 class _SupportWindow:
-    end_of_standard_support: date
-    end_of_extended_support: date
+    end_of_standard_support: date | None
+    end_of_extended_support: date | None
+    # DescribeClusterVersions' versionStatus, when the window comes from it.
+    status: str | None = None
 
 
 def _support_calendar(params: dict) -> dict[tuple[int, int], _SupportWindow]:
@@ -157,17 +159,48 @@ def _support_calendar(params: dict) -> dict[tuple[int, int], _SupportWindow]:
     return calendar
 
 
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _runtime_window(resource: Resource) -> _SupportWindow | None:
+    """The version's support from DescribeClusterVersions, when the collector got it."""
+    support = resource.data.get("VersionSupport")
+    if not isinstance(support, dict):
+        return None
+    window = _SupportWindow(
+        _day(support.get("endOfStandardSupportDate")),
+        _day(support.get("endOfExtendedSupportDate")),
+        RUNTIME_STATUSES.get(support.get("versionStatus")),
+    )
+    return window if window.status or window.end_of_standard_support else None
+
+
+RUNTIME_STATUSES = {
+    "STANDARD_SUPPORT": "standard_support",
+    "EXTENDED_SUPPORT": "extended_support",
+    "UNSUPPORTED": "unsupported",
+}
+STATUS_ORDER = ("standard_support", "extended_support", "unsupported")
+
+
 def _cluster_support(
     resource: Resource, params: dict
 ) -> tuple[tuple[int, int] | None, _SupportWindow | None, dict[str, Any]]:
-    """The cluster's version, its calendar entry (None when unlisted) and the shared evidence."""
+    """The cluster's version, its support window (from DescribeClusterVersions when the
+    collector got it, else the calendar; None when neither lists it) and the shared evidence."""
     version = _minor_version(resource.data.get("version"))
-    evidence: dict[str, Any] = {
-        "cluster_version": _version_text(version) if version else None,
-        "support_data_checked": params["checked"],
-    }
+    evidence: dict[str, Any] = {"cluster_version": _version_text(version) if version else None}
     if version is None:
         return None, None, evidence
+    runtime = _runtime_window(resource)
+    if runtime is not None:
+        evidence["support_data_source"] = "describe_cluster_versions"
+        return version, runtime, evidence
+    evidence.update(support_data_source="calendar", support_data_checked=params["checked"])
     return version, _support_calendar(params).get(version), evidence
 
 
@@ -175,17 +208,39 @@ def _today() -> date:
     return timezone.now().date()
 
 
+def _support_status(window: _SupportWindow) -> str:
+    """Where the version stands today: the later of what EKS says and what the dates say.
+
+    The published dates are the first days without that support (DescribeClusterVersions gives
+    them as midnight timestamps), so the day itself is already past it.
+    """
+    today = _today()
+    by_dates = "standard_support"
+    if window.end_of_standard_support and today >= window.end_of_standard_support:
+        by_dates = "extended_support"
+    if window.end_of_extended_support and today >= window.end_of_extended_support:
+        by_dates = "unsupported"
+    statuses = [by_dates] + ([window.status] if window.status else [])
+    return max(statuses, key=STATUS_ORDER.index)
+
+
 @evaluator(
     "eks_cluster_version_supported",
-    params={"checked": ISO_DATE, "versions": SUPPORT_CALENDAR},
-    required=("checked", "versions"),
+    params={
+        "checked": ISO_DATE,
+        "versions": SUPPORT_CALENDAR,
+        "failing_status": one_of(("extended_support", "unsupported")),
+    },
+    required=("checked", "versions", "failing_status"),
 )
-def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result:
-    """FAIL once the cluster's version is out of standard support (extended or unsupported).
+def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result | None:
+    """FAIL when the cluster's version is in `failing_status` (paid extended support, or out of
+    all support); the extended-support rule leaves unsupported versions to the other.
 
     Unlisted versions older than the oldest listed one are long unsupported; newer (or gap)
     versions are unknown to the calendar, so they are not evaluated rather than guessed.
     """
+    failing = params["failing_status"]
     version, window, evidence = _cluster_support(resource, params)
     if version is None:
         return Result("NOT_EVALUATED", {**evidence, "reason": "cluster version not reported"})
@@ -194,26 +249,24 @@ def eks_cluster_version_supported(resource: Resource, *, params: dict) -> Result
         evidence["upgrade_policy_support_type"] = support_type
     if window is None:
         oldest = min(_support_calendar(params))
-        if version < oldest:
-            evidence.update(support_status="unsupported", oldest_listed=_version_text(oldest))
-            return Result("FAIL", evidence)
-        return Result(
-            "NOT_EVALUATED",
-            {**evidence, "reason": "version not in the support calendar; update its params"},
-        )
-    today = _today()
-    evidence["end_of_standard_support"] = window.end_of_standard_support.isoformat()
-    evidence["end_of_extended_support"] = window.end_of_extended_support.isoformat()
-    # The published dates are the first days without that support (DescribeClusterVersions
-    # gives them as midnight timestamps), so the day itself is already past it.
-    if today < window.end_of_standard_support:
-        evidence["support_status"] = "standard_support"
-        return Result("PASS", evidence)
-    if today < window.end_of_extended_support:
-        evidence["support_status"] = "extended_support"
+        if version >= oldest:
+            return Result(
+                "NOT_EVALUATED",
+                {**evidence, "reason": "version not in the support calendar; update its params"},
+            )
+        evidence.update(oldest_listed=_version_text(oldest))
+        status = "unsupported"
     else:
-        evidence["support_status"] = "unsupported"
-    return Result("FAIL", evidence)
+        for name in ("end_of_standard_support", "end_of_extended_support"):
+            if getattr(window, name):
+                evidence[name] = getattr(window, name).isoformat()
+        status = _support_status(window)
+    evidence["support_status"] = status
+    if status == failing:
+        return Result("FAIL", evidence)
+    if failing == "extended_support" and status == "unsupported":
+        return None
+    return Result("PASS", evidence)
 
 
 @evaluator(
@@ -229,6 +282,9 @@ def eks_cluster_version_end_of_support_soon(resource: Resource, *, params: dict)
     version, window, evidence = _cluster_support(resource, params)
     if version is None:
         return Result("NOT_EVALUATED", {**evidence, "reason": "cluster version not reported"})
+    if window is not None and window.end_of_standard_support is None:
+        # EKS answered a status without dates: the calendar may still know them.
+        window = _support_calendar(params).get(version)
     if window is None:
         if version < min(_support_calendar(params)):
             return None
@@ -236,9 +292,9 @@ def eks_cluster_version_end_of_support_soon(resource: Resource, *, params: dict)
             "NOT_EVALUATED",
             {**evidence, "reason": "version not in the support calendar; update its params"},
         )
-    days_left = (window.end_of_standard_support - _today()).days
-    if days_left <= 0:
+    if _support_status(window) != "standard_support":
         return None
+    days_left = (window.end_of_standard_support - _today()).days
     evidence.update(
         end_of_standard_support=window.end_of_standard_support.isoformat(),
         days_left=days_left,
@@ -317,16 +373,26 @@ def eks_nodegroup_remote_access(resource: Resource, *, params: dict) -> Result:
 
 @evaluator("eks_irsa_oidc_provider")
 def eks_irsa_oidc_provider(resource: Resource, *, params: dict) -> Result:
-    """FAIL when no IAM OIDC provider matches the cluster's issuer, so IRSA cannot work."""
-    unknown = missing_data(resource, "IamOidcProviderRegistered")
-    if unknown:
-        return unknown
-    registered = resource.data.get("IamOidcProviderRegistered")
-    if registered is None:
-        return Result("NOT_EVALUATED", {"reason": "OIDC provider registration not collected"})
-    issuer = bool(resource.data.get("identity", {}).get("oidc", {}).get("issuer"))
-    evidence = {"oidc_issuer_present": issuer, "iam_oidc_provider_registered": bool(registered)}
-    return Result("PASS" if registered else "FAIL", evidence)
+    """PASS when pods can get their own AWS identity: an IAM OIDC provider matches the
+    cluster's issuer (IRSA), or the cluster has EKS Pod Identity associations. Either one
+    decides it even when the other could not be read."""
+    data = resource.data
+    registered = data.get("IamOidcProviderRegistered")
+    associations = data.get("PodIdentityAssociationCount")
+    evidence = {
+        "oidc_issuer_present": bool(data.get("identity", {}).get("oidc", {}).get("issuer")),
+        "iam_oidc_provider_registered": registered,
+        "pod_identity_association_count": associations,
+    }
+    if registered is True or (associations or 0) > 0:
+        return Result("PASS", evidence)
+    if unknown := missing_data(
+        resource, "IamOidcProviderRegistered", "PodIdentityAssociationCount"
+    ):
+        return Result("NOT_EVALUATED", {**evidence, **unknown.evidence})
+    if registered is None or associations is None:
+        return Result("NOT_EVALUATED", {**evidence, "reason": "identity data not collected"})
+    return Result("FAIL", evidence)
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -26,7 +26,11 @@ REGION = "eu-west-1"
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/eks"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-VERSION_RULES = ("EKS_VERSION_DRIFT_CLUSTER", "EKS_VERSION_EOS_SOON")
+VERSION_RULES = (
+    "EKS_VERSION_DRIFT_CLUSTER",
+    "EKS_VERSION_EXTENDED_SUPPORT",
+    "EKS_VERSION_EOS_SOON",
+)
 
 
 def _calendar() -> dict:
@@ -138,11 +142,14 @@ def test_cluster_rules_from_collector_to_finding(aws):
         # moto answers encryptionConfig [] for a cluster without secrets encryption.
         ("EKS_SECRETS_NOT_ENCRYPTED", "open-cluster"): "FAIL",
         ("EKS_SECRETS_NOT_ENCRYPTED", "hardened"): "PASS",
-        ("EKS_IRSA_NOT_CONFIGURED", "hardened"): "FAIL",
+        # No OIDC provider, and moto cannot say whether Pod Identity is used instead.
+        ("EKS_IRSA_NOT_CONFIGURED", "hardened"): "NOT_EVALUATED",
         # moto's default version 1.19 is older than anything in the calendar.
         ("EKS_VERSION_DRIFT_CLUSTER", "open-cluster"): "FAIL",
         ("EKS_VERSION_DRIFT_CLUSTER", "unsupported"): "FAIL",
-        ("EKS_VERSION_DRIFT_CLUSTER", "extended"): "FAIL",
+        ("EKS_VERSION_DRIFT_CLUSTER", "extended"): "PASS",
+        ("EKS_VERSION_EXTENDED_SUPPORT", "extended"): "FAIL",
+        ("EKS_VERSION_EXTENDED_SUPPORT", "hardened"): "PASS",
         ("EKS_VERSION_DRIFT_CLUSTER", "ending"): "PASS",
         ("EKS_VERSION_DRIFT_CLUSTER", "hardened"): "PASS",
         ("EKS_VERSION_DRIFT_CLUSTER", "future"): "NOT_EVALUATED",

@@ -29,6 +29,10 @@ def set_in(mapping: str, name: str, value):
     return lambda rule: rule[mapping].update({name: value})
 
 
+def drop_in(mapping: str, name: str):
+    return lambda rule: rule[mapping].pop(name)
+
+
 def set_framework(name: str, value):
     return lambda rule: rule["compliance"]["cis_aws_foundations"].update({name: value})
 
@@ -40,8 +44,34 @@ def set_framework(name: str, value):
         ("title", set_field("title", 42)),
         ("rationale", set_field("rationale", ["not", "text"])),
         ("service", set_field("service", {"name": "ec2"})),
+        ("rationale", set_field("rationale", "word " * 161)),
+        ("remediation", set_field("remediation", "aws ec2 revoke-security-group-ingress")),
         ("remediation.cli", set_in("remediation", "cli", " ")),
         ("remediation.console", set_in("remediation", "console", 7)),
+        # Every rule says what its fix can break and how to prove nothing did, in one section
+        # each that fits the finding page.
+        ("remediation.summary", drop_in("remediation", "summary")),
+        ("remediation.blast_radius", drop_in("remediation", "blast_radius")),
+        ("remediation.regression_testing", drop_in("remediation", "regression_testing")),
+        ("remediation.blast_radius", set_in("remediation", "blast_radius", "  ")),
+        ("remediation.regression_testing", set_in("remediation", "regression_testing", [])),
+        ("remediation.blast_radius", set_in("remediation", "blast_radius", "word " * 161)),
+        ("remediation.regression_testing", set_in("remediation", "regression_testing", "x" * 801)),
+        ("remediation.summary", set_in("remediation", "summary", "Revoke it.\nThen check.")),
+        ("remediation.summary", set_in("remediation", "summary", "Revoke the rule. " * 9)),
+        ("remediation.notes", set_in("remediation", "notes", "See the console.")),
+        # The CLI block holds commands only.
+        (
+            "remediation.cli",
+            set_in(
+                "remediation", "cli", "Revoke the rule with aws ec2 revoke-security-group-ingress"
+            ),
+        ),
+        (
+            "remediation.cli",
+            set_in("remediation", "cli", "aws ec2 describe-security-groups\nthen revoke the rule"),
+        ),
+        ("remediation.cli", set_in("remediation", "cli", "aws ec2 describe-vpcs --query 'Vpcs[")),
         ("references", set_field("references", "https://docs.aws.amazon.com/")),
         ("references[0]", set_field("references", ["http://docs.aws.amazon.com/ec2/"])),
         ("references[1]", set_field("references", ["https://docs.aws.amazon.com/", "docs"])),

@@ -7,6 +7,7 @@ public endpoint, an old version and missing logs, S3 buckets with and without en
 users without MFA and a single-region trail. bench/world.py builds it at a larger scale.
 """
 
+import logging
 import os
 import threading
 import urllib.request
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from scans.collection import demo_plants
 from scans.collection.aws import AwsCredentials
 
 # moto would otherwise seed ~1,300 public AMIs per region whose snapshots look like the account's.
@@ -50,8 +52,16 @@ def _client(service: str, endpoint: str, region: str = "us-east-1"):
     )
 
 
-def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
-    """One region of the company: returns how many of each kind were created."""
+def _client_factory(endpoint: str) -> demo_plants.ClientFor:
+    return lambda service, region: _client(service, endpoint, region)
+
+
+def build_region(
+    endpoint: str, region: str, scale: int = 1, *, node_roles: dict[str, str] | None = None
+) -> dict[str, int]:
+    """One region of the company: returns how many of each kind were created. Node groups
+    are added when the account's node roles (`demo_plants.build_node_roles`) are given."""
+    client = _client_factory(endpoint)
     ec2 = _client("ec2", endpoint, region)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
@@ -112,9 +122,24 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
             )
     if region == DEMO_REGIONS[0]:
         ec2.enable_ebs_encryption_by_default()
+        demo_plants.build_guardduty(client, region)
+        demo_plants.build_inspector(client, region, DEMO_ACCOUNT_ID)
+    demo_plants.build_ecr(client, region)
+    demo_plants.build_launch_settings(client, region, image, zone)
     eks = _client("eks", endpoint, region)
+    clusters = []
     for index in range(counts["clusters"]):
         private = index % 2 == 1
+        clusters.append(f"platform-{index}")
+        # Public clusters log the API only: audit logging is off.
+        logging = (
+            [{"types": LOG_TYPES, "enabled": True}]
+            if private
+            else [
+                {"types": ["api"], "enabled": True},
+                {"types": LOG_TYPES[1:], "enabled": False},
+            ]
+        )
         eks.create_cluster(
             name=f"platform-{index}",
             version="1.31" if private else "1.28",
@@ -124,7 +149,16 @@ def build_region(endpoint: str, region: str, scale: int = 1) -> dict[str, int]:
                 "endpointPublicAccess": not private,
                 "endpointPrivateAccess": private,
             },
-            logging={"clusterLogging": [{"types": LOG_TYPES, "enabled": private}]},
+            logging={"clusterLogging": logging},
+        )
+    if node_roles and clusters:
+        demo_plants.build_eks_nodes(
+            client,
+            region,
+            vpc=vpc,
+            private_subnet=subnet_id,
+            clusters=clusters,
+            node_roles=node_roles,
         )
     return counts
 
@@ -157,12 +191,17 @@ def build_global(endpoint: str) -> None:
             "RestrictPublicBuckets": True,
         },
     )
-    _client("cloudtrail", endpoint).create_trail(Name="company-trail", S3BucketName="company-logs")
+    demo_plants.build_exposed_buckets(s3)
+    demo_plants.build_trails(_client_factory(endpoint), s3, DEMO_ACCOUNT_ID)
 
 
 def seed_account(endpoint: str, *, regions: list[str] = DEMO_REGIONS, scale: int = 1) -> int:
     """Build the whole account; returns the number of regional resources created."""
-    created = sum(sum(build_region(endpoint, region, scale).values()) for region in regions)
+    node_roles = demo_plants.build_node_roles(_client_factory(endpoint))
+    created = sum(
+        sum(build_region(endpoint, region, scale, node_roles=node_roles).values())
+        for region in regions
+    )
     build_global(endpoint)
     return created
 
@@ -187,6 +226,10 @@ class _DemoServer:
 
         with self._lock:
             if self._server is None:
+                # Each API moto lacks answers with a traceback logged by werkzeug; scans meet
+                # them on purpose (they are reported as not evaluated), and a console or pipe
+                # that nobody drains would fill up and stall the server.
+                logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
                 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
                 server.start()
                 host, bound_port = server.get_host_and_port()

@@ -41,6 +41,9 @@ def scan_urls(scan: Scan) -> list[str]:
         "finding_id": list(Finding.objects.filter(scan=scan).values_list("id", flat=True)),
         "export_format": ["json", "csv", "md"],
         "mute_id": [],  # the scan made no mutes
+        "token_id": [],  # nor API tokens (findings/api/tests/test_canary.py calls the API)
+        "base_id": [scan.id],
+        "head_id": [scan.id],
     }
     urls = []
     for name, pattern in named_routes():

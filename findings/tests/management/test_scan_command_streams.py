@@ -18,7 +18,8 @@ pytestmark = pytest.mark.subprocess
 CSV_HEADER = (
     "rule_id,title,service,severity,status,region,resource_type,resource_hash,evidence,"
     "compliance,muted,advice_source,advice_model,advice_generated_at,advice_markdown,"
-    "scan_disabled_rules\n"
+    "advice_rationale,advice_remediation_cli,advice_remediation_console,advice_blast_radius,"
+    "advice_regression_testing,scan_disabled_rules\n"
 )
 
 
@@ -63,10 +64,12 @@ def test_json_export_on_stdout_and_progress_on_stderr(command_env):
     [
         ("csv", CSV_HEADER),
         ("md", "# SecureScope scan of account ****9012\n\n## Summary\n\n"),
+        ("html", '<!DOCTYPE html>\n<html lang="en">\n'),
+        ("ocsf", '{"activity_id":1,"activity_name":"Create","category_name":"Findings",'),
     ],
-    ids=["csv", "md"],
+    ids=["csv", "md", "html", "ocsf"],
 )
-def test_csv_and_markdown_exports_on_stdout(command_env, export_format, opening):
+def test_text_exports_on_stdout(command_env, export_format, opening):
     scan = run_manage(command_env, "scan", "--regions", "eu-west-1", "--format", export_format)
     assert scan.returncode == 0, scan.stderr
     assert scan.stdout.startswith(opening)

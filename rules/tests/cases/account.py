@@ -1,9 +1,12 @@
 """Cases for account basics: S3, CloudTrail, Config, GuardDuty, Security Hub and
 Organizations."""
 
+from datetime import UTC, datetime, timedelta
+
 from rules.tests.cases import Example
 
 LONG_AGO = "2001-01-01T00:00:00+00:00"
+RECENTLY = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
 
 
 BPA_ALL_ON = {
@@ -12,6 +15,44 @@ BPA_ALL_ON = {
     "BlockPublicPolicy": True,
     "RestrictPublicBuckets": True,
 }
+
+OWNER_GRANT = {
+    "Grantee": {"Type": "CanonicalUser", "ID": "case-owner-canonical-id"},
+    "Permission": "FULL_CONTROL",
+}
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+
+def _group_grant(uri: str, permission: str) -> dict:
+    return {"Grantee": {"Type": "Group", "URI": uri}, "Permission": permission}
+
+
+def _statement(action, principal="*", condition=None, effect="Allow") -> dict:
+    statement = {
+        "Effect": effect,
+        "Principal": principal,
+        "Action": action,
+        "Resource": ["arn:aws:s3:::case-bucket", "arn:aws:s3:::case-bucket/*"],
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(*statements) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+# Public by its own means: every Block Public Access flag off, ACLs enabled.
+BPA_OFF = dict.fromkeys(
+    ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), False
+)
+
+
+def _open_bucket(**fields) -> dict:
+    return _bucket(PublicAccessBlockConfiguration=None, ObjectOwnership="ObjectWriter", **fields)
+
 
 SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
 SSE_KMS = {
@@ -37,7 +78,11 @@ def _bucket(**fields) -> dict:
         "PublicAccessBlockConfiguration": dict(BPA_ALL_ON),
         "Versioning": {"Status": "Enabled", "MFADelete": None},
         "Policy": None,
+        "PolicyStatus": None,
         "DeniesInsecureTransport": False,
+        "AccountPublicAccessBlock": dict.fromkeys(BPA_ALL_ON, False),
+        "AclGrants": [OWNER_GRANT],
+        "ObjectOwnership": "BucketOwnerEnforced",
     }
     data.update(fields)
     return data
@@ -67,9 +112,27 @@ def _trail(**fields) -> dict:
         "KmsKeyIdPresent": True,
         "IsLogging": True,
         "LogsAllManagementEvents": True,
+        "S3DataEvents": {"read": True, "write": True},
     }
     summary.update(fields)
     return summary
+
+
+def _trail_bucket(**fields) -> dict:
+    """The trail's log bucket as the CloudTrail collector records it: private, logged."""
+    bucket = {
+        "Policy": _policy(
+            _statement("s3:PutObject", principal={"Service": "cloudtrail.amazonaws.com"})
+        ),
+        "PolicyStatus": {"IsPublic": False},
+        "PublicAccessBlockConfiguration": dict(BPA_ALL_ON),
+        "AccountPublicAccessBlock": dict(BPA_OFF),
+        "AclGrants": [OWNER_GRANT],
+        "ObjectOwnership": "BucketOwnerEnforced",
+        "LoggingEnabled": True,
+    }
+    bucket.update(fields)
+    return bucket
 
 
 def _trail_resource(**fields) -> dict:
@@ -83,10 +146,13 @@ def _trail_resource(**fields) -> dict:
         "IncludeGlobalServiceEvents": True,
         "LogFileValidationEnabled": True,
         "KmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/case",
-        "Status": {"IsLogging": True},
+        "CloudWatchLogsLogGroupArn": "arn:aws:logs:eu-west-1:123456789012:log-group:case:*",
+        "Status": {"IsLogging": True, "LatestCloudWatchLogsDeliveryTime": RECENTLY},
         "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}],
         "AdvancedEventSelectors": [],
         "LogsAllManagementEvents": True,
+        "S3DataEvents": {"read": False, "write": False},
+        "TrailBucket": _trail_bucket(),
     }
     data.update(fields)
     return data
@@ -369,5 +435,225 @@ CASES = {
         "NOT_EVALUATED": [
             Example({"Enabled": True}, missing={"StandardsSubscriptions": "API unavailable"})
         ],
+    },
+    "S3_BUCKET_PUBLIC_READ": {
+        "FAIL": [
+            _open_bucket(Policy=_policy(_statement("s3:GetObject"))),
+            _open_bucket(Policy=_policy(_statement("s3:*", principal={"AWS": ["*"]}))),
+            # A condition on a key S3 does not count as restricting leaves it public.
+            _open_bucket(
+                Policy=_policy(
+                    _statement("s3:Get*", condition={"StringLike": {"aws:Referer": "https://x/*"}})
+                )
+            ),
+            _open_bucket(Policy=_policy(_statement("s3:GetObject", principal={"AWS": "*"}))),
+            # S3's own verdict says public, whatever the local reading.
+            _open_bucket(
+                Policy=_policy(_statement("s3:GetObject")), PolicyStatus={"IsPublic": True}
+            ),
+            _open_bucket(AclGrants=[OWNER_GRANT, _group_grant(ALL_USERS, "READ")]),
+            _open_bucket(AclGrants=[_group_grant(AUTHENTICATED_USERS, "FULL_CONTROL")]),
+            # Bucket settings block ACLs but not policies; the account blocks nothing.
+            _bucket(
+                Policy=_policy(_statement("s3:ListBucket")),
+                PublicAccessBlockConfiguration={**BPA_OFF, "IgnorePublicAcls": True},
+            ),
+        ],
+        "PASS": [
+            _bucket(),
+            # RestrictPublicBuckets (bucket or account) neutralizes a public policy.
+            _bucket(Policy=_policy(_statement("s3:GetObject"))),
+            _open_bucket(
+                Policy=_policy(_statement("s3:GetObject")),
+                AccountPublicAccessBlock={**BPA_OFF, "RestrictPublicBuckets": True},
+            ),
+            # Pinned to a VPC endpoint, a source account, or narrow addresses.
+            _open_bucket(
+                Policy=_policy(
+                    _statement(
+                        "s3:GetObject", condition={"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+                    )
+                )
+            ),
+            _open_bucket(
+                Policy=_policy(
+                    _statement(
+                        "s3:GetObject", condition={"IpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}
+                    )
+                )
+            ),
+            _open_bucket(
+                Policy=_policy(
+                    _statement("s3:GetObject", principal={"AWS": "arn:aws:iam::123456789012:root"})
+                )
+            ),
+            # S3's verdict wins over the local reading.
+            _open_bucket(
+                Policy=_policy(_statement("s3:GetObject")), PolicyStatus={"IsPublic": False}
+            ),
+            # Write-only grants do not make it publicly readable.
+            _open_bucket(Policy=_policy(_statement("s3:PutObject"))),
+            # ACLs disabled or ignored: the grant has no effect.
+            _bucket(AclGrants=[_group_grant(ALL_USERS, "READ")]),
+            _open_bucket(
+                AclGrants=[_group_grant(ALL_USERS, "READ")],
+                AccountPublicAccessBlock={**BPA_OFF, "IgnorePublicAcls": True},
+            ),
+            _open_bucket(Policy=_policy(_statement("s3:GetObject", effect="Deny"))),
+        ],
+        "NOT_EVALUATED": [
+            Example(_open_bucket(Policy=None), missing={"Policy": "denied: s3:GetBucketPolicy"}),
+            Example(
+                _bucket(Policy=_policy(_statement("s3:GetObject")), AccountPublicAccessBlock=None),
+                missing={
+                    "PublicAccessBlockConfiguration": "denied: s3:GetBucketPublicAccessBlock",
+                    "AccountPublicAccessBlock": "denied: s3:GetAccountPublicAccessBlock",
+                },
+            ),
+        ],
+    },
+    "S3_BUCKET_PUBLIC_WRITE": {
+        "FAIL": [
+            _open_bucket(Policy=_policy(_statement(["s3:PutObject", "s3:PutObjectAcl"]))),
+            _open_bucket(Policy=_policy(_statement("*"))),
+            _open_bucket(
+                Policy=_policy({**_statement("s3:GetObject"), "NotAction": "s3:GetObject"})
+            ),
+            _open_bucket(AclGrants=[_group_grant(ALL_USERS, "WRITE")]),
+            _open_bucket(AclGrants=[_group_grant(AUTHENTICATED_USERS, "WRITE_ACP")]),
+        ],
+        "PASS": [
+            _bucket(),
+            _open_bucket(Policy=_policy(_statement("s3:GetObject"))),
+            _open_bucket(AclGrants=[_group_grant(ALL_USERS, "READ")]),
+            _open_bucket(
+                Policy=_policy(
+                    _statement(
+                        "s3:PutObject",
+                        condition={"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                    )
+                )
+            ),
+        ],
+        "NOT_EVALUATED": [
+            Example(_open_bucket(AclGrants=None), missing={"AclGrants": "denied: s3:GetBucketAcl"}),
+        ],
+    },
+    "S3_ACLS_ENABLED": {
+        "FAIL": [
+            _bucket(ObjectOwnership=None),
+            _bucket(ObjectOwnership="ObjectWriter"),
+            _bucket(
+                ObjectOwnership="BucketOwnerPreferred",
+                AclGrants=[OWNER_GRANT, _group_grant(ALL_USERS, "READ")],
+            ),
+        ],
+        "PASS": [_bucket()],
+        "NOT_EVALUATED": [
+            Example(
+                _bucket(ObjectOwnership=None),
+                missing={"ObjectOwnership": "denied: s3:GetBucketOwnershipControls"},
+            )
+        ],
+    },
+    "CLOUDTRAIL_BUCKET_PUBLIC": {
+        "FAIL": [
+            _trail_resource(
+                TrailBucket=_trail_bucket(
+                    PolicyStatus=None,
+                    Policy=_policy(_statement("s3:GetObject")),
+                    PublicAccessBlockConfiguration=None,
+                )
+            ),
+            _trail_resource(
+                TrailBucket=_trail_bucket(
+                    ObjectOwnership="ObjectWriter",
+                    PublicAccessBlockConfiguration=None,
+                    AclGrants=[_group_grant(ALL_USERS, "WRITE")],
+                )
+            ),
+        ],
+        "PASS": [
+            _trail_resource(),
+            _trail_resource(
+                TrailBucket=_trail_bucket(
+                    ObjectOwnership="ObjectWriter", AclGrants=[_group_grant(ALL_USERS, "READ")]
+                )
+            ),
+        ],
+        "NOT_EVALUATED": [
+            # In another account (an organization's log archive): not listed as the account's.
+            _trail_resource(TrailBucket=None),
+            Example(
+                _trail_resource(TrailBucket=None),
+                missing={"TrailBucket": "missing permission (AccessDenied): s3:ListAllMyBuckets"},
+            ),
+            Example(
+                _trail_resource(
+                    TrailBucket=_trail_bucket(
+                        Policy=None, PolicyStatus=None, PublicAccessBlockConfiguration=None
+                    )
+                ),
+                missing={"TrailBucket.Policy": "denied: s3:GetBucketPolicy"},
+            ),
+        ],
+    },
+    "CLOUDTRAIL_BUCKET_ACCESS_LOGGING": {
+        "FAIL": [_trail_resource(TrailBucket=_trail_bucket(LoggingEnabled=False))],
+        "PASS": [_trail_resource()],
+        "NOT_EVALUATED": [
+            _trail_resource(TrailBucket=None),
+            Example(
+                _trail_resource(TrailBucket=_trail_bucket(LoggingEnabled=False)),
+                missing={"TrailBucket.LoggingEnabled": "denied: s3:GetBucketLogging"},
+            ),
+        ],
+    },
+    "CLOUDTRAIL_CLOUDWATCH_LOGS": {
+        "FAIL": [
+            _trail_resource(CloudWatchLogsLogGroupArn=None),
+            # Configured, but nothing delivered for days, or the last delivery failed.
+            _trail_resource(
+                Status={"IsLogging": True, "LatestCloudWatchLogsDeliveryTime": LONG_AGO}
+            ),
+            _trail_resource(
+                Status={"IsLogging": True, "LatestCloudWatchLogsDeliveryError": "AccessDenied"}
+            ),
+        ],
+        "PASS": [
+            _trail_resource(),
+            # Nothing delivered yet and no error: a trail configured moments ago.
+            _trail_resource(Status={"IsLogging": True}),
+        ],
+        "NOT_EVALUATED": [
+            Example(_trail_resource(Status=None), missing={"Status": "denied: GetTrailStatus"})
+        ],
+    },
+    "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": {
+        "FAIL": [
+            {"Trails": []},
+            {"Trails": [_trail(S3DataEvents={"read": True, "write": False})]},
+            # Single-region, or not logging.
+            {"Trails": [_trail(IsMultiRegionTrail=False)]},
+            {"Trails": [_trail(IsLogging=False)]},
+        ],
+        "PASS": [
+            {"Trails": [_trail()]},
+            {
+                "Trails": [
+                    _trail(S3DataEvents=None),
+                    _trail(S3DataEvents={"read": False, "write": True}),
+                ]
+            },
+        ],
+        "NOT_EVALUATED": [
+            {"Trails": [_trail(S3DataEvents=None)]},
+            {"Trails": [_trail(IsLogging=None)]},
+        ],
+    },
+    "CLOUDTRAIL_S3_DATA_EVENTS_READ": {
+        "FAIL": [{"Trails": [_trail(S3DataEvents={"read": False, "write": True})]}],
+        "PASS": [{"Trails": [_trail(S3DataEvents={"read": True, "write": False})]}],
+        "NOT_EVALUATED": [{"Trails": [_trail(S3DataEvents=None)]}],
     },
 }

@@ -236,6 +236,16 @@ CASES = {
         ],
         "PASS": [_group(name="default")],
     },
+    "EC2_SG_DEFAULT_IN_USE": {
+        "FAIL": [{**_group(name="default"), "NetworkInterfaceCount": 3}],
+        "PASS": [{**_group(name="default"), "NetworkInterfaceCount": 0}],
+        "NOT_EVALUATED": [
+            Example(
+                _group(name="default"),
+                missing={"NetworkInterfaceCount": "missing permission: DescribeNetworkInterfaces"},
+            )
+        ],
+    },
     "VPC_NACL_ADMIN_PORTS_OPEN": {
         "FAIL": [
             DEFAULT_ACL,

@@ -29,8 +29,19 @@ CALENDAR = {
         "1.33": _support(200, 565),  # comfortably supported
     },
 }
+ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"
+UNAVAILABLE_POD_IDENTITY = "API unavailable: eks:ListPodIdentityAssociations"
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _runtime(status: str, standard: int, extended: int) -> dict:
+    """A DescribeClusterVersions entry as the cluster collector keeps it."""
+    return {
+        "versionStatus": status,
+        "endOfStandardSupportDate": _day(standard),
+        "endOfExtendedSupportDate": _day(extended),
+    }
 
 
 def _nodegroup(**fields) -> dict:
@@ -202,16 +213,43 @@ CASES = {
             {"version": "1.28"},
             # Older than anything listed: long unsupported.
             {"version": "1.19"},
-            # In (paid) extended support.
-            {"version": "1.30"},
+            # DescribeClusterVersions answered: it wins over the calendar.
+            {"version": "1.33", "VersionSupport": _runtime("UNSUPPORTED", -400, -30)},
+            # Its dates are past, whatever status it last reported.
+            {"version": "1.33", "VersionSupport": _runtime("EXTENDED_SUPPORT", -400, -1)},
         ],
-        "PASS": [{"version": "1.32"}, {"version": "1.33"}],
+        "PASS": [
+            {"version": "1.32"},
+            {"version": "1.33"},
+            # In (paid) extended support: EKS_VERSION_EXTENDED_SUPPORT reports that.
+            {"version": "1.30"},
+            # Newer than the calendar, but EKS lists it.
+            {"version": "1.99", "VersionSupport": _runtime("STANDARD_SUPPORT", 300, 700)},
+            # Not listed by EKS: the calendar decides.
+            {"version": "1.33", "VersionSupport": None},
+        ],
         "NOT_EVALUATED": [
             # Newer than the calendar knows: unknown, not assumed supported.
             {"version": "1.99"},
             {"version": "2.0"},
             {"name": "no-version"},
+            Example(
+                {"version": "1.99"},
+                missing={"VersionSupport": "API unavailable: eks:DescribeClusterVersions"},
+            ),
         ],
+    },
+    "EKS_VERSION_EXTENDED_SUPPORT": {
+        "PARAMS": CALENDAR,
+        "FAIL": [
+            {"version": "1.30"},
+            {"version": "1.33", "VersionSupport": _runtime("EXTENDED_SUPPORT", -20, 340)},
+        ],
+        "PASS": [
+            {"version": "1.32"},
+            {"version": "1.30", "VersionSupport": _runtime("STANDARD_SUPPORT", 20, 380)},
+        ],
+        "NOT_EVALUATED": [{"version": "1.99"}],
     },
     "EKS_VERSION_EOS_SOON": {
         "PARAMS": {**CALENDAR, "days": 90},
@@ -288,27 +326,41 @@ CASES = {
     "EKS_IRSA_NOT_CONFIGURED": {
         "FAIL": [
             {
-                "identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}},
+                "identity": {"oidc": {"issuer": ISSUER}},
                 "IamOidcProviderRegistered": False,
+                "PodIdentityAssociationCount": 0,
             },
-            {"IamOidcProviderRegistered": False},
+            {"IamOidcProviderRegistered": False, "PodIdentityAssociationCount": 0},
         ],
         "PASS": [
             {
-                "identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}},
+                "identity": {"oidc": {"issuer": ISSUER}},
                 "IamOidcProviderRegistered": True,
-            }
+                "PodIdentityAssociationCount": 0,
+            },
+            # EKS Pod Identity instead of IRSA.
+            {"IamOidcProviderRegistered": False, "PodIdentityAssociationCount": 2},
+            # Either one decides it, even when the other could not be read.
+            Example(
+                {"IamOidcProviderRegistered": True},
+                missing={"PodIdentityAssociationCount": UNAVAILABLE_POD_IDENTITY},
+            ),
         ],
         "NOT_EVALUATED": [
             Example(
-                {},
+                {"PodIdentityAssociationCount": 0},
                 missing={
                     "IamOidcProviderRegistered": "missing permission (AccessDenied): "
                     "iam:ListOpenIDConnectProviders"
                 },
             ),
+            # No OIDC provider, and Pod Identity unknown (moto has no such API).
+            Example(
+                {"IamOidcProviderRegistered": False},
+                missing={"PodIdentityAssociationCount": UNAVAILABLE_POD_IDENTITY},
+            ),
             # Never PASS on data the collector did not provide.
-            {"identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}}},
+            {"identity": {"oidc": {"issuer": ISSUER}}},
         ],
     },
 }

@@ -5,19 +5,28 @@ asked in; each trail is then described, and its status and event selectors read,
 region, where they are always answered. A multi-region trail is listed once, so it is counted
 once, not once per region it logs.
 
+Each trail also carries `S3DataEvents` (whether its selectors log S3 object reads and writes
+of every bucket) and `TrailBucket`: what decides whether its log bucket is public, and whether
+that bucket has server access logging, read with the same calls as the s3.buckets collector
+(`scans/collection/s3_calls.py`). A bucket the account does not own leaves `TrailBucket` None.
+
 ARN forms: trails use their TrailARN; the account roll-up uses
 `arn:PARTITION:cloudtrail::ACCOUNT:trails`.
 """
 
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 
+from scans.collection import s3_calls
 from scans.collection.aws import error_code
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, Denied, Unavailable
 from securescope.resources import Resource
+
+S3_OBJECT = "AWS::S3::Object"
 
 
 def _sub_call(
@@ -58,6 +67,40 @@ def logs_all_management_events(selectors: dict[str, Any] | None) -> bool | None:
     return False
 
 
+def _all_buckets(values: list[str]) -> bool:
+    # "arn:aws:s3" (or "arn:aws:s3:::") selects the objects of every bucket, current and future.
+    return any(re.fullmatch(r"arn:[\w-]+:s3(:::)?", value) for value in values)
+
+
+def s3_data_events(selectors: dict[str, Any] | None) -> dict[str, bool] | None:
+    """Whether the selectors log S3 object-level reads and writes for every bucket; None when
+    they could not be read. Selectors narrowed to some buckets or events do not count."""
+    if selectors is None:
+        return None
+    logged = {"read": False, "write": False}
+    for selector in selectors.get("EventSelectors") or []:
+        covered = any(
+            resource.get("Type") == S3_OBJECT and _all_buckets(resource.get("Values") or [])
+            for resource in selector.get("DataResources") or []
+        )
+        read_write = selector.get("ReadWriteType", "All")
+        if covered:
+            logged["read"] |= read_write in ("All", "ReadOnly")
+            logged["write"] |= read_write in ("All", "WriteOnly")
+    for selector in selectors.get("AdvancedEventSelectors") or []:
+        fields = {item.get("Field"): item for item in selector.get("FieldSelectors", [])}
+        if (
+            fields.get("eventCategory", {}).get("Equals") != ["Data"]
+            or fields.get("resources.type", {}).get("Equals") != [S3_OBJECT]
+            or set(fields) - {"eventCategory", "resources.type", "readOnly"}
+        ):
+            continue
+        read_only = fields.get("readOnly", {}).get("Equals")
+        logged["read"] |= read_only in (None, ["true"])
+        logged["write"] |= read_only in (None, ["false"])
+    return logged
+
+
 def _summary(data: dict[str, Any]) -> dict[str, Any]:
     status = data.get("Status")
     return {
@@ -68,6 +111,7 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
         "KmsKeyIdPresent": bool(data.get("KmsKeyId")),
         "IsLogging": status.get("IsLogging") if status is not None else None,
         "LogsAllManagementEvents": data.get("LogsAllManagementEvents"),
+        "S3DataEvents": data.get("S3DataEvents"),
     }
 
 
@@ -86,6 +130,15 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetTrailStatus",
         "cloudtrail:GetEventSelectors",
+        "s3:ListAllMyBuckets",
+        "s3:GetBucketLocation",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetAccountPublicAccessBlock",
+        "s3:GetBucketAcl",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetBucketLogging",
     ),
 )
 def collect_trails(ctx: CollectContext) -> list[Resource]:
@@ -107,6 +160,8 @@ def collect_trails(ctx: CollectContext) -> list[Resource]:
             "EventSelectors": (selectors or {}).get("EventSelectors", []),
             "AdvancedEventSelectors": (selectors or {}).get("AdvancedEventSelectors", []),
             "LogsAllManagementEvents": logs_all_management_events(selectors),
+            "S3DataEvents": s3_data_events(selectors),
+            "TrailBucket": _trail_bucket(ctx, trail.get("S3BucketName"), missing),
         }
         resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data, missing=missing))
     resources.append(
@@ -137,3 +192,32 @@ def _described_in_home_regions(
         by_arn = {trail["TrailARN"]: trail for trail in response["trailList"]}
         described.update({arn: by_arn[arn] for arn in homed_here if arn in by_arn})
     return {arn: described[arn] for arn in arns if arn in described}
+
+
+def _trail_bucket(
+    ctx: CollectContext, name: str | None, missing: dict[str, str]
+) -> dict[str, Any] | None:
+    """What decides whether the trail's log bucket is public, and its access logging; None when
+    the bucket is not the account's own (an organization or a log-archive account holds it),
+    which its rules report as not evaluated."""
+    if not name:
+        return None
+    try:
+        owned = {bucket["Name"] for bucket in ctx.paginate("s3", "list_buckets", "Buckets")}
+    except (Denied, Unavailable) as error:
+        missing["TrailBucket"] = error.summary
+        return None
+    if name not in owned:
+        return None
+    bucket_missing: dict[str, str] = {}
+    try:
+        region, _ = s3_calls.bucket_region(ctx, name, bucket_missing)
+        bucket = s3_calls.exposure_fields(ctx, name, region, bucket_missing)
+        logging = s3_calls.bucket_call(
+            ctx, "get_bucket_logging", name, region, bucket_missing, "LoggingEnabled"
+        )
+    except s3_calls.BucketGone:
+        return None
+    bucket["LoggingEnabled"] = bool((logging or {}).get("LoggingEnabled"))
+    missing.update({f"TrailBucket.{field}": reason for field, reason in bucket_missing.items()})
+    return bucket

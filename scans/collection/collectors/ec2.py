@@ -2,10 +2,13 @@
 
 from typing import Any
 
-from scans.collection import ssm_calls
+from scans.collection import inspector_calls, ssm_calls
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
 from securescope.resources import Resource
+
+# DescribeNetworkInterfaces filter values per call.
+GROUP_ID_BATCH = 200
 
 
 @register(
@@ -15,17 +18,53 @@ from securescope.resources import Resource
     resource_types={
         "AWS::EC2::SecurityGroup": "`arn:aws:ec2:REGION:ACCOUNT:security-group/sg-...`",
     },
-    permissions=("ec2:DescribeSecurityGroups",),
+    permissions=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
 )
 def collect_security_groups(ctx: CollectContext) -> list[Resource]:
-    return [
-        ctx.resource(
-            "AWS::EC2::SecurityGroup",
-            group.get("SecurityGroupArn") or ctx.arn("ec2", f"security-group/{group['GroupId']}"),
-            group,
+    """Security groups; each VPC's default group also carries `NetworkInterfaceCount`, the
+    network interfaces that use it (in `Resource.missing` when they could not be listed)."""
+    groups = ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
+    default_ids = [group["GroupId"] for group in groups if group.get("GroupName") == "default"]
+    counts, refusal = _interface_counts(ctx, default_ids)
+    resources = []
+    for group in groups:
+        data, missing = dict(group), {}
+        if group["GroupId"] in default_ids:
+            if refusal:
+                missing["NetworkInterfaceCount"] = refusal
+            else:
+                data["NetworkInterfaceCount"] = counts.get(group["GroupId"], 0)
+        resources.append(
+            ctx.resource(
+                "AWS::EC2::SecurityGroup",
+                group.get("SecurityGroupArn")
+                or ctx.arn("ec2", f"security-group/{group['GroupId']}"),
+                data,
+                missing=missing,
+            )
         )
-        for group in ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
-    ]
+    return resources
+
+
+def _interface_counts(ctx: CollectContext, group_ids: list[str]) -> tuple[dict[str, int], str]:
+    """Network interfaces per security group id, or why they could not be listed."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(group_ids), GROUP_ID_BATCH):
+        batch = group_ids[start : start + GROUP_ID_BATCH]
+        try:
+            interfaces = ctx.paginate(
+                "ec2",
+                "describe_network_interfaces",
+                "NetworkInterfaces",
+                Filters=[{"Name": "group-id", "Values": batch}],
+            )
+        except CollectionError as error:
+            return {}, error.summary
+        for interface in interfaces:
+            for group in interface.get("Groups", []):
+                if group.get("GroupId") in batch:
+                    counts[group["GroupId"]] = counts.get(group["GroupId"], 0) + 1
+    return counts, ""
 
 
 @register(
@@ -39,6 +78,9 @@ def collect_security_groups(ctx: CollectContext) -> list[Resource]:
         "ec2:DescribeInstances",
         "ssm:DescribeInstanceInformation",
         "ssm:DescribeInstancePatchStates",
+        "inspector2:BatchGetAccountStatus",
+        "inspector2:ListFindingAggregations",
+        "inspector2:ListCoverage",
     ),
 )
 def collect_instances(ctx: CollectContext) -> list[Resource]:
@@ -48,7 +90,9 @@ def collect_instances(ctx: CollectContext) -> list[Resource]:
     IsLatestVersion, ...) or None when SSM does not manage it; `PatchState` is its
     DescribeInstancePatchStates entry, None when unmanaged or never patch-scanned. A failed SSM
     call puts both fields in `Resource.missing` instead, so the SSM rules are not evaluated rather
-    than reported as unmanaged.
+    than reported as unmanaged. `InspectorFindings` holds the instance's active findings' counts
+    by severity when Amazon Inspector scans it, else None with `InspectorScan` saying why
+    ("ec2 scanning DISABLED", "not covered").
     """
     instances = [
         instance
@@ -57,9 +101,15 @@ def collect_instances(ctx: CollectContext) -> list[Resource]:
         if instance.get("State", {}).get("Name") != "terminated"
     ]
     ssm_fields = _ssm_fields(ctx, [instance["InstanceId"] for instance in instances])
+    inspector = _inspector_fields(ctx) if instances else None
     resources = []
     for instance in instances:
         fields, missing = ssm_fields[instance["InstanceId"]]
+        fields, missing = {**fields}, {**missing}
+        if isinstance(inspector, str):
+            missing["InspectorFindings"] = inspector
+        elif inspector is not None:
+            fields.update(inspector(instance["InstanceId"]))
         resources.append(
             ctx.resource(
                 "AWS::EC2::Instance",
@@ -69,6 +119,25 @@ def collect_instances(ctx: CollectContext) -> list[Resource]:
             )
         )
     return resources
+
+
+def _inspector_fields(ctx: CollectContext):
+    """A function giving an instance's Inspector fields, or why Inspector could not be read."""
+    try:
+        state = inspector_calls.account_resource_state(ctx)
+        status = (state.get("ec2") or {}).get("status") or "DISABLED"
+        if status != "ENABLED":
+            return lambda _: {"InspectorFindings": None, "InspectorScan": f"ec2 scanning {status}"}
+        counts, covered = inspector_calls.ec2_instance_findings(ctx)
+    except CollectionError as error:
+        return error.summary
+
+    def fields(instance_id: str) -> dict[str, Any]:
+        if instance_id not in covered:
+            return {"InspectorFindings": None, "InspectorScan": "not covered"}
+        return {"InspectorFindings": counts.get(instance_id, {}), "InspectorScan": "active"}
+
+    return fields
 
 
 SsmFields = tuple[dict[str, Any], dict[str, str]]

@@ -4,6 +4,12 @@ The cluster list and DescribeCluster come from the unit's memo, so they cost no 
 those eks.clusters makes, and version-skew rules need nothing but the node group itself.
 Add-ons are a collector of their own because ListAddons is not answered everywhere (moto lacks
 it): its Unavailable must leave only the add-on rules not evaluated, not the node-group rules.
+
+Node groups also carry `NodeRole` (what the node IAM role's policies allow: `AdminEquivalent`,
+`IamEscalation`, `EcrWrite`, `PolicyCount`), read once per scan and role, and `Subnets`
+(`count`, `public` with a default route to an internet gateway, `auto_assign_public_ip`,
+`unknown` not found in the region's listing), from one DescribeSubnets and one
+DescribeRouteTables per region.
 """
 
 from collections.abc import Callable
@@ -12,9 +18,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scans.collection.aws import error_code
+from scans.collection.aws import GLOBAL_API_REGION, error_code
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
+from scans.collection.iam_policies import (
+    ECR_WRITE_ACTIONS,
+    IAM_ESCALATION_ACTIONS,
+    policy_allows_any,
+    policy_document,
+    policy_grants_full_admin,
+)
 from securescope.resources import Resource
 
 PAGE_SIZE = 100
@@ -98,10 +111,17 @@ def _collect_per_cluster(
         "eks:DescribeCluster",
         "eks:ListNodegroups",
         "eks:DescribeNodegroup",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeRouteTables",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
     ),
 )
 def collect_nodegroups(ctx: CollectContext) -> list[Resource]:
-    return _collect_per_cluster(
+    nodegroups = _collect_per_cluster(
         ctx,
         resource_type="AWS::EKS::Nodegroup",
         list_operation="list_nodegroups",
@@ -111,6 +131,120 @@ def collect_nodegroups(ctx: CollectContext) -> list[Resource]:
         item_key="nodegroup",
         arn_key="nodegroupArn",
     )
+    if not nodegroups:
+        return []
+    subnets = _public_subnets(ctx)
+    enriched = []
+    for nodegroup in nodegroups:
+        data, missing = dict(nodegroup.data), dict(nodegroup.missing)
+        if isinstance(subnets, str):
+            missing["Subnets"] = subnets
+        else:
+            data["Subnets"] = _subnet_exposure(data.get("subnets") or [], subnets)
+        try:
+            data["NodeRole"] = _node_role(ctx, data.get("nodeRole"))
+        except CollectionError as error:
+            missing["NodeRole"] = error.summary
+        enriched.append(replace(nodegroup, data=data, missing=missing))
+    return enriched
+
+
+SubnetFacts = dict[str, dict[str, bool]]
+
+
+def _public_subnets(ctx: CollectContext) -> SubnetFacts | str:
+    """Each subnet's `public` (its route table sends 0.0.0.0/0 or ::/0 to an internet gateway)
+    and `auto_assign` (MapPublicIpOnLaunch), by subnet id; or why they could not be read."""
+    try:
+        subnets = ctx.paginate("ec2", "describe_subnets", "Subnets")
+        tables = ctx.paginate("ec2", "describe_route_tables", "RouteTables")
+    except CollectionError as error:
+        return error.summary
+    explicit: dict[str, dict] = {}
+    main: dict[str, dict] = {}
+    for table in tables:
+        for association in table.get("Associations", []):
+            if association.get("SubnetId"):
+                explicit[association["SubnetId"]] = table
+            elif association.get("Main"):
+                main[table.get("VpcId")] = table
+    facts: SubnetFacts = {}
+    for subnet in subnets:
+        table = explicit.get(subnet["SubnetId"]) or main.get(subnet.get("VpcId")) or {}
+        facts[subnet["SubnetId"]] = {
+            "public": any(
+                str(route.get("GatewayId", "")).startswith("igw-")
+                and (
+                    route.get("DestinationCidrBlock") == "0.0.0.0/0"
+                    or route.get("DestinationIpv6CidrBlock") == "::/0"
+                )
+                for route in table.get("Routes", [])
+            ),
+            "auto_assign": bool(subnet.get("MapPublicIpOnLaunch")),
+        }
+    return facts
+
+
+def _subnet_exposure(subnet_ids: list[str], facts: SubnetFacts) -> dict[str, int]:
+    known = [facts[subnet] for subnet in subnet_ids if subnet in facts]
+    return {
+        "count": len(subnet_ids),
+        "public": sum(fact["public"] for fact in known),
+        "auto_assign_public_ip": sum(fact["auto_assign"] for fact in known),
+        "unknown": len(subnet_ids) - len(known),
+    }
+
+
+def _iam_call(ctx: CollectContext, operation: str, **params: Any) -> Any:
+    return ctx.call("iam", operation, region=GLOBAL_API_REGION, **params)
+
+
+def _node_role(ctx: CollectContext, role_arn: str | None) -> dict[str, Any] | None:
+    """What the node role's policies allow, worked out by one unit of the scan per role (IAM
+    is global, and node groups of several regions share roles); None when the node group names
+    no role, or the role is gone. Raises when a call was refused."""
+    if not role_arn:
+        return None
+    key = ("eks-node-role", role_arn)
+    return ctx.memo.once(
+        key, lambda: ctx.memo.once_per_scan(key, lambda: _read_role(ctx, role_arn))
+    )
+
+
+def _read_role(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
+    role_name = role_arn.rsplit("/", 1)[-1]
+    try:
+        attached = _iam_call(ctx, "list_attached_role_policies", RoleName=role_name, MaxItems=1000)
+        inline = _iam_call(ctx, "list_role_policies", RoleName=role_name, MaxItems=1000)
+        documents = [
+            policy_document(
+                _iam_call(ctx, "get_role_policy", RoleName=role_name, PolicyName=name)[
+                    "PolicyDocument"
+                ]
+            )
+            for name in inline.get("PolicyNames", [])
+        ]
+        for policy in attached.get("AttachedPolicies", []):
+            version = _iam_call(ctx, "get_policy", PolicyArn=policy["PolicyArn"])["Policy"][
+                "DefaultVersionId"
+            ]
+            documents.append(
+                policy_document(
+                    _iam_call(
+                        ctx, "get_policy_version", PolicyArn=policy["PolicyArn"], VersionId=version
+                    )["PolicyVersion"]["Document"]
+                )
+            )
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            return None
+        raise
+    return {
+        "AdminEquivalent": any(policy_grants_full_admin(document) for document in documents),
+        "IamEscalation": any(policy_allows_any(d, IAM_ESCALATION_ACTIONS) for d in documents),
+        "EcrWrite": any(policy_allows_any(d, ECR_WRITE_ACTIONS) for d in documents),
+        "PolicyCount": len(documents),
+    }
 
 
 @register(

@@ -10,9 +10,7 @@ ARN forms for things that have no ARN of their own:
 
 import csv
 import io
-import json
 import time
-import urllib.parse
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,6 +19,7 @@ from django.conf import settings
 from scans.collection.aws import error_code
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, Denied, Unavailable
+from scans.collection.iam_policies import policy_document, policy_grants_full_admin
 from securescope.resources import Resource
 
 # GetAccountAuthorizationDetails' maximum; tests lower it to exercise pagination.
@@ -167,37 +166,6 @@ def collect_oidc_providers(ctx: CollectContext) -> list[Resource]:
             missing["Url"] = error.summary
         resources.append(ctx.resource("AWS::IAM::OIDCProvider", arn, data, missing=missing))
     return resources
-
-
-def policy_document(document: Any) -> dict[str, Any]:
-    """A policy document as a dict; IAM may hand it over URL-encoded JSON text."""
-    if isinstance(document, str):
-        return json.loads(urllib.parse.unquote(document))
-    return document
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def policy_grants_full_admin(document: Any) -> bool:
-    """Whether one statement allows every action on every resource without a condition.
-
-    Allow with NotAction on `*` counts too: it grants everything but a short list. Deny
-    statements elsewhere in the document are not subtracted, so this errs towards reporting.
-    """
-    for statement in _as_list(policy_document(document).get("Statement")):
-        if statement.get("Effect") != "Allow" or statement.get("Condition"):
-            continue
-        if "*" not in _as_list(statement.get("Resource")):
-            continue
-        if "NotAction" in statement:
-            return True
-        if {"*", "*:*"} & set(_as_list(statement.get("Action"))):
-            return True
-    return False
 
 
 def _authorization_details(ctx: CollectContext, filters: list[str], result_key: str) -> list:

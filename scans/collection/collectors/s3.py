@@ -4,38 +4,19 @@ ARN forms: buckets use their real ARN `arn:PARTITION:s3:::BUCKET`; the account-l
 which has none, uses `arn:PARTITION:s3control::ACCOUNT:public-access-block`.
 """
 
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 
+from scans.collection import s3_calls
 from scans.collection.aws import error_code
 from scans.collection.collectors import register
-from scans.collection.context import NOT_INSPECTED, CollectContext, Denied, Unavailable
+from scans.collection.context import NOT_INSPECTED, CollectContext
 from securescope.resources import Resource
 
-BLOCK_PUBLIC_ACCESS_FLAGS = (
-    "BlockPublicAcls",
-    "IgnorePublicAcls",
-    "BlockPublicPolicy",
-    "RestrictPublicBuckets",
-)
-# S3 answers these when a setting was never configured: a normal answer, read as None.
-NOT_CONFIGURED_CODES = {
-    "get_bucket_encryption": "ServerSideEncryptionConfigurationNotFoundError",
-    "get_public_access_block": "NoSuchPublicAccessBlockConfiguration",
-    "get_bucket_policy": "NoSuchBucketPolicy",
-}
 # What the per-bucket calls fill in; a bucket past the cap misses each (`Resource.missing`).
-BUCKET_FIELDS = ("Region", "Encryption", "PublicAccessBlockConfiguration", "Versioning", "Policy")
-DEFAULT_BUCKET_REGION = "us-east-1"
-# GetBucketLocation's legacy answer for buckets made in eu-west-1 long ago.
-LEGACY_LOCATIONS = {"EU": "eu-west-1"}
-
-
-class _BucketGone(Exception):
-    """The bucket was deleted between the listing and a later call."""
+BUCKET_FIELDS = ("Region", "Encryption", "Versioning", *s3_calls.EXPOSURE_FIELDS)
 
 
 @register(
@@ -57,7 +38,7 @@ def collect_account_public_access_block(ctx: CollectContext) -> list[Resource]:
         if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
             raise
         # Never configured means nothing is blocked.
-        configuration = dict.fromkeys(BLOCK_PUBLIC_ACCESS_FLAGS, False)
+        configuration = dict.fromkeys(s3_calls.BLOCK_PUBLIC_ACCESS_FLAGS, False)
         configured = False
     return [
         ctx.resource(
@@ -108,65 +89,33 @@ def denies_insecure_transport(policy: dict[str, Any] | None) -> bool:
     return False
 
 
-def _bucket_call(
-    ctx: CollectContext,
-    operation: str,
-    bucket: str,
-    region: str | None,
-    missing: dict[str, str],
-    field: str,
-) -> dict[str, Any] | None:
-    """One per-bucket call; None when not configured, or when refused (noted in `missing`)."""
-    try:
-        response = ctx.call("s3", operation, region=region, Bucket=bucket)
-    except (Denied, Unavailable) as error:
-        missing[field] = error.summary
-        return None
-    except ClientError as error:
-        code = error_code(error)
-        if code == NOT_CONFIGURED_CODES.get(operation):
-            return None
-        if code == "NoSuchBucket":
-            raise _BucketGone from None
-        raise
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
 def _bucket_data(
     ctx: CollectContext, bucket: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The bucket's data, and why each field that could not be read was not."""
     name = bucket["Name"]
     missing: dict[str, str] = {}
-    location = _bucket_call(ctx, "get_bucket_location", name, None, missing, "Region")
-    region = DEFAULT_BUCKET_REGION
-    if location and location.get("LocationConstraint"):
-        constraint = location["LocationConstraint"]
-        region = LEGACY_LOCATIONS.get(constraint, constraint)
-    # When the location is unknown botocore follows S3's redirect to the bucket's region.
-    encryption = _bucket_call(ctx, "get_bucket_encryption", name, region, missing, "Encryption")
-    public_access = _bucket_call(
-        ctx, "get_public_access_block", name, region, missing, "PublicAccessBlockConfiguration"
+    region, located = s3_calls.bucket_region(ctx, name, missing)
+    encryption = s3_calls.bucket_call(
+        ctx, "get_bucket_encryption", name, region, missing, "Encryption"
     )
-    versioning = _bucket_call(ctx, "get_bucket_versioning", name, region, missing, "Versioning")
-    policy_response = _bucket_call(ctx, "get_bucket_policy", name, region, missing, "Policy")
-    policy = json.loads(policy_response["Policy"]) if policy_response else None
+    versioning = s3_calls.bucket_call(
+        ctx, "get_bucket_versioning", name, region, missing, "Versioning"
+    )
+    exposure = s3_calls.exposure_fields(ctx, name, region, missing)
     data = {
         **bucket,
-        "Region": region if location is not None else None,
+        "Region": region if located else None,
         "ServerSideEncryptionConfiguration": (
             encryption["ServerSideEncryptionConfiguration"] if encryption else None
-        ),
-        "PublicAccessBlockConfiguration": (
-            public_access["PublicAccessBlockConfiguration"] if public_access else None
         ),
         "Versioning": (
             {"Status": versioning.get("Status"), "MFADelete": versioning.get("MFADelete")}
             if versioning is not None
             else None
         ),
-        "Policy": policy,
-        "DeniesInsecureTransport": denies_insecure_transport(policy),
+        **exposure,
+        "DeniesInsecureTransport": denies_insecure_transport(exposure["Policy"]),
     }
     return data, missing
 
@@ -185,6 +134,10 @@ def _bucket_data(
         "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketVersioning",
         "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+        "s3:GetBucketAcl",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetAccountPublicAccessBlock",
     ),
 )
 def collect_buckets(ctx: CollectContext) -> list[Resource]:
@@ -200,7 +153,7 @@ def collect_buckets(ctx: CollectContext) -> list[Resource]:
         else:
             try:
                 data, missing = _bucket_data(ctx, bucket)
-            except _BucketGone:
+            except s3_calls.BucketGone:
                 continue
         arn = f"arn:{ctx.account.partition}:s3:::{bucket['Name']}"
         resources.append(ctx.resource("AWS::S3::Bucket", arn, data, missing=missing))

@@ -481,7 +481,14 @@ def test_bucket_calls_go_to_the_bucket_region(buckets, monkeypatch):
     collect("s3.buckets", ctx)
     assert regions.pop("get_bucket_location") is None, "asked where the global unit calls"
     assert set(regions.values()) == {"eu-west-1"}
-    assert len(regions) == 4
+    assert set(regions) == {
+        "get_bucket_encryption",
+        "get_bucket_versioning",
+        "get_bucket_policy",
+        "get_public_access_block",
+        "get_bucket_acl",
+        "get_bucket_ownership_controls",
+    }
 
 
 def test_denied_bucket_detail_is_noted_missing(buckets, monkeypatch):
@@ -647,6 +654,7 @@ def test_trails_with_status_and_selectors(aws):
             "KmsKeyIdPresent": True,
             "IsLogging": True,
             "LogsAllManagementEvents": True,
+            "S3DataEvents": {"read": False, "write": False},
         },
         {
             "HomeRegion": "us-east-1",
@@ -656,6 +664,7 @@ def test_trails_with_status_and_selectors(aws):
             "KmsKeyIdPresent": False,
             "IsLogging": False,
             "LogsAllManagementEvents": False,
+            "S3DataEvents": {"read": False, "write": False},
         },
     ]
 

@@ -88,7 +88,7 @@ def test_compliance_counts_the_failed_collectors_requirements_as_not_evaluated(
     scan = scan_regions(["eu-west-1"])
     (compute,) = [
         tally
-        for tally in compliance_summary(scan_id=scan.id)
+        for tally in compliance_summary(scan=scan)
         if tally.name == "CIS AWS Compute Services Benchmark"
     ]
     (encrypted_volumes,) = [section for section in compute.sections if section.name == "2.2.1"]

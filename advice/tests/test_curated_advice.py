@@ -70,7 +70,7 @@ def test_the_demo_accounts_exports_carry_five_curated_sections_on_every_failing_
     assert report.count(CURATED_LABEL) == len(failing_rules)
     for title in TITLES:
         assert report.count(f"\n#### {title}\n") == len(failing_rules), title
-    assert "written by" not in report
+    assert "advice written by" not in report
 
 
 @pytest.mark.django_db

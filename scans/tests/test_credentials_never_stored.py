@@ -39,6 +39,7 @@ def scan_urls(scan: Scan) -> list[str]:
     values = {
         "scan_id": [scan.id],
         "finding_id": list(Finding.objects.filter(scan=scan).values_list("id", flat=True)),
+        "rule_id": sorted(set(Finding.objects.filter(scan=scan).values_list("rule_id", flat=True))),
         "export_format": ["json", "csv", "md"],
         "mute_id": [],  # the scan made no mutes
         "token_id": [],  # nor API tokens (findings/api/tests/test_canary.py calls the API)

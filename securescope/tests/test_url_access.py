@@ -47,6 +47,10 @@ EXPECTED = {
     "findings:identify": (LOGIN, 403, 405),
     "findings:mute": (LOGIN, 403, 405),
     "findings:mutes": (LOGIN, 200, 200),
+    # A rule's findings, unfolded by htmx in the grouped view.
+    "findings:rule": (LOGIN, 200, 200),
+    # Bulk mute or export of ticked rows: a POST.
+    "findings:selection": (LOGIN, 405, 405),
     "findings:mute_delete": (LOGIN, 403, 405),
     "findings:severity": (LOGIN, 405, 405),
     "advice:scan": (LOGIN, 200, 200),
@@ -130,6 +134,7 @@ def world():
     return {
         "scan_id": scan.id,
         "finding_id": finding.id,
+        "rule_id": finding.rule_id,
         "mute_id": mute.id,
         "token_id": "1",
         "base_id": earlier.id,

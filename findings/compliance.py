@@ -9,7 +9,7 @@ from django.db.models import Count, Min
 
 from findings.models import Finding, FindingTally
 from scans.models import Scan
-from securescope.frameworks import all_frameworks
+from securescope.frameworks import all_frameworks, version_mappings
 
 
 @dataclass
@@ -98,7 +98,7 @@ def compliance_tallies(
     per_rule: Mapping[str, Mapping[str, int]], mappings: Mapping[str, dict]
 ) -> list[ComplianceTally]:
     """Status counts per rule, grouped by the frameworks and sections the rules map to."""
-    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
+    # A framework in two versions (CIS v3.0.0 and v5.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}
     registry = {framework.id: framework for framework in all_frameworks()}
@@ -107,20 +107,19 @@ def compliance_tallies(
             if framework not in registry:
                 continue
             versioned = registry[framework].versioned
-            version = mapping["version"] if versioned else ""
-            names = mapping["sections"] if versioned else mapping
-            if not names:
-                continue
-            tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(registry[framework].label, version)
-            )
-            tally.add(rule_id, counts)
-            for name in names:
-                section = sections.get((framework, version, name))
-                if section is None:
-                    section = sections[framework, version, name] = ComplianceTally(name)
-                    tally.sections.append(section)
-                section.add(rule_id, counts)
+            for version, names in version_mappings(mapping) if versioned else [("", mapping)]:
+                if not names:
+                    continue
+                tally = frameworks.setdefault(
+                    (framework, version), ComplianceTally(registry[framework].label, version)
+                )
+                tally.add(rule_id, counts)
+                for name in names:
+                    section = sections.get((framework, version, name))
+                    if section is None:
+                        section = sections[framework, version, name] = ComplianceTally(name)
+                        tally.sections.append(section)
+                    section.add(rule_id, counts)
     order = list(registry)
     ordered = sorted(
         frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))

@@ -62,8 +62,9 @@ def _compliance(mapping: dict[str, Any]) -> list[dict[str, Any]]:
         if framework is not None and not framework.versioned:
             objects.append({"standards": [label], "requirements": [str(item) for item in entry]})
             continue
-        for version, sections in version_mappings(entry):
-            objects.append({"standards": [f"{label} v{version}"], "requirements": sections})
+        for framework_version, sections in version_mappings(entry):
+            standard = f"{label} v{framework_version}"
+            objects.append({"standards": [standard], "requirements": sections})
     return objects
 
 

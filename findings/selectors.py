@@ -188,7 +188,6 @@ def finding_list(
             findings = findings.filter(**{name: value})
     if section:
         framework, _, number = section.partition(":")
-        lookup: dict[str, object]
         if connection.vendor == "postgresql":
             # A rule maps one version as a mapping, or several as a list of them.
             findings = findings.filter(

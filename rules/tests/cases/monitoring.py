@@ -18,16 +18,32 @@ def _events(*names: str, source: str = "") -> str:
     return f"{{ ($.eventSource = {source}) && ({inner}) }}" if source else f"{{ {inner} }}"
 
 
-IAM_POLICY_EVENTS = (
-    "DeleteGroupPolicy DeleteRolePolicy DeleteUserPolicy PutGroupPolicy PutRolePolicy "
-    "PutUserPolicy CreatePolicy DeletePolicy CreatePolicyVersion DeletePolicyVersion "
-    "AttachRolePolicy DetachRolePolicy AttachUserPolicy DetachUserPolicy AttachGroupPolicy "
-    "DetachGroupPolicy"
-).split()
-SECURITY_GROUP_EVENTS = (
-    "AuthorizeSecurityGroupIngress AuthorizeSecurityGroupEgress RevokeSecurityGroupIngress "
-    "RevokeSecurityGroupEgress CreateSecurityGroup DeleteSecurityGroup"
-).split()
+IAM_POLICY_EVENTS = [
+    "DeleteGroupPolicy",
+    "DeleteRolePolicy",
+    "DeleteUserPolicy",
+    "PutGroupPolicy",
+    "PutRolePolicy",
+    "PutUserPolicy",
+    "CreatePolicy",
+    "DeletePolicy",
+    "CreatePolicyVersion",
+    "DeletePolicyVersion",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "AttachGroupPolicy",
+    "DetachGroupPolicy",
+]
+SECURITY_GROUP_EVENTS = [
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+    "RevokeSecurityGroupIngress",
+    "RevokeSecurityGroupEgress",
+    "CreateSecurityGroup",
+    "DeleteSecurityGroup",
+]
 ROOT_PATTERN = (
     '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
     '$.eventType != "AwsServiceEvent" }'
@@ -83,8 +99,17 @@ CASES = {
         "DisableKey", "ScheduleKeyDeletion", source="kms.amazonaws.com"
     ),
     "CLOUDWATCH_ALARM_S3_BUCKET_POLICY_CHANGES": _cis_events(
-        *"PutBucketAcl PutBucketPolicy PutBucketCors PutBucketLifecycle PutBucketReplication "
-        "DeleteBucketPolicy DeleteBucketCors DeleteBucketLifecycle DeleteBucketReplication".split(),
+        *[
+            "PutBucketAcl",
+            "PutBucketPolicy",
+            "PutBucketCors",
+            "PutBucketLifecycle",
+            "PutBucketReplication",
+            "DeleteBucketPolicy",
+            "DeleteBucketCors",
+            "DeleteBucketLifecycle",
+            "DeleteBucketReplication",
+        ],
         source="s3.amazonaws.com",
     ),
     "CLOUDWATCH_ALARM_CONFIG_CHANGES": _cis_events(
@@ -96,21 +121,47 @@ CASES = {
     ),
     "CLOUDWATCH_ALARM_SECURITY_GROUP_CHANGES": _cis_events(*SECURITY_GROUP_EVENTS),
     "CLOUDWATCH_ALARM_NACL_CHANGES": _cis_events(
-        *"CreateNetworkAcl CreateNetworkAclEntry DeleteNetworkAcl DeleteNetworkAclEntry "
-        "ReplaceNetworkAclEntry ReplaceNetworkAclAssociation".split()
+        *[
+            "CreateNetworkAcl",
+            "CreateNetworkAclEntry",
+            "DeleteNetworkAcl",
+            "DeleteNetworkAclEntry",
+            "ReplaceNetworkAclEntry",
+            "ReplaceNetworkAclAssociation",
+        ]
     ),
     "CLOUDWATCH_ALARM_NETWORK_GATEWAY_CHANGES": _cis_events(
-        *"CreateCustomerGateway DeleteCustomerGateway AttachInternetGateway "
-        "CreateInternetGateway DeleteInternetGateway DetachInternetGateway".split()
+        *[
+            "CreateCustomerGateway",
+            "DeleteCustomerGateway",
+            "AttachInternetGateway",
+            "CreateInternetGateway",
+            "DeleteInternetGateway",
+            "DetachInternetGateway",
+        ]
     ),
     "CLOUDWATCH_ALARM_ROUTE_TABLE_CHANGES": _cis_events(
-        *"CreateRoute CreateRouteTable ReplaceRoute ReplaceRouteTableAssociation "
-        "DeleteRouteTable DeleteRoute DisassociateRouteTable".split(),
+        *[
+            "CreateRoute",
+            "CreateRouteTable",
+            "ReplaceRoute",
+            "ReplaceRouteTableAssociation",
+            "DeleteRouteTable",
+            "DeleteRoute",
+            "DisassociateRouteTable",
+        ],
         source="ec2.amazonaws.com",
     ),
     "CLOUDWATCH_ALARM_VPC_CHANGES": _cis_events(
-        *"CreateVpc DeleteVpc ModifyVpcAttribute AcceptVpcPeeringConnection "
-        "CreateVpcPeeringConnection DeleteVpcPeeringConnection RejectVpcPeeringConnection".split()
+        *[
+            "CreateVpc",
+            "DeleteVpc",
+            "ModifyVpcAttribute",
+            "AcceptVpcPeeringConnection",
+            "CreateVpcPeeringConnection",
+            "DeleteVpcPeeringConnection",
+            "RejectVpcPeeringConnection",
+        ]
     ),
     "CLOUDWATCH_ALARM_ORGANIZATIONS_CHANGES": _both(
         "{ ($.eventSource = organizations.amazonaws.com) && ($.readOnly IS FALSE) }"

@@ -47,12 +47,24 @@ PLANTED_BOTH_WAYS = (
     "INSPECTOR_ECR_SCANNING",
     # Regional settings: on in the first demo region, off in the second.
     "GUARDDUTY_EKS_AUDIT_LOGS",
+    "IAM_USER_DIRECT_POLICIES",
+    "IAM_KEY_CREATED_AT_SETUP",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {
     "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": "PASS",
     "CLOUDTRAIL_S3_DATA_EVENTS_READ": "FAIL",
     "GUARDDUTY_EKS_RUNTIME": "FAIL",
+    "CLOUDWATCH_ALARM_ROOT_USAGE": "PASS",
+    "CLOUDWATCH_ALARM_UNAUTHORIZED_API_CALLS": "FAIL",
+    # moto loads no AWS managed policies for the demo, so no role can hold AWSSupportAccess
+    # and nobody holds AWSCloudShellFullAccess.
+    "IAM_SUPPORT_ROLE": "FAIL",
+    "IAM_CLOUDSHELL_FULL_ACCESS": "PASS",
+    # moto dates every server certificate in 2012 and reports root without MFA.
+    "IAM_EXPIRED_SERVER_CERT": "FAIL",
+    "IAM_ROOT_HARDWARE_MFA": "FAIL",
+    "ACCOUNT_SECURITY_CONTACT": "FAIL",
 }
 
 

@@ -133,3 +133,26 @@ def test_compliance_page_of_a_real_moto_scan_counts_pass_fail_and_not_evaluated(
     for tally in frameworks:
         summary = f"{tally.passed} pass · {tally.failed} fail · {tally.not_evaluated} not evaluated"
         assert summary in content
+
+
+def test_a_rule_mapped_to_two_versions_counts_in_both():
+    scan = create_scan()
+    create_finding(
+        scan,
+        status="FAIL",
+        compliance={
+            "cis_aws_foundations": [
+                {"version": "5.0.0", "sections": ["5.3"]},
+                {"version": "3.0.0", "sections": ["5.2"]},
+            ]
+        },
+    )
+    v3, v5 = compliance_summary(scan=scan)
+    assert [
+        (v3.version, [s.name for s in v3.sections]),
+        (v5.version, [s.name for s in v5.sections]),
+    ] == [
+        ("3.0.0", ["5.2"]),
+        ("5.0.0", ["5.3"]),
+    ]
+    assert (v3.failed, v5.failed) == (1, 1)

@@ -74,8 +74,8 @@ def build_exposed_buckets(s3: Any) -> None:
 
 def build_trails(client: ClientFor, s3: Any, account_id: str) -> None:
     """The old single-region trail logs to a bucket anyone can read; the audit trail covers
-    every region with a private, access-logged bucket, CloudWatch Logs and S3 write data
-    events, but records no management events."""
+    every region's management events and S3 write data events, with a private, access-logged
+    bucket and CloudWatch Logs, where only root use is watched."""
     s3.put_bucket_acl(Bucket="company-logs", ACL="public-read")
     s3.create_bucket(Bucket="company-access-logs")
     s3.put_bucket_acl(Bucket="company-access-logs", ACL="log-delivery-write")

@@ -1,7 +1,8 @@
 """The README's compliance-coverage tables: every requirement of CIS AWS Foundations v5.0.0 and
 of CIS Amazon EKS v1.8.0 sections 2-5, as automated (with the rule ids that map it), manual or
 not applicable (with the reason, from `rules/coverage.yaml`), and the candidate controls not
-implemented. Written with the collection layer's tables by `manage.py docs_tables`.
+implemented. `manage.py docs_tables` writes them with the collection layer's tables
+(`scans/management/readme.py` joins the two sets).
 """
 
 from collections.abc import Callable
@@ -13,7 +14,6 @@ from typing import Any
 import yaml
 
 from rules.loading import load_catalog
-from scans.collection import readme_tables as collection_tables
 from securescope.frameworks import get_framework, version_mappings
 
 COVERAGE_FILE = Path(__file__).resolve().parent / "coverage.yaml"
@@ -115,16 +115,7 @@ def candidates_table() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
-    **collection_tables.TABLES,
     "cis-aws-foundations-coverage": _coverage_of("cis_aws_foundations"),
     "cis-eks-coverage": _coverage_of("cis_eks"),
     "candidates-not-implemented": candidates_table,
 }
-
-
-def rewritten(text: str) -> str:
-    return collection_tables.rewritten(text, TABLES)
-
-
-def stale_tables(text: str) -> list[str]:
-    return collection_tables.stale_tables(text, TABLES)

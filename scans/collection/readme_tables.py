@@ -1,8 +1,8 @@
 """The README's tables that the code decides: the read-only IAM policy the collectors need, and
 the ARN hashed for each resource type they produce.
 
-Higher layers add tables of their own (`rules/readme_tables.py`: compliance coverage) and pass
-the whole set to `rewritten` and `stale_tables`. Each table sits between two HTML comments in the
+Higher layers add tables of their own (`rules/readme_tables.py`: compliance coverage);
+`scans/management/readme.py` passes the whole set to `rewritten` and `stale_tables`. Each table sits between two HTML comments in the
 README, which `manage.py docs_tables --write`
 rewrites in place and `--check` compares; the documentation tests use the same functions.
 """

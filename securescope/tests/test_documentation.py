@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-from rules.readme_tables import TABLES, stale_tables
 from scans.collection.collectors import REGISTRY, required_permissions
 from scans.collection.permissions import OPTIONAL_ACTIONS, policy_document, scan_actions
+from scans.management.readme import TABLES, stale_tables
 
 ROOT = Path(settings.BASE_DIR)
 README = (ROOT / "README.md").read_text()

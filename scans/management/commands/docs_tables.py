@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rules.readme_tables import rewritten, stale_tables
+from scans.management.readme import rewritten, stale_tables
 
 
 class Command(BaseCommand):

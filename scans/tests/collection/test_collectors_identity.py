@@ -171,3 +171,17 @@ def test_access_analyzer_keeps_external_access_analyzers_only():
     assert setup.type == "AWS::AccessAnalyzer::RegionalSetup"
     assert setup.data == {"Analyzers": [{"type": "ACCOUNT", "status": "ACTIVE"}]}
     assert setup.arn == f"arn:aws:access-analyzer:eu-west-1:{ACCOUNT_ID}:analyzers"
+
+
+def test_a_denied_security_contact_is_a_refusal_not_a_missing_contact():
+    # AccessDenied stops the collector, so its rule is NOT_EVALUATED, never FAIL.
+    ctx = make_ctx()
+    with Stubber(ctx.client("account")) as stubber:
+        stubber.add_client_error(
+            "get_alternate_contact",
+            service_error_code="AccessDeniedException",
+            http_status_code=403,
+        )
+        with pytest.raises(Denied, match="account:GetAlternateContact"):
+            collect("account.security_contact", ctx)
+    assert ctx.permissions["account:GetAlternateContact"] == "denied"

@@ -2,9 +2,9 @@
 the ARN hashed for each resource type they produce.
 
 Higher layers add tables of their own (`rules/readme_tables.py`: compliance coverage);
-`scans/management/readme.py` passes the whole set to `rewritten` and `stale_tables`. Each table sits between two HTML comments in the
-README, which `manage.py docs_tables --write`
-rewrites in place and `--check` compares; the documentation tests use the same functions.
+`scans/management/readme.py` passes the whole set to `rewritten` and `stale_tables`. Each table
+sits between two HTML comments in the README, which `manage.py docs_tables --write` rewrites in
+place and `--check` compares; the documentation tests use the same functions.
 """
 
 import re

@@ -84,6 +84,7 @@ def test_sections_come_in_report_order(scan):
         "summary",
         "top-risks",
         "coverage",
+        "compliance",
         "failing",
         "severity-critical",
         "severity-high",

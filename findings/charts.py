@@ -183,3 +183,18 @@ def section_chart(sections: Sequence[Any]) -> BarChart:
     return requirement_bars(
         sections, [f"{s.number} {s.title}".strip() if s.title else s.number for s in sections]
     )
+
+
+def region_charts(units: Sequence[Any], failing: dict[str, int]) -> dict[str, BarChart]:
+    """The scan page's two charts: each unit's duration in seconds, and its failing findings."""
+    durations = [
+        (unit.region, round((unit.finished_at - unit.started_at).total_seconds()), unit.region)
+        for unit in units
+        if unit.started_at and unit.finished_at
+    ]
+    return {
+        "duration": value_bars(durations),
+        "failing": value_bars(
+            [(unit.region, failing.get(unit.region, 0), unit.region) for unit in units]
+        ),
+    }

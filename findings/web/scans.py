@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from findings import reveal
-from findings.charts import section_chart
+from findings.charts import region_charts, section_chart
 from findings.compliance import compliance_scores
 from findings.identify import IdentifyFailed
 from findings.models import Finding
@@ -46,8 +46,13 @@ def _scan_page_context(request: HttpRequest, scan: Scan) -> dict[str, Any]:
         stored=findings["counts"].stored,
         mutes=findings["counts"].mutes,
     )
+    by_region: dict[str, int] = {}
+    if scan.is_finished:
+        for (_, region, _, _), count in failing.by_key().items():
+            by_region[region] = by_region.get(region, 0) + count
     return {
         **scan_progress_context(scan, units),
+        "region_charts": region_charts(units, by_region) if scan.is_finished else {},
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
         "previous_scan": previous_scan(scan=scan),

@@ -14,7 +14,7 @@ from securescope.severity import Severity
 
 # Width of a chart's drawing area in viewBox units, after the labels' column.
 BAR_AREA = 300
-LABEL_WIDTH = 170
+LABEL_WIDTH = 200
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
 TREND_HEIGHT = 120

@@ -408,9 +408,3 @@ def compliance_scores(
         below_floor=below_floor,
         level=level,
     )
-
-
-def compliance_summary(*, scan: Scan, severities: list[str] | None = None) -> list[ComplianceTally]:
-    """The secondary figure alone: findings per framework and section, by status."""
-    scores = compliance_scores(scan=scan, severities=severities)
-    return [score.findings for score in scores if score.findings is not None]

@@ -132,6 +132,8 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
         )
     ]
     passing = _counts(findings.filter(status=Finding.Status.PASS), "rule_id", "title")
+    failing_rows = _counts(findings.filter(status=Finding.Status.FAIL), "severity")
+    listed = Counter({s: c for (s,), c in failing_rows.items()})
     return {
         "scan": scan,
         "duration": _duration(scan),
@@ -159,6 +161,10 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             for (rule_id, title), count in sorted(passing.items())
         ],
         "failing_counts": failing,
+        # What the failing tables hold: the filters' failing findings, muted ones included
+        # when the filters ask for them (each row then says so).
+        "listed_failing": listed,
+        "listed_total": sum(listed.values()),
         "rules": rules,
     }
 
@@ -169,7 +175,6 @@ def failing_groups(
     """The failing findings one (severity, rule) group at a time, in report order."""
     ordered = (
         findings.filter(status=Finding.Status.FAIL)
-        .exclude(Q(muted=True))
         .annotate(report_rank=Severity.rank_expression())
         .order_by("report_rank", "rule_id", "region", "resource_type", "resource_hash")
     )
@@ -200,6 +205,7 @@ def failing_groups(
                 "resource_type": finding.resource_type,
                 "resource_hash": finding.resource_hash,
                 "evidence": json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
+                "muted": bool(getattr(finding, "muted", False)),
             }
         )
     if group is not None:
@@ -209,6 +215,6 @@ def failing_groups(
 def export_html(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
     context = report_context(scan, findings)
     yield render_to_string("findings/report/head.html", context)
-    for group in failing_groups(findings, context["failing_counts"], context["rules"]):
+    for group in failing_groups(findings, context["listed_failing"], context["rules"]):
         yield render_to_string("findings/report/rule.html", {"group": group})
     yield render_to_string("findings/report/tail.html", context)

@@ -142,16 +142,22 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
             yield _framework(score)
     yield "## Failing findings\n\n"
     advice = AdviceLookup(scan.id)
-    for group in failing_groups(findings, context["failing_counts"], context["rules"]):
+    for group in failing_groups(findings, context["listed_failing"], context["rules"]):
         if group["opens_severity"]:
             yield f"### {group['severity_label']} ({group['severity_count']} failing)\n\n"
         yield f"#### {group['rule_id']}: {md_cell(group['title'])} ({len(group['rows'])})\n\n"
         if group["fix"]:
             yield f"Fix: {md_cell(group['fix'])}\n\n"
         yield _table(
-            ("Region", "Resource type", "Resource hash", "Evidence"),
+            ("Region", "Resource type", "Resource hash", "Evidence", "Muted"),
             [
-                (row["region"], row["resource_type"], row["resource_hash"], row["evidence"])
+                (
+                    row["region"],
+                    row["resource_type"],
+                    row["resource_hash"],
+                    row["evidence"],
+                    "muted" if row["muted"] else "",
+                )
                 for row in group["rows"]
             ],
         )
@@ -161,7 +167,7 @@ def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
             pieces.setdefault(piece["markdown"], piece)
         for text in _advice(pieces):
             yield text + "\n"
-    if not context["failing_total"]:
+    if not context["listed_total"]:
         yield "No failing findings.\n\n"
     yield "## Appendix: passing findings per rule\n\n"
     passing = [(f"`{p['rule_id']}`", p["title"], p["count"]) for p in context["passing"]]

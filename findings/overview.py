@@ -121,8 +121,9 @@ def _trend(
 
 
 def _benchmarks(scores: list[FrameworkScore]) -> list[FrameworkScore]:
-    """The newest version of each CIS benchmark (scores come oldest version first)."""
-    newest = {score.framework_id: score for score in scores if score.framework_id.startswith("cis")}
+    """The newest version of each versioned framework, the CIS benchmarks (scores come oldest
+    version first; Security Hub controls have no version)."""
+    newest = {score.framework_id: score for score in scores if score.version}
     return list(newest.values())
 
 

@@ -1,5 +1,7 @@
 """A scan judged per requirement: PASS, FAIL, NOT_EVALUATED and MANUAL, and the score."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -262,3 +264,31 @@ def test_compliance_page_of_a_real_moto_scan_scores_requirements(client, aws):
     content = page.content.decode()
     for score in frameworks:
         assert score.summary in content
+
+
+def test_every_surface_shows_the_same_score(client, scan):
+    close(scan)
+    score = foundations(scan)
+    client.force_login(create_user())
+    overview = client.get(reverse("home")).content.decode()
+    compliance_page = client.get(reverse("scan_pages:compliance", args=[scan.id])).content.decode()
+    exports = {
+        name: b"".join(
+            client.get(reverse("findings:export", args=[scan.id, name])).streaming_content
+        ).decode()
+        for name in ("json", "md", "html")
+    }
+    headline = f"{score.percent} %"
+    assert f'{headline}</span> {score.label} <span class="hint">{score.summary}</span>' in overview
+    assert score.summary in compliance_page
+    assert f"- {score.label}: {headline} ({score.summary})" in exports["md"]
+    assert (
+        f'<td>{score.label}</td><td class="num">{headline}</td><td>{score.summary}</td>'
+        in exports["html"]
+    )
+    exported = next(
+        f
+        for f in json.loads(exports["json"])["scan"]["compliance"]
+        if (f["framework"], f["version"]) == ("cis_aws_foundations", V3)
+    )
+    assert (exported["score_percent"], exported["summary"]) == (score.percent, score.summary)

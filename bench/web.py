@@ -20,6 +20,7 @@ flat as findings grow.
 import argparse
 import hashlib
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -34,7 +35,8 @@ BENCH_ACCOUNT_HASH = "bench" + "0" * 59
 REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "eu-central-1", "ap-southeast-2", "ca-central-1"]
 STATUSES = ["FAIL", "PASS", "PASS", "NOT_EVALUATED"]
 # Findings in a block share their resources: each (resource type, region) is one resource that
-# several rules judge. 426 < lcm(73 rules, 6 regions), so no rule sees a resource twice.
+# several rules judge. A block no longer than lcm(rules, regions) (426 < lcm(73, 6); with more
+# rules, that lcm) keeps any rule from seeing a resource twice.
 RESOURCE_BLOCK = 426
 SEARCH = "security group"
 # Keyset pages deep into the list: the cursor of the row before them is worked out once.
@@ -90,6 +92,7 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
     from scans.models import Scan, ScanRegion
 
     rules = sorted(load_catalog().rules, key=lambda rule: rule.id)
+    block = min(RESOURCE_BLOCK, math.lcm(len(rules), len(REGIONS)))
     scan = Scan.objects.create(
         account_hash=BENCH_ACCOUNT_HASH,
         account_label="****BNCH",
@@ -105,7 +108,7 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
                 shift = 1 if changed_every and index % changed_every == 0 else 0
                 status = STATUSES[(index + shift) % len(STATUSES)]
                 resource = hashlib.sha256(
-                    f"{rule.resource_type}|{region}|{index // RESOURCE_BLOCK}".encode()
+                    f"{rule.resource_type}|{region}|{index // block}".encode()
                 ).hexdigest()
                 fingerprint = finding_fingerprint(
                     rule_id=rule.id, resource_hash=resource, region=region

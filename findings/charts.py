@@ -12,9 +12,11 @@ from typing import Any
 from findings.compliance import RequirementStatus, StatusCounts
 from securescope.severity import Severity
 
-# Width of a chart's drawing area in viewBox units, after the labels' column.
+# Width of a chart's drawing area in viewBox units, after the labels' column (as wide as its
+# longest label needs, at about 7 units a character, up to LABEL_WIDTH).
 BAR_AREA = 300
 LABEL_WIDTH = 200
+CHARACTER_WIDTH = 7
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
 TREND_HEIGHT = 120
@@ -47,6 +49,7 @@ class BarRow:
     segments: list[Segment] = field(default_factory=list)
     value: Any = None
     item: Any = None
+    start: int = LABEL_WIDTH
 
     @property
     def text_y(self) -> int:
@@ -54,7 +57,7 @@ class BarRow:
 
     @property
     def end(self) -> float:
-        return LABEL_WIDTH + sum(segment.width for segment in self.segments)
+        return self.start + sum(segment.width for segment in self.segments)
 
 
 @dataclass
@@ -69,12 +72,18 @@ class BarChart:
 
     @property
     def width(self) -> int:
-        return LABEL_WIDTH + BAR_AREA + 60
+        return self.label_width + BAR_AREA + 80
 
 
-def stacked(parts: Iterable[tuple[str, str, int, str]], *, scale: float) -> list[Segment]:
-    """(key, label, count, status) parts laid end to end, `scale` units per count."""
-    segments, x = [], float(LABEL_WIDTH)
+def label_width(labels: Iterable[str]) -> int:
+    return min(LABEL_WIDTH, CHARACTER_WIDTH * max((len(label) for label in labels), default=0) + 10)
+
+
+def stacked(
+    parts: Iterable[tuple[str, str, int, str]], *, scale: float, start: int = LABEL_WIDTH
+) -> list[Segment]:
+    """(key, label, count, status) parts laid end to end from `start`, `scale` units per count."""
+    segments, x = [], float(start)
     for key, label, count, status in parts:
         if count:
             width = round(count * scale, 2)
@@ -106,17 +115,19 @@ def value_bars(values: Sequence[tuple[str, int, Any]], *, key: str = "") -> BarC
     """One plain bar per (label, value, item), as long as its share of the largest value;
     `key` colours them (a severity, "percent")."""
     largest = max((value for _, value, _ in values), default=0) or 1
+    start = label_width(label for label, _, _ in values)
     rows = [
         BarRow(
             label,
             index * ROW_HEIGHT,
-            stacked([(key or label, label, value, "")], scale=BAR_AREA / largest),
+            stacked([(key or label, label, value, "")], scale=BAR_AREA / largest, start=start),
             value=value,
             item=item,
+            start=start,
         )
         for index, (label, value, item) in enumerate(values)
     ]
-    return BarChart(rows)
+    return BarChart(rows, label_width=start)
 
 
 @dataclass

@@ -241,6 +241,7 @@ class FrameworkScore(StatusCounts):
 
     framework_id: str = ""
     name: str = ""
+    short_name: str = ""
     version: str = ""
     findings: ComplianceTally | None = None
     # Whether the framework data gives requirements a level (CIS Level 1 / Level 2).
@@ -250,6 +251,10 @@ class FrameworkScore(StatusCounts):
     @property
     def label(self) -> str:
         return f"{self.name} v{self.version}" if self.version else self.name
+
+    @property
+    def short_label(self) -> str:
+        return f"{self.short_name} v{self.version}" if self.version else self.short_name
 
     @property
     def anchor(self) -> str:
@@ -327,6 +332,7 @@ def framework_scores(
                 requirements,
                 framework_id=framework_id,
                 name=framework.label,
+                short_name=framework.short_label,
                 version=version,
                 findings=secondary.get((framework.label, version)),
                 has_levels=has_levels,

@@ -78,7 +78,7 @@ class AccountOverview:
     @property
     def benchmark_chart(self) -> BarChart:
         return value_bars(
-            [(score.label, score.percent or 0, score) for score in self.cis], key="percent"
+            [(score.short_label, score.percent or 0, score) for score in self.cis], key="percent"
         )
 
 

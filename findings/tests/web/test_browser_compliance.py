@@ -131,6 +131,7 @@ def test_overview_charts_link_to_their_findings(browser, live_site, scanned):
     sign_in(browser, live_site)
     browser.get(f"{live_site}/")
     tile = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".benchmark-tile")))
+    shoot(browser, "charts-00-overview")
     assert "requirements pass" in tile.text
     trend = browser.find_element(By.CSS_SELECTOR, "svg.trend-chart")
     assert len(trend.find_elements(By.CSS_SELECTOR, "text.date")) == 2, "one dated column per scan"

@@ -323,7 +323,10 @@ def framework_scores(
             requirements.append(result)
         sections: dict[str, SectionScore] = {}
         for requirement in requirements:
-            number, title = data.heading(requirement.id) if data else (requirement.id, "")
+            # Controls without framework data group by service: EC2.13 under "EC2".
+            number, title = (
+                data.heading(requirement.id) if data else (requirement.id.split(".")[0], "")
+            )
             if number not in sections:
                 sections[number] = SectionScore([], number=number, title=title)
             sections[number].requirements.append(requirement)

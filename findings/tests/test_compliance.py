@@ -191,6 +191,8 @@ def test_security_hub_controls_are_requirements_without_data(scan):
     hub = next(s for s in compliance_scores(scan=scan) if s.framework_id == "security_hub")
     assert requirement(hub, "EC2.53").status == RequirementStatus.FAIL
     assert hub.manual == 0, "no requirement list to derive manual ones from"
+    (ec2,) = [section for section in hub.sections if section.number == "EC2"]
+    assert "EC2.53" in [r.id for r in ec2.requirements], "controls group by service"
 
 
 def test_the_secondary_figure_keeps_the_resource_weighted_tallies(scan):

@@ -101,7 +101,7 @@ def _framework(score: FrameworkScore) -> str:
         heading = f"{section.number} {section.title}".strip()
         rows = [
             (
-                f"**{r.id}** {r.title}" + (f" (Level {r.level})" if r.level else ""),
+                f"**{r.id}** {r.title}".strip() + (f" (Level {r.level})" if r.level else ""),
                 r.status.label + (f": {r.reason}" if r.reason else ""),
                 r.failing or "",
                 ", ".join(r.rule_ids),

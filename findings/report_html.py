@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 
+from findings.charts import value_bars
 from findings.compliance import compliance_scores
 from findings.models import Finding
 from findings.selectors import MutedFilter, finding_list
@@ -131,6 +132,7 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             top.items(), key=lambda item: (Severity.rank(item[0][0]), -item[1], item[0][1])
         )
     ]
+    scores = compliance_scores(scan=scan)
     passing = _counts(findings.filter(status=Finding.Status.PASS), "rule_id", "title")
     failing_rows = _counts(findings.filter(status=Finding.Status.FAIL), "severity")
     listed = Counter({s: c for (s,), c in failing_rows.items()})
@@ -153,7 +155,10 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             "not_evaluated": statuses[Finding.Status.NOT_EVALUATED],
         },
         "pass_rate": round(100 * statuses[Finding.Status.PASS] / decided) if decided else None,
-        "compliance": compliance_scores(scan=scan),
+        "compliance": scores,
+        "score_chart": value_bars(
+            [(score.short_label, score.percent or 0, score) for score in scores], key="percent"
+        ),
         "top_risks": top_risks,
         "coverage": scan_coverage(scan, findings),
         "passing": [

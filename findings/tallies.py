@@ -53,11 +53,23 @@ class Tally:
     compared_with: Any
 
 
+TALLY_FIELDS = tuple(Tally.__dataclass_fields__)
+
+
 def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
-    fields = [field.name for field in Tally.__dataclass_fields__.values()]
     return [
-        Tally(*row) for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*fields)
+        Tally(*row)
+        for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*TALLY_FIELDS)
     ]
+
+
+def stored_tallies_by_scan(*, scan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Tally]]:
+    """The tallies of several scans, in one query."""
+    by_scan: dict[uuid.UUID, list[Tally]] = {scan_id: [] for scan_id in scan_ids}
+    rows = FindingTally.objects.filter(scan_id__in=scan_ids).values_list("scan_id", *TALLY_FIELDS)
+    for scan_id, *values in rows:
+        by_scan[scan_id].append(Tally(*values))
+    return by_scan
 
 
 @dataclass

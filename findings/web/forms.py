@@ -185,3 +185,15 @@ class IdentifyForm(ScanForm):
         super().__init__(*args, **kwargs)
         for name in ("regions", "expires_at", "start_anyway"):
             del self.fields[name]
+
+
+class ComplianceFilterForm(forms.Form):
+    """The compliance page's CIS level filter: Level 1 or Level 2 recommendations only."""
+
+    level = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="CIS level",
+        choices=[("", "All levels"), ("1", "Level 1"), ("2", "Level 2 only")],
+    )

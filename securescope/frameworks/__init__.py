@@ -7,7 +7,7 @@ with the provenance of that data. Supporting a new version of a framework is add
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -41,6 +41,13 @@ class FrameworkVersion:
     source: str
     # Requirement id -> requirement, in benchmark order.
     requirements: Mapping[str, Requirement]
+    # Section and subsection number -> its title ("1" -> "Identity and Access Management").
+    headings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def heading(self, requirement_id: str) -> tuple[str, str]:
+        """The top-level section a requirement sits in, and its title ("" when unknown)."""
+        number = requirement_id.split(".")[0]
+        return number, self.headings.get(number, "")
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,13 @@ def _version(path: Path, framework_id: str, version: str) -> FrameworkVersion:
         title=str(document.get("title", "")),
         source=str(document.get("source", "")),
         requirements=MappingProxyType(requirements),
+        headings=MappingProxyType(
+            {
+                str(number): str(title)
+                for key in ("sections", "subsections")
+                for number, title in (document.get(key) or {}).items()
+            }
+        ),
     )
 
 

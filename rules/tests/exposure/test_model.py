@@ -1,0 +1,314 @@
+"""The exposure model and its path rules on moto, link by link: a full path fails, and taking
+away any one link (the internet gateway route, the ACL, the attached group, the public subnet,
+the powerful role with IMDSv1) makes it pass."""
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from rules.engine import evaluate
+from rules.exposure.model import exposure_nodes
+from rules.loading import load_catalog
+from rules.schema import Catalog
+from scans.collection.collectors import REGISTRY
+from scans.collection.context import CollectContext
+from scans.collection.inventory import AccountContext
+from securescope.privacy import resource_hash
+from securescope.resources import Resource
+
+pytestmark = pytest.mark.moto
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+COLLECTORS = (
+    "ec2.instances",
+    "ec2.security_groups",
+    "ec2.network_acls",
+    "ec2.route_tables",
+    "ec2.internet_gateways",
+    "ec2.nat_gateways",
+    "ec2.network_interfaces",
+    "ec2.elastic_ips",
+    "ec2.volumes",
+    "iam.instance_profiles_in_use",
+    "elbv2.load_balancers",
+)
+ADMIN_PATH = "EXPOSURE_ADMIN_PORT_POWERFUL_INSTANCE"
+IMDS_PATH = "EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1"
+BALANCER_PATH = "EXPOSURE_LOAD_BALANCER_WEAK_TARGET"
+ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+BENIGN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::logs"}],
+}
+
+
+def _resources() -> list[Resource]:
+    ctx = CollectContext(session=boto3.Session(), account=AccountContext(ACCOUNT), region=REGION)
+    return [resource for name in COLLECTORS for resource in REGISTRY[name].collect(ctx)]
+
+
+def _results(resources: list[Resource]) -> dict[tuple[str, str], Any]:
+    """{(rule id, resource hash): result} of the exposure catalog's rules."""
+    rules = tuple(rule for rule in load_catalog().rules if rule.source.endswith("exposure.yaml"))
+    nodes = exposure_nodes(resources)
+    return {
+        (found.rule.id, resource_hash(found.resource.arn)): found.result
+        for found in evaluate(Catalog(rules=rules, errors=()), [*resources, *nodes])
+    }
+
+
+class Account:
+    """A VPC with one subnet, built link by link so that each test can leave one out."""
+
+    def __init__(self) -> None:
+        self.ec2 = boto3.client("ec2", region_name=REGION)
+        self.iam = boto3.client("iam", region_name=REGION)
+        self.vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        self.subnet = self.ec2.create_subnet(VpcId=self.vpc, CidrBlock="10.0.1.0/24")["Subnet"][
+            "SubnetId"
+        ]
+        self.table = self.ec2.create_route_table(VpcId=self.vpc)["RouteTable"]["RouteTableId"]
+        self.ec2.associate_route_table(RouteTableId=self.table, SubnetId=self.subnet)
+        self.image = self.ec2.register_image(Name="base", RootDeviceName="/dev/xvda")["ImageId"]
+
+    def internet_route(self) -> None:
+        gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        self.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=self.vpc)
+        self.ec2.create_route(
+            RouteTableId=self.table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
+        )
+
+    def nat_route(self) -> None:
+        allocation = self.ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = self.ec2.create_nat_gateway(SubnetId=self.subnet, AllocationId=allocation)
+        self.ec2.create_route(
+            RouteTableId=self.table,
+            DestinationCidrBlock="0.0.0.0/0",
+            NatGatewayId=nat["NatGateway"]["NatGatewayId"],
+        )
+
+    def group(self, name: str, *ports: int) -> str:
+        group = self.ec2.create_security_group(GroupName=name, Description=name, VpcId=self.vpc)
+        for port in ports:
+            self.ec2.authorize_security_group_ingress(
+                GroupId=group["GroupId"],
+                IpPermissions=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": port,
+                        "ToPort": port,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                    }
+                ],
+            )
+        return group["GroupId"]
+
+    def deny_in_acl(self, port: int) -> None:
+        acl = self.ec2.create_network_acl(VpcId=self.vpc)["NetworkAcl"]["NetworkAclId"]
+        for number, action, ports in ((10, "deny", (port, port)), (20, "allow", (0, 65535))):
+            self.ec2.create_network_acl_entry(
+                NetworkAclId=acl,
+                RuleNumber=number,
+                Protocol="6",
+                RuleAction=action,
+                Egress=False,
+                CidrBlock="0.0.0.0/0",
+                PortRange={"From": ports[0], "To": ports[1]},
+            )
+        current = self.ec2.describe_network_acls(
+            Filters=[{"Name": "association.subnet-id", "Values": [self.subnet]}]
+        )["NetworkAcls"][0]
+        (association,) = [a for a in current["Associations"] if a["SubnetId"] == self.subnet]
+        self.ec2.replace_network_acl_association(
+            AssociationId=association["NetworkAclAssociationId"], NetworkAclId=acl
+        )
+
+    def profile(self, name: str, policy: dict) -> str:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        self.iam.put_role_policy(
+            RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(policy)
+        )
+        profile = self.iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        self.iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+        return profile["Arn"]
+
+    def instance(
+        self,
+        *,
+        groups: list[str],
+        profile: str | None,
+        public: bool = True,
+        tokens: str = "optional",
+    ) -> str:
+        params: dict[str, Any] = {
+            "ImageId": self.image,
+            "MinCount": 1,
+            "MaxCount": 1,
+            "NetworkInterfaces": [
+                {
+                    "DeviceIndex": 0,
+                    "SubnetId": self.subnet,
+                    "Groups": groups,
+                    "AssociatePublicIpAddress": public,
+                }
+            ],
+            "MetadataOptions": {"HttpTokens": tokens, "HttpEndpoint": "enabled"},
+        }
+        if profile:
+            params["IamInstanceProfile"] = {"Arn": profile}
+        instance = self.ec2.run_instances(**params)["Instances"][0]
+        return f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance['InstanceId']}"
+
+
+@pytest.fixture
+def account(aws) -> Account:
+    return Account()
+
+
+def _status(results: dict, rule_id: str, arn: str) -> str:
+    return results[(rule_id, resource_hash(arn))].status
+
+
+def test_full_path_fails_and_names_its_links(account):
+    account.internet_route()
+    ssh = account.group("ssh", 22)
+    instance = account.instance(groups=[ssh], profile=account.profile("admin", ADMIN_POLICY))
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "FAIL"
+    assert _status(results, IMDS_PATH, instance) == "FAIL"
+    assert _status(results, "EC2_INSTANCE_WEARS_ADMIN_ROLE", instance) == "FAIL"
+    evidence = results[(ADMIN_PATH, resource_hash(instance))].evidence
+    steps = {step["step"]: step for step in evidence["chain"]}
+    assert steps["public_address"]["kind"] == "public_ipv4"
+    assert steps["route"]["kind"] == "internet_gateway"
+    assert steps["instance"]["reachable_ports"] == [22]
+    assert steps["role"]["admin"] is True
+    assert {link["rule"] for link in evidence["built_from"]} >= {
+        "EC2_SG_ADMIN_PORTS_IPV4",
+        "EC2_IMDSV2_REQUIRED",
+        "EC2_INSTANCE_ROLE_ADMIN",
+    }
+    text = json.dumps(evidence)
+    assert ACCOUNT not in text and "i-" not in text and "sg-" not in text
+
+
+def test_no_internet_gateway_route_breaks_the_path(account):
+    ssh = account.group("ssh", 22)
+    instance = account.instance(groups=[ssh], profile=account.profile("admin", ADMIN_POLICY))
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+    assert _status(results, IMDS_PATH, instance) == "PASS"
+
+
+def test_network_acl_deny_breaks_the_path(account):
+    account.internet_route()
+    account.deny_in_acl(22)
+    ssh = account.group("ssh", 22)
+    instance = account.instance(groups=[ssh], profile=account.profile("admin", ADMIN_POLICY))
+    assert _status(_results(_resources()), ADMIN_PATH, instance) == "PASS"
+
+
+def test_world_open_group_not_attached_breaks_the_path_and_is_reported_as_such(account):
+    account.internet_route()
+    unattached = account.group("ssh", 22)
+    closed = account.group("closed")
+    instance = account.instance(groups=[closed], profile=account.profile("admin", ADMIN_POLICY))
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+    group_arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{unattached}"
+    failing = {
+        hashed: result
+        for (rule_id, hashed), result in results.items()
+        if rule_id == "EC2_SG_WORLD_OPEN_UNATTACHED" and result.status == "FAIL"
+    }
+    assert list(failing) == [resource_hash(group_arn)]
+    assert failing[resource_hash(group_arn)].evidence["attached"] is False
+
+
+def test_private_subnet_behind_nat_only_breaks_the_path(account):
+    account.nat_route()
+    ssh = account.group("ssh", 22)
+    instance = account.instance(
+        groups=[ssh], profile=account.profile("admin", ADMIN_POLICY), public=False
+    )
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+    assert _status(results, IMDS_PATH, instance) == "PASS"
+
+
+def test_benign_role_with_imdsv2_required_breaks_the_path(account):
+    account.internet_route()
+    ssh = account.group("ssh", 22)
+    instance = account.instance(
+        groups=[ssh], profile=account.profile("reader", BENIGN_POLICY), tokens="required"
+    )
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+    assert _status(results, IMDS_PATH, instance) == "PASS"
+    assert _status(results, "EC2_INSTANCE_WEARS_ADMIN_ROLE", instance) == "PASS"
+
+
+def _balancer(account: Account, *, scheme: str, instance_arn: str) -> str:
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    second = account.ec2.create_subnet(
+        VpcId=account.vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b"
+    )["Subnet"]["SubnetId"]
+    web = account.group("web", 80)
+    balancer = elbv2.create_load_balancer(
+        Name="front", Subnets=[account.subnet, second], SecurityGroups=[web], Scheme=scheme
+    )["LoadBalancers"][0]
+    group = elbv2.create_target_group(
+        Name="app", Protocol="HTTP", Port=8080, VpcId=account.vpc, TargetType="instance"
+    )["TargetGroups"][0]
+    elbv2.register_targets(
+        TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": instance_arn.rsplit("/", 1)[-1]}]
+    )
+    elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+    )
+    return balancer["LoadBalancerArn"]
+
+
+def test_internet_facing_balancer_to_imdsv1_instance_is_a_path(account):
+    account.internet_route()
+    closed = account.group("closed")
+    instance = account.instance(
+        groups=[closed], profile=account.profile("reader", BENIGN_POLICY), public=False
+    )
+    balancer = _balancer(account, scheme="internet-facing", instance_arn=instance)
+    results = _results(_resources())
+    assert _status(results, BALANCER_PATH, balancer) == "FAIL"
+    # Reachable through the balancer on the target port: the IMDSv1 path fires on the instance.
+    assert _status(results, IMDS_PATH, instance) == "FAIL"
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+
+
+def test_internal_balancer_is_no_path(account):
+    account.internet_route()
+    closed = account.group("closed")
+    instance = account.instance(
+        groups=[closed], profile=account.profile("reader", BENIGN_POLICY), public=False
+    )
+    balancer = _balancer(account, scheme="internal", instance_arn=instance)
+    results = _results(_resources())
+    assert _status(results, BALANCER_PATH, balancer) == "PASS"
+    assert _status(results, IMDS_PATH, instance) == "PASS"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Subquery
 
 from findings.compliance import ComplianceTally, compliance_tallies
+from findings.exposure import reachable_resource_count
 from findings.models import Finding
 from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
 from findings.tallies import RuleGroup, ScanCounts, by_severity, stored_tallies
@@ -35,6 +36,8 @@ class AccountOverview:
     trend: list[tuple[Scan, int]] = field(default_factory=list)
     top_rules: list[RuleGroup] = field(default_factory=list)
     new_failing: int | None = None
+    # Resources at the end of a failing exposure path (findings.exposure).
+    exposed: int = 0
 
     @property
     def label(self) -> str:
@@ -149,6 +152,7 @@ def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) ->
         ],
         trend=_trend(history, severities, mutes),
         top_rules=top,
+        exposed=reachable_resource_count(scan=scan),
     )
     if len(history) > 1:
         overview.new_failing = ScanCounts(

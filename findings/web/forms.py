@@ -185,3 +185,14 @@ class IdentifyForm(ScanForm):
         super().__init__(*args, **kwargs)
         for name in ("regions", "expires_at", "start_anyway"):
             del self.fields[name]
+
+
+class ExposureFilterForm(forms.Form):
+    """The Exposure page's filters: one account (by its hash) and one region, or all."""
+
+    account = forms.ChoiceField(required=False)
+    region = forms.RegexField(required=False, regex=r"^(global|[a-z]{2}(-[a-z]+)+-\d)$")
+
+    def __init__(self, *args: Any, accounts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "All accounts"), *accounts]

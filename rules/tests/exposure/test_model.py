@@ -205,7 +205,9 @@ def test_full_path_fails_and_names_its_links(account):
         "EC2_INSTANCE_ROLE_ADMIN",
     }
     text = json.dumps(evidence)
-    assert ACCOUNT not in text and "i-" not in text and "sg-" not in text
+    assert ACCOUNT not in text
+    assert "i-" not in text
+    assert "sg-" not in text
 
 
 def test_no_internet_gateway_route_breaks_the_path(account):

@@ -1,5 +1,5 @@
 """Path rules over the exposure model (rules.exposure.model), and the context single findings
-lack: a world-open group attached to nothing, an instance that wears a powerful role.
+lack: the instance that wears a powerful role.
 
 A path finding FAILs only when every link of its chain is present; a link whose data could not
 be collected makes it NOT_EVALUATED, never PASS, unless the links that are known already make
@@ -10,7 +10,6 @@ findings it is built from by rule id and resource hash (`built_from`).
 from typing import Any
 
 from rules.evaluators import Result, evaluator, missing_data
-from rules.exposure.network import ADMIN_PORTS, world_openings
 from rules.params import PORTS, one_of
 from securescope.resources import Resource
 
@@ -162,25 +161,3 @@ def instance_wears_powerful_role(resource: Resource, *, params: dict) -> Result 
         return None
     evidence = {"role": role, "built_from": data.get("built_from", [])}
     return Result("FAIL" if role.get(params["power"]) else "PASS", evidence)
-
-
-@evaluator("sg_world_open_unattached")
-def sg_world_open_unattached(resource: Resource, *, params: dict) -> Result | None:
-    """FAIL, at a lower severity than the port rules, when a world-open group is attached to
-    no network interface: nothing is exposed yet, but the next instance given it will be."""
-    openings = world_openings([resource.data])
-    if not openings:
-        return None
-    if unknown := missing_data(resource, "NetworkInterfaceCount"):
-        return unknown
-    count = resource.data.get("NetworkInterfaceCount")
-    if count is None:
-        return None
-    evidence = {
-        "attached": count > 0,
-        "network_interfaces": count,
-        "world_open_permissions": len(openings),
-        "admin_ports": sorted({p for o in openings for p in ADMIN_PORTS if o.covers(p)}),
-        "all_traffic": any(o.all_traffic for o in openings),
-    }
-    return Result("PASS" if count else "FAIL", evidence)

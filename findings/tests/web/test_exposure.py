@@ -84,7 +84,7 @@ def test_paths_sorted_by_severity_with_chain_and_links_to_their_findings(client,
 
 
 def test_filter_by_account_and_region_answers_the_partial(client, user, scans):
-    first, second, _ = scans
+    _, second, _ = scans
     partial = client.get(reverse("findings:exposure"), {"account": second.account_hash}, headers=HX)
     assert b"<html" not in partial.content
     assert [path.scan for path in partial.context["paths"]] == [second]

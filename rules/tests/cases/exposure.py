@@ -1,4 +1,4 @@
-"""Cases for the path rules: exposure model nodes (rules.exposure.model) and security groups."""
+"""Cases for the path rules: nodes of the exposure model (rules.exposure.model)."""
 
 from rules.tests.cases import Example
 
@@ -66,21 +66,6 @@ def _balancer(**overrides) -> dict:
 WEAK_TARGET = {"port": 8080, "imds_v1": True, "role_admin": False}
 
 
-def _group(count, *permissions) -> dict:
-    data = {"GroupName": "web", "IpPermissions": list(permissions), "IpPermissionsEgress": []}
-    if count is not None:
-        data["NetworkInterfaceCount"] = count
-    return data
-
-
-WORLD_SSH = {
-    "IpProtocol": "tcp",
-    "FromPort": 22,
-    "ToPort": 22,
-    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-    "Ipv6Ranges": [],
-}
-
 CASES = {
     "EXPOSURE_ADMIN_PORT_POWERFUL_INSTANCE": {
         "FAIL": [
@@ -142,12 +127,5 @@ CASES = {
     "EC2_INSTANCE_WEARS_PRIVESC_ROLE": {
         "FAIL": [_instance(role={**BENIGN_ROLE, "escalation": True})],
         "PASS": [_instance()],
-    },
-    "EC2_SG_WORLD_OPEN_UNATTACHED": {
-        "FAIL": [_group(0, WORLD_SSH)],
-        "PASS": [_group(2, WORLD_SSH)],
-        "NOT_EVALUATED": [
-            Example(_group(None, WORLD_SSH), missing={"NetworkInterfaceCount": DENIED})
-        ],
     },
 }

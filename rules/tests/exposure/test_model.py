@@ -229,18 +229,23 @@ def test_network_acl_deny_breaks_the_path(account):
 def test_world_open_group_not_attached_breaks_the_path_and_is_reported_as_such(account):
     account.internet_route()
     unattached = account.group("ssh", 22)
+    attached = account.group("web", 22)
     closed = account.group("closed")
     instance = account.instance(groups=[closed], profile=account.profile("admin", ADMIN_POLICY))
-    results = _results(_resources())
-    assert _status(results, ADMIN_PATH, instance) == "PASS"
-    group_arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{unattached}"
-    failing = {
-        hashed: result
-        for (rule_id, hashed), result in results.items()
-        if rule_id == "EC2_SG_WORLD_OPEN_UNATTACHED" and result.status == "FAIL"
+    account.instance(groups=[attached], profile=None, tokens="required")
+    resources = _resources()
+    assert _status(_results(resources), ADMIN_PATH, instance) == "PASS"
+    rules = tuple(rule for rule in load_catalog().rules if rule.id == "EC2_SG_ADMIN_PORTS_IPV4")
+    groups = {
+        found.resource.data["GroupId"]: found.result
+        for found in evaluate(Catalog(rules=rules, errors=()), resources)
+        if found.result.status == "FAIL"
     }
-    assert list(failing) == [resource_hash(group_arn)]
-    assert failing[resource_hash(group_arn)].evidence["attached"] is False
+    assert set(groups) == {unattached, attached}
+    assert groups[unattached].evidence["attached"] is False
+    assert groups[unattached].severity == "low"
+    assert groups[attached].evidence["attached"] is True
+    assert groups[attached].severity is None
 
 
 def test_private_subnet_behind_nat_only_breaks_the_path(account):

@@ -38,19 +38,25 @@ def latest_succeeded_scans(*, account_hash: str = "") -> list[Scan]:
     return list(latest.order_by("account_label", "-created_at"))
 
 
-def path_findings(*, scans: Iterable[Scan], region: str = "") -> QuerySet[Finding]:
+def path_findings(
+    *, scans: Iterable[Scan], region: str = "", severities: list[str] | None = None
+) -> QuerySet[Finding]:
     findings = Finding.objects.filter(
         scan__in=list(scans), service=PATH_SERVICE, status=Finding.Status.FAIL
     )
+    if severities is not None:
+        findings = findings.filter(severity__in=severities)
     if region:
         findings = findings.filter(region=region)
     return findings.order_by(Severity.rank_expression(), "rule_id", "region", "resource_hash")
 
 
-def exposure_paths(*, scans: list[Scan], region: str = "") -> list[ExposurePath]:
+def exposure_paths(
+    *, scans: list[Scan], region: str = "", severities: list[str] | None = None
+) -> list[ExposurePath]:
     """The paths of `scans`, with their links resolved in two queries whatever their number."""
     by_id = {scan.id: scan for scan in scans}
-    findings = list(path_findings(scans=scans, region=region))
+    findings = list(path_findings(scans=scans, region=region, severities=severities))
     wanted = {
         (finding.scan_id, _fingerprint(link))
         for finding in findings

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from findings.exposure import exposure_paths, latest_succeeded_scans
 from findings.web.forms import ExposureFilterForm
+from securescope.severity_floor import allowed_severities
 
 
 @require_GET
@@ -14,6 +15,7 @@ def exposure_page(request: HttpRequest) -> HttpResponse:
     form = ExposureFilterForm(
         request.GET or None,
         accounts=[(scan.account_hash, scan.account_label) for scan in every_account],
+        regions=sorted({"global", *(region for scan in every_account for region in scan.regions)}),
     )
     account, region = "", ""
     if form.is_valid():
@@ -22,7 +24,9 @@ def exposure_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "scans": scans,
-        "paths": exposure_paths(scans=scans, region=region) if scans else [],
+        "paths": exposure_paths(scans=scans, region=region, severities=allowed_severities(request))
+        if scans
+        else [],
     }
     template = "findings/_exposure_paths.html" if request.htmx else "findings/exposure.html"
     return render(request, template, context)

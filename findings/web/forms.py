@@ -191,8 +191,11 @@ class ExposureFilterForm(forms.Form):
     """The Exposure page's filters: one account (by its hash) and one region, or all."""
 
     account = forms.ChoiceField(required=False)
-    region = forms.RegexField(required=False, regex=r"^(global|[a-z]{2}(-[a-z]+)+-\d)$")
+    region = forms.ChoiceField(required=False)
 
-    def __init__(self, *args: Any, accounts: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, accounts: list[tuple[str, str]], regions: list[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = [("", "All accounts"), *accounts]
+        self.fields["region"].choices = _blank("All regions", regions)

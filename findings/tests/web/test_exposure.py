@@ -54,8 +54,9 @@ def _path(scan, **overrides):
 
 @pytest.fixture
 def scans():
-    first = create_scan()
-    second = create_scan(account_hash="c" * 64, account_label="****3333")
+    regions = ["us-east-1", "eu-west-1"]
+    first = create_scan(regions=regions)
+    second = create_scan(account_hash="c" * 64, account_label="****3333", regions=regions)
     group_finding = create_finding(first, resource_hash=GROUP)
     _path(first)
     _path(
@@ -116,6 +117,12 @@ def test_overview_links_the_resources_reachable_with_admin_credentials(client, u
     exposure = reverse("findings:exposure")
     assert f'href="{exposure}?account={first.account_hash}"' in page
     assert "2</span> resources reachable from the internet with admin credentials" in page
+
+
+def test_the_global_severity_floor_applies(client, user, scans):
+    client.post(reverse("findings:severity"), {"severity_floor": "critical", "next": "/"})
+    page = client.get(reverse("findings:exposure"))
+    assert {path.finding.severity for path in page.context["paths"]} == {"critical"}
 
 
 def test_no_scan_says_so(client, user):

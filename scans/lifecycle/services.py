@@ -391,6 +391,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         )
         catalog = load_catalog().with_settings(unit.scan.rule_settings)
         # The exposure model joins the unit's resources into paths (see rules.exposure.model).
+        modelling = time.perf_counter()
         nodes = exposure_nodes(collection.resources)
         modelled = time.perf_counter()
         evaluations = list(evaluate(catalog, [*collection.resources, *nodes]))
@@ -401,7 +402,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
             error="; ".join(collection.errors),
             timings={
                 "collect": round(collected - started, 3),
-                "exposure_model": round(modelled - collected, 3),
+                "exposure_model": round(modelled - modelling, 3),
             },
             since=collected,
         )

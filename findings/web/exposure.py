@@ -3,14 +3,19 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
 
 from findings.exposure import exposure_paths, latest_succeeded_scans
 from findings.web.forms import ExposureFilterForm
 from securescope.severity_floor import allowed_severities
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 @require_GET
-def exposure_page(request: HttpRequest) -> HttpResponse:
+def exposure_page(request: HtmxHttpRequest) -> HttpResponse:
     every_account = latest_succeeded_scans()
     form = ExposureFilterForm(
         request.GET or None,

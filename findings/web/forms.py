@@ -1,5 +1,5 @@
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -197,5 +197,5 @@ class ExposureFilterForm(forms.Form):
         self, *args: Any, accounts: list[tuple[str, str]], regions: list[str], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [("", "All accounts"), *accounts]
-        self.fields["region"].choices = _blank("All regions", regions)
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts"), *accounts]
+        cast(forms.ChoiceField, self.fields["region"]).choices = _blank("All regions", regions)

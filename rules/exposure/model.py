@@ -277,7 +277,9 @@ def _load_balancer_node(
     else:
         open_ports = listener_ports
     reachable = internet_facing and bool(open_ports)
-    targets, weak, links = 0, [], []
+    targets = 0
+    weak: list[dict[str, Any]] = []
+    links: list[dict[str, str]] = []
     for group in balancer.get("TargetGroups", []):
         if group.get("TargetType", "instance") != "instance":
             continue

@@ -2,9 +2,10 @@
 lack: the instance that wears a powerful role.
 
 A path finding FAILs only when every link of its chain is present; a link whose data could not
-be collected makes it NOT_EVALUATED, never PASS, unless the links that are known already make
-the path. Evidence names the chain step by step by kinds, ports, flags and counts, and the
-findings it is built from by rule id and resource hash (`built_from`).
+be collected makes it NOT_EVALUATED, never PASS nor FAIL. A condition with alternatives (a
+powerful role, or IMDSv1) fails when one alternative is known to hold, and is NOT_EVALUATED
+when none is known to and one is unknown. Evidence names the chain step by step by kinds, ports,
+flags and counts, and the findings it is built from by rule id and resource hash (`built_from`).
 """
 
 from typing import Any
@@ -16,10 +17,22 @@ from securescope.resources import Resource
 NETWORK_FIELDS = ("route", "internet_gateway", "network_acl", "security_groups")
 
 
-def _decide(path: bool, resource: Resource, evidence: dict[str, Any], *fields: str) -> Result:
+def _decide(
+    path: bool,
+    resource: Resource,
+    evidence: dict[str, Any],
+    *,
+    links: tuple[str, ...] = (),
+    alternatives: tuple[str, ...] = (),
+) -> Result:
+    """NOT_EVALUATED when a link of the chain could not be read (an unknown ACL is no open
+    one); FAIL when the path is complete; NOT_EVALUATED when it is not and one of the
+    `alternatives` that could complete it (the role, when IMDSv1 did not) is unknown."""
+    if unknown := missing_data(resource, *links):
+        return Result("NOT_EVALUATED", {**evidence, **unknown.evidence})
     if path:
         return Result("FAIL", evidence)
-    if unknown := missing_data(resource, *fields):
+    if unknown := missing_data(resource, *alternatives):
         return Result("NOT_EVALUATED", {**evidence, **unknown.evidence})
     return Result("PASS", evidence)
 
@@ -63,8 +76,8 @@ def path_admin_port_to_powerful_instance(resource: Resource, *, params: dict) ->
         admin_reachable and powerful,
         resource,
         _evidence(data, _instance_chain(data)),
-        *NETWORK_FIELDS,
-        *(() if powerful else ("role",)),
+        links=NETWORK_FIELDS,
+        alternatives=("role",),
     )
 
 
@@ -81,8 +94,8 @@ def path_reachable_instance_role_imdsv1(resource: Resource, *, params: dict) -> 
         reachable and has_role and bool(data.get("imds_v1")),
         resource,
         _evidence(data, _instance_chain(data)),
-        *NETWORK_FIELDS,
-        "role",
+        links=NETWORK_FIELDS,
+        alternatives=("role",),
     )
 
 
@@ -110,7 +123,7 @@ def path_public_eks_endpoint_powerful_cluster(resource: Resource, *, params: dic
         bool(data.get("world_cidr")) and (configmap_only or admin_nodes),
         resource,
         _evidence(data, chain),
-        "node_role",
+        alternatives=("node_role",),
     )
 
 
@@ -138,10 +151,8 @@ def path_load_balancer_to_weak_instance(resource: Resource, *, params: dict) -> 
         bool(data.get("internet_facing")) and bool(open_ports) and bool(weak),
         resource,
         _evidence(data, chain),
-        "Listeners",
-        "TargetGroups",
-        "security_groups",
-        "role",
+        links=("Listeners", "TargetGroups", "security_groups"),
+        alternatives=("role",),
     )
 
 

@@ -82,6 +82,8 @@ CASES = {
         ],
         "NOT_EVALUATED": [
             Example(_instance(reachable_ports=[], role=ADMIN_ROLE), missing={"route": DENIED}),
+            # An ACL that could not be read is no open one: the path is not called complete.
+            Example(_instance(role=ADMIN_ROLE), missing={"network_acl": DENIED}),
             Example(_instance(role=None), missing={"role": DENIED}),
         ],
     },

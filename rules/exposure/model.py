@@ -12,6 +12,7 @@ finding is located on the instance, balancer or cluster it ends at, and names th
 is built from by rule id and resource hash (`built_from`).
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,8 @@ INSTANCE_NODE = "Exposure::Instance"
 LOAD_BALANCER_NODE = "Exposure::LoadBalancer"
 EKS_CLUSTER_NODE = "Exposure::EKSCluster"
 NODE_TYPES = (INSTANCE_NODE, LOAD_BALANCER_NODE, EKS_CLUSTER_NODE)
+
+logger = logging.getLogger(__name__)
 
 # The inputs whose absence leaves a link unknown: node field -> resource type.
 NETWORK_INPUTS = {
@@ -77,7 +80,34 @@ class _Inventory:
 
 
 def exposure_nodes(resources: Iterable[Resource]) -> list[Resource]:
-    """The model's nodes for one unit's resources (none for the global unit)."""
+    """The model's nodes for one unit's resources (none for the global unit).
+
+    A model that cannot be built (data of a shape it does not expect) costs only the path
+    rules: each node type comes back as a stand-in that is not collected, so they report
+    NOT_EVALUATED with the reason, and the unit's other findings are stored as usual.
+    """
+    resources = list(resources)
+    try:
+        return _nodes(resources)
+    except Exception as error:
+        # The type only: the message may quote resource data.
+        logger.error(
+            "The exposure model failed (%s); path rules not evaluated", type(error).__name__
+        )
+        reason = f"exposure model error: {type(error).__name__}"
+        region = resources[0].region if resources else ""
+        return [
+            Resource(
+                type=node_type,
+                arn=f"arn:aws:exposure:{region}::not-collected/{node_type}",
+                region=region,
+                not_collected=reason,
+            )
+            for node_type in NODE_TYPES
+        ]
+
+
+def _nodes(resources: list[Resource]) -> list[Resource]:
     inventory = _Inventory(resources)
     instances = {
         resource.data["InstanceId"]: _instance_node(inventory, resource)

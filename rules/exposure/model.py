@@ -165,7 +165,8 @@ def _interface_reach(inventory: _Inventory, interface: dict[str, Any]) -> dict[s
         "world_open_groups": [g for g in groups if world_openings([g.data])],
         "openings": openings,
         "acl_admitted": admitted,
-        "ports": sorted({port for _, port in admitted}) if reachable else [],
+        # Port 0 stands for all traffic, which `all_ports` tells.
+        "ports": sorted({port for _, port in admitted if port}) if reachable else [],
         "all_ports": reachable and any(o.all_traffic and (o, 0) in admitted for o in openings),
     }
 
@@ -243,7 +244,7 @@ def _instance_node(inventory: _Inventory, resource: Resource) -> Resource:
         "world_open_ports": sorted(
             {p for r in reaches for o in r["openings"] for p in o.probe_ports()}
         ),
-        "acl_admitted_ports": sorted({p for r in reaches for _, p in r["acl_admitted"]}),
+        "acl_admitted_ports": sorted({p for r in reaches for _, p in r["acl_admitted"] if p}),
         "reachable_ports": ports,
         "all_ports": any(r["all_ports"] for r in reaches),
         "load_balancer_ports": [],

@@ -199,3 +199,21 @@ def test_internal_balancer_is_no_path(account):
     results = _results(_resources())
     assert _status(results, BALANCER_PATH, balancer) == "PASS"
     assert _status(results, IMDS_PATH, instance) == "PASS"
+
+
+def test_all_traffic_from_the_world_reaches_every_port(account):
+    account.internet_route()
+    everything = account.group("everything")
+    account.ec2.authorize_security_group_ingress(
+        GroupId=everything,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    instance = account.instance(
+        groups=[everything], profile=account.profile("admin", ADMIN_POLICY), tokens="required"
+    )
+    result = _results(_resources())[(ADMIN_PATH, resource_hash(instance))]
+    assert result.status == "FAIL"
+    steps = {step["step"]: step for step in result.evidence["chain"]}
+    assert steps["instance"]["all_ports"] is True
+    assert steps["instance"]["reachable_ports"] == [22, 3389]
+    assert {link["rule"] for link in result.evidence["built_from"]} >= {"EC2_SG_ALL_TRAFFIC_OPEN"}

@@ -152,17 +152,20 @@ def _interface_reach(inventory: _Inventory, interface: dict[str, Any]) -> dict[s
     """One interface's links from the internet, and the probe ports that pass them all."""
     group_ids = [group["GroupId"] for group in interface.get("Groups", [])]
     groups = [inventory.groups[g] for g in group_ids if g in inventory.groups]
-    openings = world_openings(group.data for group in groups)
+    address = _public_address(inventory, interface)
+    families = frozenset({"ipv6" if address == "ipv6" else "ipv4"})
+    if interface.get("Ipv6Addresses"):
+        families |= {"ipv6"}
+    openings = world_openings((group.data for group in groups), families=families)
     subnet = interface.get("SubnetId") or ""
     route = inventory.network.route_kind(subnet, interface.get("VpcId") or "")
     acl = inventory.network.acl(subnet)
-    address = _public_address(inventory, interface)
     admitted = _admitted(openings, acl)
     reachable = bool(address) and route == "internet_gateway"
     return {
         "public_address": address,
         "route": route,
-        "world_open_groups": [g for g in groups if world_openings([g.data])],
+        "world_open_groups": [g for g in groups if world_openings([g.data], families=families)],
         "openings": openings,
         "acl_admitted": admitted,
         # Port 0 stands for all traffic, which `all_ports` tells.

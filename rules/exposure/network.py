@@ -39,6 +39,8 @@ class Opening:
     protocol: str
     low: int
     high: int
+    # "ipv4" (from 0.0.0.0/0), "ipv6" (from ::/0), or both.
+    families: frozenset[str] = frozenset({"ipv4", "ipv6"})
 
     @property
     def all_traffic(self) -> bool:
@@ -54,22 +56,28 @@ class Opening:
         return self.all_traffic or self.low <= port <= self.high
 
 
-def world_openings(groups: Iterable[dict[str, Any]]) -> list[Opening]:
-    """The world-open ingress permissions (TCP, UDP or all traffic) of the given groups."""
+def world_openings(
+    groups: Iterable[dict[str, Any]], *, families: frozenset[str] = frozenset({"ipv4", "ipv6"})
+) -> list[Opening]:
+    """The world-open ingress permissions (TCP, UDP or all traffic) of the given groups, from
+    the address families given (an interface with only a public IPv4 address is not reached
+    by a rule that opens a port to ::/0)."""
     openings = set()
     for group in groups:
         for permission in group.get("IpPermissions", []):
-            world = any(_is_world(r.get("CidrIp")) for r in permission.get("IpRanges", [])) or any(
-                _is_world(r.get("CidrIpv6")) for r in permission.get("Ipv6Ranges", [])
-            )
+            world = set()
+            if any(_is_world(r.get("CidrIp")) for r in permission.get("IpRanges", [])):
+                world.add("ipv4")
+            if any(_is_world(r.get("CidrIpv6")) for r in permission.get("Ipv6Ranges", [])):
+                world.add("ipv6")
             protocol = protocol_number(permission.get("IpProtocol", ""))
-            if not world or protocol not in (ALL_PROTOCOLS, *PROTOCOL_NUMBERS.values()):
+            if not world & families or protocol not in (ALL_PROTOCOLS, *PROTOCOL_NUMBERS.values()):
                 continue
             low, high = permission.get("FromPort"), permission.get("ToPort")
             low = 0 if low is None or low < 0 else low
             high = MAX_PORT if high is None or high < 0 else high
-            openings.add(Opening(protocol, low, high))
-    return sorted(openings, key=lambda o: (o.protocol, o.low, o.high))
+            openings.add(Opening(protocol, low, high, frozenset(world & families)))
+    return sorted(openings, key=lambda o: (o.protocol, o.low, o.high, sorted(o.families)))
 
 
 def acl_admits(acl: dict[str, Any] | None, protocol: str, port: int) -> bool:

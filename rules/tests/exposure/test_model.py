@@ -217,3 +217,23 @@ def test_all_traffic_from_the_world_reaches_every_port(account):
     assert steps["instance"]["all_ports"] is True
     assert steps["instance"]["reachable_ports"] == [22, 3389]
     assert {link["rule"] for link in result.evidence["built_from"]} >= {"EC2_SG_ALL_TRAFFIC_OPEN"}
+
+
+def test_a_port_open_to_ipv6_only_does_not_reach_an_ipv4_only_instance(account):
+    account.internet_route()
+    ipv6_ssh = account.group("ipv6-ssh")
+    account.ec2.authorize_security_group_ingress(
+        GroupId=ipv6_ssh,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+            }
+        ],
+    )
+    instance = account.instance(groups=[ipv6_ssh], profile=account.profile("admin", ADMIN_POLICY))
+    results = _results(_resources())
+    assert _status(results, ADMIN_PATH, instance) == "PASS"
+    assert _status(results, IMDS_PATH, instance) == "PASS"

@@ -25,10 +25,10 @@ from django.conf import settings
 from django.http import (
     FileResponse,
     HttpRequest,
-    HttpResponse,
     HttpResponseNotModified,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.utils.http import parse_etags
 
 from advice.models import ScanAdvice
@@ -142,7 +142,7 @@ def snapshots_delete_all() -> None:
 
 def export_response(
     request: HttpRequest, *, scan: Scan, export_format: str, filters: dict[str, Any]
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A scan's export as a download: streamed while the scan runs, from its snapshot once it
     has finished, and 304 Not Modified when the client already holds that snapshot."""
     extension = FILE_EXTENSIONS.get(export_format, export_format)
@@ -153,7 +153,7 @@ def export_response(
         return EXPORTERS[export_format](scan, finding_list(scan=scan, **filters))
 
     if not is_snapshotted(scan):
-        response: HttpResponse = StreamingHttpResponse(
+        response: HttpResponseBase = StreamingHttpResponse(
             (chunk.encode() for chunk in render()), content_type=content_type
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Subquery
 
 from findings.charts import BarChart, TrendChart, severity_trend, value_bars
 from findings.compliance import FrameworkScore, compliance_scores
+from findings.exposure import reachable_resource_count
 from findings.models import Finding
 from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
 from findings.tallies import (
@@ -47,6 +48,8 @@ class AccountOverview:
     score_trend: list[tuple[Scan, list[FrameworkScore]]] = field(default_factory=list)
     top_rules: list[RuleGroup] = field(default_factory=list)
     new_failing: int | None = None
+    # Resources at the end of a failing exposure path (findings.exposure).
+    exposed: int = 0
 
     @property
     def label(self) -> str:
@@ -184,6 +187,7 @@ def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) ->
         trend_stacks=stacks,
         score_trend=_score_trend(history, severities),
         top_rules=top,
+        exposed=reachable_resource_count(scan=scan),
     )
     if len(history) > 1:
         overview.new_failing = ScanCounts(

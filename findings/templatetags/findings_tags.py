@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from findings.identifiers import Identity
 from securescope.frameworks import UNMAPPED_KEY, all_frameworks, get_framework
 
 register = template.Library()
@@ -89,6 +90,6 @@ def unmapped_reason(compliance: dict[str, Any]) -> str:
 
 
 @register.filter
-def identity_of(identities: dict | None, resource_hash: str) -> object:
+def identity_of(identities: dict[str, Identity] | None, resource_hash: str) -> Identity | None:
     """The revealed (or stored) identity of a hash on this page, or None."""
     return identities.get(resource_hash) if identities else None

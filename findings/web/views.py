@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -138,7 +139,7 @@ def _export_response(chunks: Any, export_format: str, filename: str) -> Streamin
 
 
 @require_GET
-def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> HttpResponse:
+def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> HttpResponseBase:
     if export_format not in EXPORTERS:
         raise Http404("Unknown export format")
     scan = scan_get(scan_id=scan_id)

@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from rules.engine import evaluate
+from rules.exposure.model import exposure_nodes
 from rules.loading import load_catalog
 from scans.collection.context import CollectContext
 from scans.collection.demo import (
@@ -50,6 +51,12 @@ PLANTED_BOTH_WAYS = (
     "GUARDDUTY_EKS_AUDIT_LOGS",
     "IAM_USER_DIRECT_POLICIES",
     "IAM_KEY_CREATED_AT_SETUP",
+    # A full path and a near miss of each kind (scans/collection/demo_exposure.py).
+    "EXPOSURE_ADMIN_PORT_POWERFUL_INSTANCE",
+    "EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1",
+    "EXPOSURE_LOAD_BALANCER_WEAK_TARGET",
+    "EXPOSURE_EKS_ENDPOINT_POWERFUL_CLUSTER",
+    "EC2_INSTANCE_WEARS_ADMIN_ROLE",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {
@@ -96,7 +103,14 @@ def demo_statuses() -> dict[str, set[str]]:
     finally:
         server.stop()
     found: dict[str, set[str]] = defaultdict(set)
-    for evaluation in evaluate(load_catalog(), resources):
+    nodes = [
+        node
+        for region in DEMO_REGIONS[:2]
+        for node in exposure_nodes(
+            [resource for resource in resources if resource.region == region]
+        )
+    ]
+    for evaluation in evaluate(load_catalog(), [*resources, *nodes]):
         found[evaluation.rule.id].add(evaluation.result.status)
     return found
 

@@ -114,6 +114,8 @@ CASES = {
     "EC2_SG_ADMIN_PORTS_IPV4": {
         "FAIL": [
             _group(_ingress(v4=[WORLD4])),
+            # Attached to nothing: still failing, at a lower severity (rules/tests/exposure).
+            {**_group(_ingress(v4=[WORLD4])), "NetworkInterfaceCount": 0},
             _group(_ingress(from_port=3389, to_port=3389, v4=["10.0.0.0/8", WORLD4])),
             # Security Hub EC2.53 counts UDP: RDP also listens on UDP 3389.
             _group(_ingress(protocol="udp", from_port=3389, to_port=3389, v4=[WORLD4])),

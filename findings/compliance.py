@@ -26,7 +26,7 @@ from findings.models import Finding
 from findings.tallies import Tally, stored_tallies
 from rules.loading import load_catalog
 from scans.models import Scan
-from securescope.frameworks import Framework, all_frameworks
+from securescope.frameworks import Framework, all_frameworks, version_mappings
 
 
 @dataclass
@@ -75,7 +75,7 @@ def compliance_tallies(
     per_rule: Mapping[str, Mapping[str, int]], mappings: Mapping[str, dict]
 ) -> list[ComplianceTally]:
     """Status counts per rule, grouped by the frameworks and sections the rules map to."""
-    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
+    # A framework in two versions (CIS v3.0.0 and v5.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}
     registry = {framework.id: framework for framework in all_frameworks()}
@@ -84,20 +84,19 @@ def compliance_tallies(
             if framework not in registry:
                 continue
             versioned = registry[framework].versioned
-            version = mapping["version"] if versioned else ""
-            names = mapping["sections"] if versioned else mapping
-            if not names:
-                continue
-            tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(registry[framework].label, version)
-            )
-            tally.add(rule_id, counts)
-            for name in names:
-                section = sections.get((framework, version, name))
-                if section is None:
-                    section = sections[framework, version, name] = ComplianceTally(name)
-                    tally.sections.append(section)
-                section.add(rule_id, counts)
+            for version, names in version_mappings(mapping) if versioned else [("", mapping)]:
+                if not names:
+                    continue
+                tally = frameworks.setdefault(
+                    (framework, version), ComplianceTally(registry[framework].label, version)
+                )
+                tally.add(rule_id, counts)
+                for name in names:
+                    section = sections.get((framework, version, name))
+                    if section is None:
+                        section = sections[framework, version, name] = ComplianceTally(name)
+                        tally.sections.append(section)
+                    section.add(rule_id, counts)
     order = list(registry)
     ordered = sorted(
         frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
@@ -271,9 +270,11 @@ def _mapped_requirements(
             framework = registry.get(framework_id)
             if framework is None or not mapping:
                 continue
-            version = mapping["version"] if framework.versioned else ""
-            for requirement_id in mapping["sections"] if framework.versioned else mapping:
-                mapped[framework_id, version][str(requirement_id)].add(rule_id)
+            # A rule maps one version as a mapping, or several as a list of them.
+            pairs = version_mappings(mapping) if framework.versioned else [("", mapping)]
+            for version, requirement_ids in pairs:
+                for requirement_id in requirement_ids:
+                    mapped[framework_id, version][str(requirement_id)].add(rule_id)
     return mapped
 
 

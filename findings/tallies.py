@@ -26,6 +26,7 @@ from findings.selectors import (
     previous_scan,
 )
 from scans.models import Scan
+from securescope.frameworks import mapped_sections
 from securescope.severity import Severity
 
 # (rule_id, region, status, severity): the finest count kept.
@@ -115,7 +116,7 @@ def _matches(tally: Tally, filters: dict[str, Any]) -> bool:
         return False
     if filters.get("section"):
         framework, _, number = filters["section"].partition(":")
-        if number not in (tally.compliance.get(framework) or {}).get("sections", []):
+        if number not in mapped_sections(tally.compliance.get(framework)):
             return False
     return True
 

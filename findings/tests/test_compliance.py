@@ -11,13 +11,14 @@ from findings.services import finding_tallies_store
 from rules.loading import load_catalog
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
-from securescope.frameworks import get_framework
+from securescope.frameworks import get_framework, version_mappings
 from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from testing.factories import create_finding, create_mute, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 
 V3 = "3.0.0"
+V5 = "5.0.0"
 
 
 def cis(*sections: str, version: str = V3) -> dict:
@@ -47,9 +48,11 @@ def close(scan):
     return scan
 
 
-def foundations(scan, **options):
+def foundations(scan, version: str = V3, **options):
     scores = compliance_scores(scan=scan, **options)
-    return next(s for s in scores if (s.framework_id, s.version) == ("cis_aws_foundations", V3))
+    return next(
+        s for s in scores if (s.framework_id, s.version) == ("cis_aws_foundations", version)
+    )
 
 
 def requirement(score, requirement_id: str):
@@ -103,8 +106,9 @@ def test_manual_is_the_framework_data_less_the_mapped_requirements(scan):
     mapped = {
         section
         for rule in load_catalog().rules
-        for section in (rule.compliance.get("cis_aws_foundations") or {}).get("sections", [])
-        if rule.compliance["cis_aws_foundations"]["version"] == V3
+        for version, sections in version_mappings(rule.compliance.get("cis_aws_foundations"))
+        if version == V3
+        for section in sections
     }
     listed = set(get_framework("cis_aws_foundations").versions[V3].requirements)
     assert score.manual == len(listed - mapped)
@@ -270,7 +274,8 @@ def test_compliance_page_of_a_real_moto_scan_scores_requirements(client, aws):
 
 def test_every_surface_shows_the_same_score(client, scan):
     close(scan)
-    score = foundations(scan)
+    # The overview shows each benchmark's newest version; the catalog maps v5.0.0 beside v3.0.0.
+    score = foundations(scan, version=V5)
     client.force_login(create_user())
     overview = client.get(reverse("home")).content.decode()
     compliance_page = client.get(reverse("scan_pages:compliance", args=[scan.id])).content.decode()
@@ -291,6 +296,30 @@ def test_every_surface_shows_the_same_score(client, scan):
     exported = next(
         f
         for f in json.loads(exports["json"])["scan"]["compliance"]
-        if (f["framework"], f["version"]) == ("cis_aws_foundations", V3)
+        if (f["framework"], f["version"]) == ("cis_aws_foundations", V5)
     )
     assert (exported["score_percent"], exported["summary"]) == (score.percent, score.summary)
+
+
+def test_a_rule_mapped_to_two_versions_is_scored_in_both():
+    scan = create_scan()
+    finding(
+        scan,
+        "EC2_SG_SSH_OPEN",
+        "FAIL",
+        0,
+        compliance={
+            "cis_aws_foundations": [
+                {"version": V5, "sections": ["5.3"]},
+                {"version": V3, "sections": ["5.2"]},
+            ]
+        },
+    )
+    scores = {
+        score.version: score
+        for score in compliance_scores(scan=scan)
+        if score.framework_id == "cis_aws_foundations"
+    }
+    assert set(scores) == {V3, V5}
+    assert requirement(scores[V3], "5.2").status == RequirementStatus.FAIL
+    assert requirement(scores[V5], "5.3").status == RequirementStatus.FAIL

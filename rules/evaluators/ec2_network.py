@@ -319,12 +319,18 @@ def _acl_in_use(resource: Resource) -> bool:
 
 @evaluator(
     "nacl_world_ingress_ports",
-    params={"ports": PORTS, "protocols": PROTOCOL_NAMES},
+    params={"ports": PORTS, "protocols": PROTOCOL_NAMES, "include_default": FLAG},
     required=("ports", "protocols"),
 )
 def nacl_world_ingress_ports(resource: Resource, *, params: dict) -> Result | None:
-    """FAIL when, in rule-number order, the first world entry matching a port allows it."""
+    """FAIL when, in rule-number order, the first world entry matching a port allows it.
+
+    `include_default: false` leaves the VPC's default ACL out, as Security Hub EC2.21 does: it
+    allows everything by design and leaves filtering to security groups.
+    """
     if _shared_from_another_account(resource) or not _acl_in_use(resource):
+        return None
+    if resource.data.get("IsDefault") and not params.get("include_default", True):
         return None
     ports = sorted(params["ports"])
     protocols = sorted({_protocol(name) for name in params["protocols"]})

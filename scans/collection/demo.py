@@ -193,7 +193,7 @@ def build_region(
 
 
 def build_global(endpoint: str) -> None:
-    """Account-wide parts: IAM users, a weak password policy, buckets, a single-region trail."""
+    """Account-wide parts: IAM users and a group, a weak password policy, buckets, trails."""
     iam = _client("iam", endpoint)
     iam.update_account_password_policy(MinimumPasswordLength=8)
     for name in ("alice", "bob", "ci-deployer"):
@@ -220,6 +220,7 @@ def build_global(endpoint: str) -> None:
             "RestrictPublicBuckets": True,
         },
     )
+    demo_plants.build_identity(iam)
     demo_plants.build_exposed_buckets(s3)
     demo_plants.build_trails(_client_factory(endpoint), s3, DEMO_ACCOUNT_ID)
 

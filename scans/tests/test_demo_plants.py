@@ -49,6 +49,8 @@ PLANTED_BOTH_WAYS = (
     "INSPECTOR_ECR_SCANNING",
     # Regional settings: on in the first demo region, off in the second.
     "GUARDDUTY_EKS_AUDIT_LOGS",
+    "IAM_USER_DIRECT_POLICIES",
+    "IAM_KEY_CREATED_AT_SETUP",
     # A full path and a near miss of each kind (scans/collection/demo_exposure.py).
     "EXPOSURE_ADMIN_PORT_POWERFUL_INSTANCE",
     "EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1",
@@ -61,6 +63,16 @@ PLANTED_ONE_WAY = {
     "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": "PASS",
     "CLOUDTRAIL_S3_DATA_EVENTS_READ": "FAIL",
     "GUARDDUTY_EKS_RUNTIME": "FAIL",
+    "CLOUDWATCH_ALARM_ROOT_USAGE": "PASS",
+    "CLOUDWATCH_ALARM_UNAUTHORIZED_API_CALLS": "FAIL",
+    # moto loads no AWS managed policies for the demo, so no role can hold AWSSupportAccess
+    # and nobody holds AWSCloudShellFullAccess.
+    "IAM_SUPPORT_ROLE": "FAIL",
+    "IAM_CLOUDSHELL_FULL_ACCESS": "PASS",
+    # moto dates every server certificate in 2012 and reports root without MFA.
+    "IAM_EXPIRED_SERVER_CERT": "FAIL",
+    "IAM_ROOT_HARDWARE_MFA": "FAIL",
+    "ACCOUNT_SECURITY_CONTACT": "FAIL",
 }
 
 

@@ -250,7 +250,8 @@ CASES = {
     },
     "VPC_NACL_ADMIN_PORTS_OPEN": {
         "FAIL": [
-            DEFAULT_ACL,
+            # A custom ACL with the default ACL's entries is judged.
+            {**DEFAULT_ACL, "IsDefault": False},
             _acl(_entry(100, "allow", "6", (22, 22), v4=WORLD4)),
             # 22 is denied first, but 3389 still reaches the allow-all.
             _acl(_entry(90, "deny", "6", (22, 22), v4=WORLD4), _entry(100, v4=WORLD4)),

@@ -18,7 +18,14 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from securescope.datadir import BASE_DIR, STATIC_DIR_NAME, data_dir, installation_secret_key
+from securescope.datadir import (
+    BASE_DIR,
+    DATABASE_FILE_NAME,
+    STATIC_DIR_NAME,
+    data_dir,
+    installation_secret_key,
+)
+from securescope.redis_safety import redis_url_problem
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
@@ -129,7 +136,7 @@ TEMPLATES = [
 # An empty value (an uncommented `DATABASE_URL=` line) means the embedded default too.
 DATABASES = {
     "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / 'securescope.sqlite3'}"
+        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / DATABASE_FILE_NAME}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -146,8 +153,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# For a throwaway Redis on this host only (the test suite's): no password needed there.
+REDIS_ALLOW_NO_AUTH = env.bool("REDIS_ALLOW_NO_AUTH", default=False)
 if REDIS_URL:
-    VAULT_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if problem := redis_url_problem(REDIS_URL, allow_no_auth=REDIS_ALLOW_NO_AUTH):
+        raise ImproperlyConfigured(problem)
+    VAULT_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Vault and memo values are Fernet tokens: stored and read as bytes, never unpickled.
+        "OPTIONS": {"serializer": "securescope.redis_safety.BytesOnlySerializer"},
+    }
 else:
     VAULT_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vault"}
 CACHES = {

@@ -32,7 +32,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env.update(
         DATA_DIR=str(tmp_path),
         DATABASE_URL="postgres://user:pass@127.0.0.1:5432/securescope",
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        REDIS_URL="redis://:test-password@127.0.0.1:6379/15",
         SECRET_KEY="x" * 20 + "production-shape-secret-key-with-enough-entropy-0123456789",
         **overrides,
     )

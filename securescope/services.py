@@ -26,8 +26,10 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event; `detail` must carry no credential and no raw resource identifier."""
+    actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
         action=action,
         target=str(target),
         detail=detail or {},

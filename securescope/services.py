@@ -36,11 +36,12 @@ def audit_record(
     )
 
 
-# What each team group may do beyond reading; admins are staff or superusers. Migration
-# securescope.0002 created these groups; this restores them where a test flushed the database.
+# What each team group may do; admins are staff or superusers. Migrations securescope.0002 and
+# findings.0010 made these groups; this restores them where a test flushed the database.
 TEAM_GROUPS = {
-    "viewer": (),
+    "viewer": ("findings.view_findings",),
     "operator": (
+        "findings.view_findings",
         "scans.start_scan",
         "findings.identify_resource",
         "findings.add_mute",

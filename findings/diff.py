@@ -9,7 +9,6 @@ Rules and regions the two scans cannot be compared on (findings.comparison) are 
 these: the diff names them, with the reason and how many findings failed there in each scan.
 """
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from findings.comparison import Comparison, scan_comparison
 from findings.models import Finding
 from findings.selectors import EXPORT_ORDER
 from scans.models import Scan
+from securescope.csv_safety import csv_writer
 
 CATEGORIES = ("new", "regressed", "resolved", "unchanged")
 
@@ -131,7 +131,7 @@ CHANGE_FIELDS = (
 
 def export_diff_csv(diff: ScanDiff) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(CHANGE_FIELDS)
     for category in CATEGORIES:
         for finding in diff.findings[category].iterator(chunk_size=2000):

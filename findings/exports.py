@@ -5,7 +5,6 @@ memory stays flat however many findings a scan has. The same scan exports byte-i
 keys are sorted, findings come in the selector's total order, timestamps are UTC ISO 8601.
 """
 
-import csv
 import io
 import json
 from collections import Counter
@@ -15,6 +14,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from advice.prompts import SECTIONS as ADVICE_SECTIONS
+from advice.render import markdown_neutralised
 from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
 from findings.compliance import compliance_summary
@@ -26,6 +26,7 @@ from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
 from findings.report_html import export_html
 from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
+from securescope.csv_safety import csv_writer
 from securescope.severity import Severity
 
 # A finding's exported columns, and whether an active mute covers it.
@@ -129,7 +130,7 @@ def export_csv(
     summary = scan_summary(scan)
     scan_cells = [_dumps(summary[name]) for name in CSV_SCAN_FIELDS]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(
         [
             *FINDING_FIELDS,
@@ -199,7 +200,7 @@ def _md_advice(pieces: dict[str, dict[str, Any]]) -> Iterator[str]:
         else:
             origin = "Remediation: the rule catalog's curated advice."
         # The advice's own headings sit one level below the rule's.
-        body = ("\n" + piece["markdown"]).replace("\n### ", "\n#### ")
+        body = ("\n" + markdown_neutralised(piece["markdown"])).replace("\n### ", "\n#### ")
         yield f"\n_{origin}_\n{body}"
 
 

@@ -28,7 +28,9 @@ class ReadPermissionMiddleware:
         if not getattr(view_func, "login_required", True):
             return
         match = request.resolver_match
-        if match is not None and ("admin" in match.namespaces or match.url_name in UNGUARDED_ROUTES):
+        if match is not None and (
+            "admin" in match.namespaces or match.url_name in UNGUARDED_ROUTES
+        ):
             return
         if request.user.is_authenticated and not request.user.has_perm(READ_PERMISSION):
             raise PermissionDenied("Reading findings needs the viewer or operator role.")

@@ -66,9 +66,8 @@ def data_dir_problem(directory: Path) -> str | None:
         if path.stat().st_mode & 0o044
     ]
     if exposed:
-        return (
-            f"{exposed[0]} can be read by other users. Close it: chmod 600 "
-            + " ".join(str(path) for path in exposed)
+        return f"{exposed[0]} can be read by other users. Close it: chmod 600 " + " ".join(
+            str(path) for path in exposed
         )
     return None
 

@@ -202,6 +202,9 @@ FEATURE_FLAGS = env.list("FEATURE_FLAGS", default=["llm"])
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
 LLM_MODEL_PATH = env.str("LLM_MODEL_PATH", default="")
 LLM_ENDPOINT = env.str("LLM_ENDPOINT", default="")
+# LLM_ENDPOINT must be https:// or on this host; true accepts http:// on a private network
+# (deploy/compose.yaml's container network).
+LLM_ENDPOINT_ALLOW_HTTP = env.bool("LLM_ENDPOINT_ALLOW_HTTP", default=False)
 # The model's name on the server, also the advice cache key; empty: what /v1/models reports.
 LLM_MODEL_NAME = env.str("LLM_MODEL_NAME", default="")
 # llama-cpp: CPU threads (0: llama.cpp's choice) and context window in tokens.

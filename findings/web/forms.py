@@ -10,8 +10,8 @@ from findings.selectors import SORT_KEYS, Change, MutedFilter
 from findings.triage import cursor_decode
 from findings.web.choices import PAGE_DEFAULTS, FindingsView
 from scans.web.forms import ScanForm
-from securescope.privacy import find_identifiers
 from securescope.frameworks import get_framework
+from securescope.privacy import find_identifiers
 from securescope.severity import Severity
 
 

@@ -106,15 +106,15 @@ def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
     return caches["vault"].has_key(_key(scan_id))
 
 
-def seal(*, cache_key: str, value: Any, purpose: bytes, encoder: type[json.JSONEncoder] | None = None) -> bytes:
+def seal(
+    *, cache_key: str, value: Any, purpose: bytes, encoder: type[json.JSONEncoder] | None = None
+) -> bytes:
     """`value` (JSON-serializable) encrypted for `purpose` and bound to `cache_key`."""
     payload = json.dumps({"cache_key": cache_key, "value": value}, cls=encoder).encode()
     return _fernet(settings.SECRET_KEY, purpose).encrypt(payload)
 
 
-def unseal(
-    *, cache_key: str, token: bytes, purpose: bytes, object_hook: Any = None
-) -> Any | None:
+def unseal(*, cache_key: str, token: bytes, purpose: bytes, object_hook: Any = None) -> Any | None:
     """What `seal` encrypted for `purpose` under `cache_key`, or None when it does not open."""
     try:
         payload = json.loads(

@@ -33,8 +33,8 @@ from scans.collection.collectors import Collector, collectors_for
 from scans.collection.context import CollectContext, Denied, ScanStopped, Unavailable
 from scans.collection.demo import DEMO_ACCOUNT_ID, DEMO_REGIONS, demo_credentials, demo_server
 from scans.collection.inventory import AccountContext
-from scans.collection.permissions import policy_denials, scan_permission_record
 from scans.collection.memo import scan_memo_delete
+from scans.collection.permissions import policy_denials, scan_permission_record
 from scans.collection.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from scans.lifecycle.hooks import findings_port, scan_closed
 from scans.lifecycle.selectors import recent_scan_seconds

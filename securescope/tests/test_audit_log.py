@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from findings.models import Finding
-
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync

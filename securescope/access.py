@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 READ_PERMISSION = "findings.view_findings"
 UNGUARDED_ROUTES = {"logout"}
@@ -34,3 +35,18 @@ class ReadPermissionMiddleware:
             return
         if request.user.is_authenticated and not request.user.has_perm(READ_PERMISSION):
             raise PermissionDenied("Reading findings needs the viewer or operator role.")
+
+
+class NoStoreMiddleware:
+    """What a signed-in user is shown (findings pages, partials, exports) is kept by no browser
+    or proxy cache: a shared machine's back button or disk cache does not replay it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, no_store=True)
+        return response

@@ -333,8 +333,9 @@ CONTENT_SECURITY_POLICY = {
 }
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
-# Either counter alone locks: many passwords against one user, or one address trying many users.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Many passwords for one user from one address, or one address trying many users, locks. A user
+# name alone never does: anyone could lock the admin out by failing on purpose.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every management command's output; failures still log.
 AXES_VERBOSE = False

@@ -6,6 +6,7 @@ the credentials stay in the vault. A task that must run in this process (startin
 account's server, which lives here) asks for the thread executor whatever the setting.
 """
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -14,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connections
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 UNIT_TASK = "scans.tasks.run_scan_unit"
 
@@ -40,6 +43,10 @@ def _thread_pool(cluster: str) -> ThreadPoolExecutor:
 def _run_in_thread(task: str, args: tuple) -> None:
     try:
         import_string(task)(*args)
+    except Exception:
+        # A pool keeps a task's exception in a future nobody reads: without this line a task
+        # that fails leaves no trace.
+        logger.error("Task %s failed", task, exc_info=True)
     finally:
         connections.close_all()  # this thread's connections only
 

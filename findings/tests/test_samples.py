@@ -9,11 +9,6 @@ pytestmark = [pytest.mark.moto, pytest.mark.slow]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    reason="two demo scans no longer export byte-identical files since the coverage rules were "
-    "merged (a random moto id reaches an export); see the closing note of this change",
-    strict=False,
-)
 def test_samples_are_current(tmp_path):
     exports = sample_exports()
     assert sorted(exports) == sorted(sample_file_name(name) for name in EXPORTERS)

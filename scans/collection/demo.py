@@ -56,6 +56,32 @@ def _client_factory(endpoint: str) -> demo_plants.ClientFor:
     return lambda service, region: _client(service, endpoint, region)
 
 
+def _replace_default_vpc(ec2) -> None:
+    """moto builds a region's default VPC when its backend is reset, before a seed for its random
+    ids can apply (getmoto/moto#6592): one drawn from the seeded generator takes its place, so
+    two seeded demo accounts hash to the same resources."""
+    default = [{"Name": "is-default", "Values": ["true"]}]
+    stale_acls = []
+    for vpc in ec2.describe_vpcs(Filters=default)["Vpcs"]:
+        in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        for subnet in ec2.describe_subnets(Filters=in_vpc)["Subnets"]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        stale_acls += ec2.describe_network_acls(Filters=in_vpc)["NetworkAcls"]
+        ec2.delete_vpc(VpcId=vpc["VpcId"])
+    new_vpc = ec2.create_default_vpc()["Vpc"]["VpcId"]
+    # AWS deletes a VPC's network ACL with it; moto keeps it, still associated with the deleted
+    # subnets, and refuses to delete it until those associations move elsewhere.
+    new_acl = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [new_vpc]}, {"Name": "default", "Values": ["true"]}]
+    )["NetworkAcls"][0]["NetworkAclId"]
+    for acl in stale_acls:
+        for association in acl["Associations"]:
+            ec2.replace_network_acl_association(
+                AssociationId=association["NetworkAclAssociationId"], NetworkAclId=new_acl
+            )
+        ec2.delete_network_acl(NetworkAclId=acl["NetworkAclId"])
+
+
 def build_region(
     endpoint: str, region: str, scale: int = 1, *, node_roles: dict[str, str] | None = None
 ) -> dict[str, int]:
@@ -63,6 +89,7 @@ def build_region(
     are added when the account's node roles (`demo_plants.build_node_roles`) are given."""
     client = _client_factory(endpoint)
     ec2 = _client("ec2", endpoint, region)
+    _replace_default_vpc(ec2)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
     # A /20: room for the instances of bench/world.py's larger scales (a /24 holds about 250).

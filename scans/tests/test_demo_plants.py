@@ -14,6 +14,7 @@ from scans.collection.demo import (
     DEMO_ACCOUNT_ID,
     DEMO_REGIONS,
     DEMO_SECRET_ACCESS_KEY,
+    reset_moto_server,
     seed_account,
 )
 from scans.collection.inventory import AccountContext
@@ -66,6 +67,7 @@ def demo_statuses() -> dict[str, set[str]]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        reset_moto_server(endpoint)
         seed_account(endpoint, regions=DEMO_REGIONS[:2])
         session = boto3.Session(
             aws_access_key_id=DEMO_ACCESS_KEY_ID, aws_secret_access_key=DEMO_SECRET_ACCESS_KEY

@@ -328,11 +328,7 @@ def test_error_pages_and_sign_in_wear_the_apps_look_and_its_favicon(browser, liv
 DEMO_SECONDS = 120
 
 
-@pytest.mark.xfail(
-    reason="times out waiting for the progress table since the reveal and triage merges; "
-    "see the closing note of this change",
-    strict=False,
-)
+@pytest.mark.moto
 def test_the_demo_account_answers_at_once_and_shows_each_collector_land(
     browser, live_site, held_demo_server, settings
 ):

@@ -122,7 +122,7 @@ class Command(BaseCommand):
         output_problem = _output_problem(options["output"])
         if output_problem:
             raise CommandError(output_problem, returncode=EXIT_BAD_INPUT)
-        external_id = _external_id(options["external_id"], options.get("stdin", sys.stdin))
+        external_id = _external_id(options["external_id"], options.get("stdin") or sys.stdin)
         regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
         form = ScanForm(
             data={

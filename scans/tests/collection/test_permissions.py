@@ -24,6 +24,7 @@ class RawBody:
     def stream(self, **kwargs):
         yield self.content
 
+
 pytestmark = pytest.mark.django_db
 
 

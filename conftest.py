@@ -110,6 +110,12 @@ def _empty_vault():
     caches["vault"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_export_snapshots(settings, tmp_path):
+    """Each test renders its exports afresh, away from other workers' and the checkout's."""
+    settings.EXPORT_SNAPSHOTS_DIR = tmp_path / "export-snapshots"
+
+
 @pytest.fixture
 def moto_endpoint(monkeypatch) -> str:
     """A moto server on 127.0.0.1 for other processes; this one's boto3 points at it too."""

@@ -7,7 +7,8 @@ Starts a moto server on 127.0.0.1, builds the world (bench/world.py's account at
 --regions), then for each delay (0: moto directly; otherwise through bench/latency_proxy.py)
 runs the floor (bench/floor.py) and `manage.py scan` --runs times each, and prints medians: wall
 time from process start to the export written, requests against the floor's, the time the units
-spent writing findings (ScanRegion.timings), peak memory, and the API calls per operation.
+spent writing findings and building the exposure model (ScanRegion.timings), peak memory, and
+the API calls per operation.
 
 Modes: `embedded` scans in the command's own thread pool on SQLite under a temporary DATA_DIR;
 `production` starts a real `manage.py qcluster` (Q_CLUSTER_NAME=scans) on PostgreSQL and Redis
@@ -164,12 +165,13 @@ def scan_figures(scan_id: str) -> dict:
 
     scan = Scan.objects.get(id=scan_id)
     calls: Counter[str] = Counter()
-    write = unit_seconds = 0.0
+    write = model = unit_seconds = 0.0
     findings = resources = 0
     for unit in scan.scan_regions.all():
         calls.update(unit.api_calls)
         resources += unit.resources_collected
         write += unit.timings.get("write", 0.0)
+        model += unit.timings.get("exposure_model", 0.0)
         unit_seconds += (unit.finished_at - unit.started_at).total_seconds()
         findings += unit.findings_count
     return {
@@ -177,6 +179,7 @@ def scan_figures(scan_id: str) -> dict:
         "requests": sum(calls.values()),
         "calls": calls,
         "write": write,
+        "exposure_model": model,
         "unit_seconds": unit_seconds,
         "findings": findings,
         "resources": resources,
@@ -247,9 +250,10 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
     )
     print(
         "| delay | floor requests | floor s | scan requests | scan s (min-max) | target s "
-        "| ratio | met | findings | writes s (share of unit time) | peak RSS MiB |"
+        "| ratio | met | findings | writes s (share of unit time) "
+        "| exposure model s (share of unit time) | peak RSS MiB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
         floor_requests = statistics.median(requests for requests, _, _ in result["floors"])
         floor_s = statistics.median(seconds for _, seconds, _ in result["floors"])
@@ -259,6 +263,8 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
         write = statistics.median(figure["write"] for figure in figures)
         # Units run in parallel: the share is of the units' own time, summed.
         share = statistics.median(f["write"] / f["unit_seconds"] for f in figures)
+        model = statistics.median(figure["exposure_model"] for figure in figures)
+        model_share = statistics.median(f["exposure_model"] / f["unit_seconds"] for f in figures)
         peak = max(max(run.peak_rss_mib for run, _ in result["runs"]), result["worker_peak"])
         target = 2 * floor_s + 2
         print(
@@ -266,7 +272,8 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
             f"| {statistics.median(f['requests'] for f in figures):.0f} "
             f"| {wall:.2f} ({min(walls):.2f}-{max(walls):.2f}) | {target:.2f} "
             f"| {wall / floor_s:.2f} | {'yes' if wall <= target else 'NO'} "
-            f"| {figures[-1]['findings']} | {write:.2f} ({share:.1%}) | {peak:.0f} |"
+            f"| {figures[-1]['findings']} | {write:.2f} ({share:.1%}) "
+            f"| {model:.3f} ({model_share:.2%}) | {peak:.0f} |"
         )
     last = results[-1]["runs"][-1][1]
     calls = last["calls"]

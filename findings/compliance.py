@@ -1,15 +1,32 @@
-"""A scan's results tallied by compliance framework and section."""
+"""A scan judged against compliance frameworks, per requirement the way auditors and Security
+Hub score it, with the share of passing findings per framework as a secondary figure.
 
-import uuid
+A requirement (a CIS recommendation, a Security Hub control) is
+- PASS when its rules have evaluated findings and none of them fails,
+- FAIL when any finding of its rules fails (with the failing findings beside it: one per
+  resource and rule),
+- NOT_EVALUATED when its rules exist but none of their findings could be evaluated: the rule was
+  off in the scan, every call it needed was denied or unavailable, it sits below the severity
+  floor, or the scan found no resource it checks,
+- MANUAL when no rule of the catalog maps it: the framework data lists it, nobody automates it.
+
+The score is passed / evaluated (PASS + FAIL) requirements. Muted findings count, as they do in
+the overview's pass rate: a mute accepts a risk, it does not make a control pass. Rules disabled
+for the scan have no findings, so their requirements are not evaluated, never passed.
+"""
+
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Count, Min
 
-from findings.models import Finding, FindingTally
+from findings.models import Finding
+from findings.tallies import Tally, stored_tallies
+from rules.loading import load_catalog
 from scans.models import Scan
-from securescope.frameworks import all_frameworks
+from securescope.frameworks import Framework, all_frameworks, version_mappings
 
 
 @dataclass
@@ -54,51 +71,11 @@ def _section_key(section: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in section.split("."))
 
 
-def _counted_per_rule(
-    scan_id: uuid.UUID, severities: list[str] | None, tallied: bool
-) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
-    """Status counts and compliance mapping per rule, from the tallies stored when the scan
-    closed (one query), or from its findings (two)."""
-    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
-    mappings: dict[str, dict] = {}
-    tallies = FindingTally.objects.filter(scan_id=scan_id)
-    if severities is not None:
-        tallies = tallies.filter(severity__in=severities)
-    for rule_id, status, count, compliance in (
-        tallies.values_list("rule_id", "status", "count", "compliance") if tallied else ()
-    ):
-        per_rule[rule_id][status] += count
-        mappings.setdefault(rule_id, compliance)
-    if per_rule:
-        return per_rule, mappings
-    first_finding = {}
-    findings = Finding.objects.filter(scan_id=scan_id)
-    if severities is not None:
-        findings = findings.filter(severity__in=severities)
-    for row in (
-        findings.values("rule_id", "status").annotate(count=Count("id"), first=Min("id")).order_by()
-    ):
-        per_rule[row["rule_id"]][row["status"]] = row["count"]
-        first_finding.setdefault(row["rule_id"], row["first"])
-    mappings = dict(
-        Finding.objects.filter(id__in=first_finding.values()).values_list("rule_id", "compliance")
-    )
-    return per_rule, mappings
-
-
-def compliance_summary(*, scan: Scan, severities: list[str] | None = None) -> list[ComplianceTally]:
-    """Results of one scan grouped by framework and section; only the rules of `severities`
-    when given (the global severity floor). Rules switched off for the scan have no findings,
-    so percentages are over the rules it evaluated."""
-    # A scan stores its tallies with its counts, when it closes.
-    return compliance_tallies(*_counted_per_rule(scan.id, severities, bool(scan.finding_counts)))
-
-
 def compliance_tallies(
     per_rule: Mapping[str, Mapping[str, int]], mappings: Mapping[str, dict]
 ) -> list[ComplianceTally]:
     """Status counts per rule, grouped by the frameworks and sections the rules map to."""
-    # A framework in two versions (CIS v1.4.0 and v3.0.0, say) is two tallies.
+    # A framework in two versions (CIS v3.0.0 and v5.0.0, say) is two tallies.
     frameworks: dict[tuple[str, str], ComplianceTally] = {}
     sections: dict[tuple[str, str, str], ComplianceTally] = {}
     registry = {framework.id: framework for framework in all_frameworks()}
@@ -107,20 +84,19 @@ def compliance_tallies(
             if framework not in registry:
                 continue
             versioned = registry[framework].versioned
-            version = mapping["version"] if versioned else ""
-            names = mapping["sections"] if versioned else mapping
-            if not names:
-                continue
-            tally = frameworks.setdefault(
-                (framework, version), ComplianceTally(registry[framework].label, version)
-            )
-            tally.add(rule_id, counts)
-            for name in names:
-                section = sections.get((framework, version, name))
-                if section is None:
-                    section = sections[framework, version, name] = ComplianceTally(name)
-                    tally.sections.append(section)
-                section.add(rule_id, counts)
+            for version, names in version_mappings(mapping) if versioned else [("", mapping)]:
+                if not names:
+                    continue
+                tally = frameworks.setdefault(
+                    (framework, version), ComplianceTally(registry[framework].label, version)
+                )
+                tally.add(rule_id, counts)
+                for name in names:
+                    section = sections.get((framework, version, name))
+                    if section is None:
+                        section = sections[framework, version, name] = ComplianceTally(name)
+                        tally.sections.append(section)
+                    section.add(rule_id, counts)
     order = list(registry)
     ordered = sorted(
         frameworks.items(), key=lambda item: (order.index(item[0][0]), _section_key(item[0][1]))
@@ -128,3 +104,317 @@ def compliance_tallies(
     for _, tally in ordered:
         tally.sections.sort(key=lambda section: _section_key(section.name))
     return [tally for _, tally in ordered]
+
+
+class RequirementStatus(models.TextChoices):
+    PASS = "PASS", "pass"
+    FAIL = "FAIL", "fail"
+    NOT_EVALUATED = "NOT_EVALUATED", "not evaluated"
+    MANUAL = "MANUAL", "manual"
+
+
+@dataclass
+class RequirementResult:
+    """One requirement of a framework version, judged by the findings of the rules mapping it."""
+
+    id: str
+    title: str
+    level: int | None
+    rule_ids: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
+    # Its rules that were off in the scan, and those below the severity floor.
+    disabled: list[str] = field(default_factory=list)
+    below_floor: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> RequirementStatus:
+        if not self.rule_ids:
+            return RequirementStatus.MANUAL
+        if self.counts[Finding.Status.FAIL]:
+            return RequirementStatus.FAIL
+        if self.counts[Finding.Status.PASS]:
+            return RequirementStatus.PASS
+        return RequirementStatus.NOT_EVALUATED
+
+    @property
+    def failing(self) -> int:
+        return self.counts[Finding.Status.FAIL]
+
+    @property
+    def passing(self) -> int:
+        return self.counts[Finding.Status.PASS]
+
+    @property
+    def reason(self) -> str:
+        """Why a requirement is not evaluated, or manual; empty otherwise."""
+        status = self.status
+        if status == RequirementStatus.MANUAL:
+            return "no rule automates it"
+        if status != RequirementStatus.NOT_EVALUATED:
+            return ""
+        not_evaluated = self.counts[Finding.Status.NOT_EVALUATED]
+        if not_evaluated:
+            return f"{not_evaluated} finding{'s' if not_evaluated != 1 else ''} not evaluated"
+        active = set(self.rule_ids) - set(self.disabled) - set(self.below_floor)
+        if not active and self.disabled:
+            return "rule off in this scan" if len(self.rule_ids) == 1 else "rules off in this scan"
+        if not active:
+            return "below the severity floor"
+        return "no resource its rules check"
+
+
+def _counted(requirements: Iterable[RequirementResult]) -> dict[RequirementStatus, int]:
+    counts = dict.fromkeys(RequirementStatus, 0)
+    for requirement in requirements:
+        counts[requirement.status] += 1
+    return counts
+
+
+@dataclass
+class StatusCounts:
+    """Requirements counted by status, and the score: passed / evaluated."""
+
+    requirements: list[RequirementResult]
+
+    @property
+    def counts(self) -> dict[RequirementStatus, int]:
+        return _counted(self.requirements)
+
+    @property
+    def passed(self) -> int:
+        return self.counts[RequirementStatus.PASS]
+
+    @property
+    def failed(self) -> int:
+        return self.counts[RequirementStatus.FAIL]
+
+    @property
+    def not_evaluated(self) -> int:
+        return self.counts[RequirementStatus.NOT_EVALUATED]
+
+    @property
+    def manual(self) -> int:
+        return self.counts[RequirementStatus.MANUAL]
+
+    @property
+    def evaluated(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def percent(self) -> int | None:
+        """Share of evaluated requirements that pass; None when none was evaluated."""
+        return round(100 * self.passed / self.evaluated) if self.evaluated else None
+
+    @property
+    def failing_findings(self) -> int:
+        return sum(requirement.failing for requirement in self.requirements)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return sorted({rule_id for r in self.requirements for rule_id in r.rule_ids})
+
+    @property
+    def summary(self) -> str:
+        """ "41 of 58 requirements pass; 6 not evaluated; 12 manual" """
+        counts = self.counts
+        return (
+            f"{counts[RequirementStatus.PASS]} of {self.evaluated} requirement"
+            f"{'s' if self.evaluated != 1 else ''} pass; "
+            f"{counts[RequirementStatus.NOT_EVALUATED]} not evaluated; "
+            f"{counts[RequirementStatus.MANUAL]} manual"
+        )
+
+
+@dataclass
+class SectionScore(StatusCounts):
+    """A framework's top-level section ("1 Identity and Access Management")."""
+
+    number: str = ""
+    title: str = ""
+
+
+@dataclass
+class FrameworkScore(StatusCounts):
+    """A framework version's requirements, scored; `findings` is the secondary figure, the
+    share of passing findings (resource-weighted)."""
+
+    framework_id: str = ""
+    name: str = ""
+    short_name: str = ""
+    version: str = ""
+    findings: ComplianceTally | None = None
+    # Whether the framework data gives requirements a level (CIS Level 1 / Level 2).
+    has_levels: bool = False
+    sections: list[SectionScore] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}" if self.version else self.name
+
+    @property
+    def short_label(self) -> str:
+        return f"{self.short_name} v{self.version}" if self.version else self.short_name
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.framework_id}-{self.version}".strip("-").replace(".", "-")
+
+
+def _mapped_requirements(
+    mappings: Mapping[str, dict], registry: Mapping[str, Framework]
+) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """(framework, version) -> requirement id -> the rules mapping it."""
+    mapped: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for rule_id, compliance in mappings.items():
+        for framework_id, mapping in (compliance or {}).items():
+            framework = registry.get(framework_id)
+            if framework is None or not mapping:
+                continue
+            # A rule maps one version as a mapping, or several as a list of them.
+            pairs = version_mappings(mapping) if framework.versioned else [("", mapping)]
+            for version, requirement_ids in pairs:
+                for requirement_id in requirement_ids:
+                    mapped[framework_id, version][str(requirement_id)].add(rule_id)
+    return mapped
+
+
+def framework_scores(
+    per_rule: Mapping[str, Mapping[str, int]],
+    mappings: Mapping[str, dict],
+    *,
+    disabled: Iterable[str] = (),
+    below_floor: Iterable[str] = (),
+    level: int | None = None,
+) -> list[FrameworkScore]:
+    """Every framework version some rule maps to, its requirements judged by `per_rule` (status
+    counts per rule); `mappings` holds every rule's mapping, evaluated or not. `level` keeps
+    the requirements of that CIS level where the framework data gives levels."""
+    registry = {framework.id: framework for framework in all_frameworks()}
+    disabled, below_floor = set(disabled), set(below_floor)
+    evaluated_mappings = {rule_id: mappings[rule_id] for rule_id in per_rule if rule_id in mappings}
+    secondary = {
+        (tally.name, tally.version): tally
+        for tally in compliance_tallies(per_rule, evaluated_mappings)
+    }
+    scores = []
+    for (framework_id, version), mapped in _mapped_requirements(mappings, registry).items():
+        framework = registry[framework_id]
+        data = framework.versions.get(version)
+        known = dict(data.requirements) if data else {}
+        ids = list(known) + sorted(set(mapped) - set(known), key=_section_key)
+        has_levels = any(requirement.level for requirement in known.values())
+        requirements = []
+        for requirement_id in ids:
+            described = known.get(requirement_id)
+            requirement_level = described.level if described else None
+            if level and has_levels and requirement_level != level:
+                continue
+            rule_ids = sorted(mapped.get(requirement_id, ()))
+            result = RequirementResult(
+                id=requirement_id,
+                title=described.title if described else "",
+                level=requirement_level,
+                rule_ids=rule_ids,
+                disabled=sorted(disabled.intersection(rule_ids)),
+                below_floor=sorted(below_floor.intersection(rule_ids)),
+            )
+            for rule_id in rule_ids:
+                for status, count in per_rule.get(rule_id, {}).items():
+                    result.counts[status] += count
+            requirements.append(result)
+        sections: dict[str, SectionScore] = {}
+        for requirement in requirements:
+            # Controls without framework data group by service: EC2.13 under "EC2".
+            number, title = (
+                data.heading(requirement.id) if data else (requirement.id.split(".")[0], "")
+            )
+            if number not in sections:
+                sections[number] = SectionScore([], number=number, title=title)
+            sections[number].requirements.append(requirement)
+        scores.append(
+            FrameworkScore(
+                requirements,
+                framework_id=framework_id,
+                name=framework.label,
+                short_name=framework.short_label,
+                version=version,
+                findings=secondary.get((framework.label, version)),
+                has_levels=has_levels,
+                sections=list(sections.values()),
+            )
+        )
+    order = list(registry)
+    return sorted(
+        scores, key=lambda s: (order.index(s.framework_id), _section_key(s.version or "0"))
+    )
+
+
+def _scan_tallies(scan: Scan) -> list[Tally]:
+    """The scan's tallies, stored when it closed (one query), or counted from its findings."""
+    if scan.is_finished and scan.finding_counts:
+        return stored_tallies(scan_id=scan.id)
+    rows = (
+        Finding.objects.filter(scan_id=scan.id)
+        .values("rule_id", "region", "status", "severity", "resource_type")
+        .annotate(count=Count("id"), first=Min("id"))
+        .order_by()
+    )
+    examples = {row["rule_id"]: row["first"] for row in rows}
+    mappings = dict(
+        Finding.objects.filter(id__in=examples.values()).values_list("rule_id", "compliance")
+    )
+    return [
+        Tally(
+            rule_id=row["rule_id"],
+            region=row["region"],
+            status=row["status"],
+            severity=row["severity"],
+            title="",
+            service="",
+            resource_type=row["resource_type"],
+            compliance=mappings.get(row["rule_id"], {}),
+            count=row["count"],
+            new_count=0,
+            compared_with=None,
+        )
+        for row in rows
+    ]
+
+
+def compliance_scores(
+    *,
+    scan: Scan,
+    severities: list[str] | None = None,
+    level: int | None = None,
+    tallies: list[Tally] | None = None,
+    excluded: Callable[[Tally], bool] | None = None,
+) -> list[FrameworkScore]:
+    """The scan's frameworks scored per requirement. `severities`: the severity floor;
+    `tallies`: the scan's, when the caller read them; `excluded`: tallies left out (a diff's
+    regions that cannot be compared)."""
+    tallies = _scan_tallies(scan) if tallies is None else tallies
+    settings = scan.rule_settings or {}
+    overrides = settings.get("severity_overrides", {})
+    severity = {rule.id: overrides.get(rule.id, rule.severity) for rule in load_catalog().rules}
+    mappings = {rule.id: rule.compliance for rule in load_catalog().rules}
+    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
+    for tally in tallies:
+        # The mapping and severity the scan stored win over today's catalog.
+        mappings[tally.rule_id] = tally.compliance
+        severity[tally.rule_id] = tally.severity
+        if excluded is not None and excluded(tally):
+            continue
+        if severities is None or tally.severity in severities:
+            per_rule[tally.rule_id][tally.status] += tally.count
+    below_floor = (
+        [rule_id for rule_id, value in severity.items() if value not in severities]
+        if severities is not None
+        else []
+    )
+    return framework_scores(
+        per_rule,
+        mappings,
+        disabled=settings.get("disabled", []),
+        below_floor=below_floor,
+        level=level,
+    )

@@ -7,6 +7,10 @@
 
 Rules and regions the two scans cannot be compared on (findings.comparison) are in none of
 these: the diff names them, with the reason and how many findings failed there in each scan.
+
+Compliance requirements change too: "newly failing" fails in the later scan and did not in the
+earlier one, "now passing" the other way round, both judged on what the two scans can be
+compared on (a rule off in either scan judges neither side).
 """
 
 import io
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from findings.comparison import Comparison, scan_comparison
+from findings.compliance import RequirementStatus, compliance_scores
 from findings.models import Finding
 from findings.selectors import EXPORT_ORDER
 from scans.models import Scan
@@ -36,11 +41,62 @@ class NotCompared:
 
 
 @dataclass(frozen=True)
+class RequirementChange:
+    """A requirement whose status changed between the two scans."""
+
+    framework: str
+    requirement_id: str
+    title: str
+    before: str
+    after: str
+    failing: int
+
+
+@dataclass(frozen=True)
 class ScanDiff:
     base: Scan
     head: Scan
     findings: dict[str, QuerySet[Finding]]
     comparison: Comparison = field(default_factory=Comparison)
+    severities: list[str] | None = None
+
+    def requirement_changes(self) -> dict[str, list[RequirementChange]]:
+        """Requirements "newly failing" and "now passing", framework by framework."""
+        changes: dict[str, list[RequirementChange]] = {"newly failing": [], "now passing": []}
+        scored = [
+            compliance_scores(
+                scan=scan,
+                severities=self.severities,
+                excluded=lambda tally: self.comparison.excludes(
+                    rule_id=tally.rule_id, region=tally.region, resource_type=tally.resource_type
+                ),
+            )
+            for scan in (self.base, self.head)
+        ]
+        before = {
+            (score.label, requirement.id): requirement.status
+            for score in scored[0]
+            for requirement in score.requirements
+        }
+        for score in scored[1]:
+            for requirement in score.requirements:
+                was = before.get((score.label, requirement.id), RequirementStatus.MANUAL)
+                now = requirement.status
+                if RequirementStatus.FAIL in (was, now) and was != now:
+                    kind = "newly failing" if now == RequirementStatus.FAIL else "now passing"
+                    if kind == "now passing" and now != RequirementStatus.PASS:
+                        continue
+                    changes[kind].append(
+                        RequirementChange(
+                            score.label,
+                            requirement.id,
+                            requirement.title,
+                            RequirementStatus(was).label,
+                            now.label,
+                            requirement.failing,
+                        )
+                    )
+        return changes
 
     def not_compared(self) -> list[NotCompared]:
         """Excluded rules, then excluded regions (counting the findings of other rules)."""
@@ -115,6 +171,7 @@ def scan_diff(*, base: Scan, head: Scan, severities: list[str] | None = None) ->
         head=head,
         findings={name: qs.order_by(*EXPORT_ORDER) for name, qs in findings.items()},
         comparison=comparison,
+        severities=severities,
     )
 
 
@@ -152,6 +209,18 @@ def export_diff_markdown(diff: ScanDiff) -> Iterator[str]:
         f"- To scan `{head.id}` ({head.created_at:%Y-%m-%d %H:%M} UTC)\n"
         + "".join(f"- {category.capitalize()}: {counts[category]}\n" for category in CATEGORIES)
     )
+    for kind, changed in diff.requirement_changes().items():
+        yield f"\n## Requirements {kind} ({len(changed)})\n\n"
+        if not changed:
+            yield "None.\n"
+            continue
+        yield "| Framework | Requirement | Before | After | Failing |\n|---|---|---|---|---|\n"
+        for change in changed:
+            title = f"{change.requirement_id} {change.title}".strip().replace("|", "\\|")
+            yield (
+                f"| {change.framework} | {title} | {change.before} | {change.after} | "
+                f"{change.failing or ''} |\n"
+            )
     not_compared = diff.not_compared()
     if not_compared:
         yield (

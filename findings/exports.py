@@ -1,4 +1,5 @@
-"""Deterministic, streamed exports of a scan's findings: JSON, CSV and Markdown.
+"""Deterministic, streamed exports of a scan's findings: JSON and CSV here, the Markdown and
+HTML reports and OCSF in their own modules.
 
 Each exporter yields text chunks, so a web response and a file write share one code path and
 memory stays flat however many findings a scan has. The same scan exports byte-identical files:
@@ -7,23 +8,22 @@ keys are sorted, findings come in the selector's total order, timestamps are UTC
 
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from advice.prompts import SECTIONS as ADVICE_SECTIONS
-from advice.render import markdown_neutralised
 from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
-from findings.compliance import compliance_summary
+from findings.compliance import FrameworkScore, compliance_scores
 from findings.models import Finding
 from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
 from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
 from findings.ocsf import export_ocsf
 from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
-from findings.report_html import export_html
+from findings.report_html import export_html, scan_coverage
+from findings.report_markdown import export_markdown
 from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
 from securescope.csv_safety import csv_writer
@@ -85,6 +85,57 @@ def scan_summary(scan: Scan) -> dict[str, Any]:
     return summary
 
 
+def compliance_record(scores: list[FrameworkScore]) -> list[dict[str, Any]]:
+    """Each framework scored per requirement; `findings_pass_percent` is the secondary,
+    resource-weighted figure."""
+    return [
+        {
+            "framework": score.framework_id,
+            "name": score.name,
+            "version": score.version,
+            "score_percent": score.percent,
+            "summary": score.summary,
+            "passed": score.passed,
+            "failed": score.failed,
+            "not_evaluated": score.not_evaluated,
+            "manual": score.manual,
+            "findings_pass_percent": score.findings.percent if score.findings else None,
+            "requirements": [
+                {
+                    "id": requirement.id,
+                    "title": requirement.title,
+                    "level": requirement.level,
+                    "status": requirement.status.value,
+                    "failing": requirement.failing,
+                    "rules": requirement.rule_ids,
+                    "reason": requirement.reason,
+                }
+                for requirement in score.requirements
+            ],
+        }
+        for score in scores
+    ]
+
+
+def scan_record(scan: Scan) -> dict[str, Any]:
+    """The JSON export's `scan` object: the summary, each framework scored per requirement,
+    and what the scan could not see (the permission ledger, NOT_EVALUATED reasons by rule,
+    region errors, warnings), all over the whole scan whatever the findings' filters."""
+    coverage = scan_coverage(scan, Finding.objects.filter(scan_id=scan.id))
+    return {
+        **scan_summary(scan),
+        "compliance": compliance_record(compliance_scores(scan=scan)),
+        "permissions": {"denied": coverage["denied"], "unavailable": coverage["unavailable"]},
+        "not_evaluated": coverage["not_evaluated"],
+        "region_errors": [
+            {"region": region, "error": error} for region, error in coverage["region_errors"]
+        ],
+        "warnings": [
+            {"region": region, "warning": warning} for region, warning in coverage["warnings"]
+        ],
+    }
+
+
 def finding_record(finding: Finding, advice: AdviceLookup) -> dict[str, Any]:
     """One finding as exported; `muted` is True when an active mute covers it. A failing one
     carries its advice, the model's or the catalog's curated one (`source` says which), as
@@ -112,7 +163,7 @@ def export_json(
     scan: Scan, findings: QuerySet[Finding], *, identities: Mapping[str, Any] | None = None
 ) -> Iterator[str]:
     advice = AdviceLookup(scan.id)
-    yield '{"scan":' + _dumps(scan_summary(scan)) + ',"findings":['
+    yield '{"scan":' + _dumps(scan_record(scan)) + ',"findings":['
     separator = "\n"
     for finding in findings.iterator(chunk_size=CHUNK_SIZE):
         record = finding_record(finding, advice)
@@ -166,114 +217,6 @@ def export_csv(
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _md_cell(value: Any) -> str:
-    text = value if isinstance(value, str) else _dumps(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _md_compliance(scan: Scan) -> Iterator[str]:
-    frameworks = compliance_summary(scan=scan)
-    if not frameworks:
-        return
-    yield (
-        "## Compliance\n\n"
-        "Share of evaluated findings that pass, over the whole scan.\n\n"
-        "| Framework | Rules | Pass | Fail | Not evaluated | Passing |\n|---|---|---|---|---|---|\n"
-    )
-    for tally in frameworks:
-        name = f"{tally.name} v{tally.version}" if tally.version else tally.name
-        percent = f"{tally.percent} %" if tally.percent is not None else "n/a"
-        yield (
-            f"| {_md_cell(name)} | {len(tally.rule_ids)} | {tally.passed} | {tally.failed} | "
-            f"{tally.not_evaluated} | {percent} |\n"
-        )
-    yield "\n"
-
-
-def _md_advice(pieces: dict[str, dict[str, Any]]) -> Iterator[str]:
-    """The distinct advice of one rule's failing findings, below the rule's table."""
-    for piece in pieces.values():
-        if piece["source"] == "model":
-            origin = f"Remediation advice written by {piece['model']} at {piece['generated_at']}."
-        else:
-            origin = "Remediation: the rule catalog's curated advice."
-        # The advice's own headings sit one level below the rule's.
-        body = ("\n" + markdown_neutralised(piece["markdown"])).replace("\n### ", "\n#### ")
-        yield f"\n_{origin}_\n{body}"
-
-
-def export_markdown(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
-    """A report: summary, compliance table, then the findings by severity, then by rule."""
-    summary = scan_summary(scan)
-    failing = summary["failing_by_severity"]
-    counts = ", ".join(f"{name} {failing.get(name, 0)}" for name in Severity.values)
-    muted = summary.get("muted_failing_by_severity", {})
-    muted_line = (
-        "- Muted failing findings, left out of the counts above: "
-        + ", ".join(f"{name} {count}" for name, count in muted.items() if count)
-        + "\n"
-        if muted
-        else ""
-    )
-    groups = Counter()
-    for row in findings.order_by().values("severity", "rule_id").annotate(count=Count("id")):
-        groups[row["severity"]] += row["count"]
-        groups[row["severity"], row["rule_id"]] = row["count"]
-    yield (
-        f"# SecureScope scan of account {summary['account']}\n\n"
-        "## Summary\n\n"
-        f"- Scan: `{summary['id']}`\n"
-        f"- Status: {summary['status']}\n"
-        f"- Regions: {', '.join(summary['regions'])}\n"
-        f"- Started: {summary['created_at']}, finished: {summary['finished_at']}\n"
-        f"- Failing findings by severity: {counts or 'none'}\n"
-        f"{muted_line}"
-        f"- Findings in this report: {sum(groups[s] for s in Severity.values)}\n"
-        f"- Rules disabled (not evaluated): {', '.join(summary['disabled_rules']) or 'none'}\n\n"
-    )
-    yield from _md_compliance(scan)
-    ordered = findings.annotate(report_rank=Severity.rank_expression()).order_by(
-        "report_rank", "rule_id", "region", "resource_type", "resource_hash"
-    )
-    advice = AdviceLookup(scan.id)
-    # Distinct advice of the current rule's failing findings, keyed by its text.
-    rule_advice: dict[str, dict[str, Any]] = {}
-    severity = rule_id = None
-    for finding in ordered.iterator(chunk_size=CHUNK_SIZE):
-        # A blank line ends the previous table before the next heading.
-        gap = "\n" if rule_id else ""
-        if rule_id and (finding.severity != severity or finding.rule_id != rule_id):
-            yield from _md_advice(rule_advice)
-            rule_advice = {}
-        if finding.severity != severity:
-            severity, rule_id = finding.severity, None
-            yield f"{gap}## {Severity(severity).label} ({groups[severity]})\n\n"
-            gap = ""
-        if finding.rule_id != rule_id:
-            rule_id = finding.rule_id
-            yield (
-                f"{gap}### {finding.rule_id}: {_md_cell(finding.title)} "
-                f"({groups[severity, rule_id]})\n\n"
-                "| Status | Region | Resource type | Resource hash | Evidence | Muted |\n"
-                "|---|---|---|---|---|---|\n"
-            )
-        cells = (
-            finding.status,
-            finding.region,
-            finding.resource_type,
-            finding.resource_hash,
-            finding.evidence,
-            "muted" if getattr(finding, "muted", False) else "",
-        )
-        yield "| " + " | ".join(_md_cell(cell) for cell in cells) + " |\n"
-        if finding.status == Finding.Status.FAIL:
-            piece = advice.advice_for(rule_id=finding.rule_id, evidence=finding.evidence)
-            rule_advice.setdefault(piece["markdown"], piece)
-    yield from _md_advice(rule_advice)
-    if severity is None:
-        yield "No findings match the filters.\n"
 
 
 EXPORTERS: dict[str, Callable[[Scan, QuerySet[Finding]], Iterator[str]]] = {

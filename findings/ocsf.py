@@ -22,7 +22,7 @@ from findings.models import Finding
 from rules.loading import load_catalog
 from rules.schema import Rule
 from scans.models import Scan
-from securescope.frameworks import get_framework
+from securescope.frameworks import get_framework, version_mappings
 
 OCSF_VERSION = "1.2.0"
 CATEGORY_UID, CATEGORY_NAME = 2, "Findings"
@@ -59,12 +59,12 @@ def _compliance(mapping: dict[str, Any]) -> list[dict[str, Any]]:
         framework = get_framework(framework_id)
         entry = mapping[framework_id]
         label = framework.label if framework else framework_id
-        if isinstance(entry, dict):
-            standard = f"{label} v{entry['version']}" if entry.get("version") else label
-            requirements = [str(section) for section in entry.get("sections", [])]
-        else:
-            standard, requirements = label, [str(control) for control in entry]
-        objects.append({"standards": [standard], "requirements": requirements})
+        if framework is not None and not framework.versioned:
+            objects.append({"standards": [label], "requirements": [str(item) for item in entry]})
+            continue
+        for framework_version, sections in version_mappings(entry):
+            standard = f"{label} v{framework_version}"
+            objects.append({"standards": [standard], "requirements": sections})
     return objects
 
 

@@ -10,10 +10,18 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Subquery
 
-from findings.compliance import ComplianceTally, compliance_tallies
+from findings.charts import BarChart, TrendChart, severity_trend, value_bars
+from findings.compliance import FrameworkScore, compliance_scores
+from findings.exposure import reachable_resource_count
 from findings.models import Finding
 from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
-from findings.tallies import RuleGroup, ScanCounts, by_severity, stored_tallies
+from findings.tallies import (
+    RuleGroup,
+    ScanCounts,
+    by_severity,
+    stored_tallies,
+    stored_tallies_by_scan,
+)
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -31,10 +39,17 @@ class AccountOverview:
     muted: list[tuple[str, int]] = field(default_factory=list)
     passed: int = 0
     failed: int = 0
-    cis: list[ComplianceTally] = field(default_factory=list)
+    # Each CIS benchmark's newest version some rule maps, scored per requirement.
+    cis: list[FrameworkScore] = field(default_factory=list)
     trend: list[tuple[Scan, int]] = field(default_factory=list)
+    # The same scans' failing findings by severity, less what is muted now.
+    trend_stacks: list[tuple[Scan, dict[str, int]]] = field(default_factory=list)
+    # The same benchmarks' scores in the account's last scans, oldest first.
+    score_trend: list[tuple[Scan, list[FrameworkScore]]] = field(default_factory=list)
     top_rules: list[RuleGroup] = field(default_factory=list)
     new_failing: int | None = None
+    # Resources at the end of a failing exposure path (findings.exposure).
+    exposed: int = 0
 
     @property
     def label(self) -> str:
@@ -55,27 +70,19 @@ class AccountOverview:
         return round(100 * self.passed / decided) if decided else None
 
     @property
-    def trend_max(self) -> int:
-        return max((count for _, count in self.trend), default=0) or 1
+    def severity_chart(self) -> BarChart:
+        return value_bars([(severity, count, severity) for severity, count in self.failing])
 
     @property
-    def trend_bars(self) -> list[dict]:
-        """Bar geometry for the inline SVG chart (a 100 x 30 viewBox)."""
-        width = 100 / TREND_LENGTH
-        bars = []
-        for index, (scan, count) in enumerate(self.trend):
-            height = round(28 * count / self.trend_max, 1)
-            bars.append(
-                {
-                    "scan": scan,
-                    "count": count,
-                    "x": round(index * width + 1, 1),
-                    "y": round(30 - height, 1),
-                    "width": round(width - 2, 1),
-                    "height": height,
-                }
-            )
-        return bars
+    def trend_chart(self) -> TrendChart:
+        points = [(scan, scan.created_at, counts) for scan, counts in self.trend_stacks]
+        return severity_trend(points)
+
+    @property
+    def benchmark_chart(self) -> BarChart:
+        return value_bars(
+            [(score.short_label, score.percent or 0, score) for score in self.cis], key="percent"
+        )
 
 
 def _latest(scans, account_hashes=None) -> list[Scan]:
@@ -88,8 +95,11 @@ def _latest(scans, account_hashes=None) -> list[Scan]:
     return list(latest.order_by("-created_at"))
 
 
-def _trend(scans: list[Scan], severities: list[str], mutes: AccountMutes) -> list[tuple[Scan, int]]:
-    """Failing findings of the account's last scans, oldest first, less what is muted now."""
+def _trend(
+    scans: list[Scan], severities: list[str], mutes: AccountMutes
+) -> list[tuple[Scan, dict[str, int]]]:
+    """Failing findings of the account's last scans by severity, oldest first, less what is
+    muted now."""
     muted: dict = defaultdict(int)
     if mutes.condition is not None:
         for row in (
@@ -99,14 +109,41 @@ def _trend(scans: list[Scan], severities: list[str], mutes: AccountMutes) -> lis
                 status=Finding.Status.FAIL,
                 severity__in=severities,
             )
-            .values("scan_id")
+            .values("scan_id", "severity")
             .annotate(count=Count("id"))
             .order_by()
         ):
-            muted[row["scan_id"]] = row["count"]
+            muted[row["scan_id"], row["severity"]] = row["count"]
     return [
-        (scan, sum(scan.severity_counts.get(s, 0) for s in severities) - muted[scan.id])
+        (
+            scan,
+            {s: scan.severity_counts.get(s, 0) - muted[scan.id, s] for s in severities},
+        )
         for scan in reversed(scans)
+    ]
+
+
+def _benchmarks(scores: list[FrameworkScore]) -> list[FrameworkScore]:
+    """The newest version of each versioned framework, the CIS benchmarks (scores come oldest
+    version first; Security Hub controls have no version)."""
+    newest = {score.framework_id: score for score in scores if score.version}
+    return list(newest.values())
+
+
+def _score_trend(
+    scans: list[Scan], severities: list[str]
+) -> list[tuple[Scan, list[FrameworkScore]]]:
+    """Benchmark scores of the account's last scans that stored tallies, oldest first."""
+    tallied = [scan for scan in scans if scan.finding_counts]
+    tallies = stored_tallies_by_scan(scan_ids=[scan.id for scan in tallied])
+    return [
+        (
+            scan,
+            _benchmarks(
+                compliance_scores(scan=scan, severities=severities, tallies=tallies[scan.id])
+            ),
+        )
+        for scan in reversed(tallied)
     ]
 
 
@@ -133,22 +170,24 @@ def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) ->
     # Pass rate and benchmarks judge the account, muted findings included: a mute accepts a
     # risk, it does not make the control pass.
     groups = counts.rule_groups(everything)
-    per_rule = {group.rule_id: group.counts for group in groups}
-    mappings = {group.rule_id: group.compliance for group in groups}
     top = [group for group in counts.rule_groups(failing) if group.failing][:TOP_RULES]
+    stacks = _trend(history, severities, mutes)
     overview = AccountOverview(
         scan=scan,
         failing=[(s, failing_by_severity[s]) for s in Severity.values if s in severities],
         muted=[(s, muted_failing[s]) for s in Severity.values if muted_failing[s]],
         passed=sum(group.passing for group in groups),
         failed=sum(group.failing for group in groups),
-        cis=[
-            tally
-            for tally in compliance_tallies(per_rule, mappings)
-            if tally.name.startswith("CIS")
-        ],
-        trend=_trend(history, severities, mutes),
+        cis=_benchmarks(
+            compliance_scores(
+                scan=scan, severities=severities, tallies=stored if scan.finding_counts else None
+            )
+        ),
+        trend=[(each, sum(counts.values())) for each, counts in stacks],
+        trend_stacks=stacks,
+        score_trend=_score_trend(history, severities),
         top_rules=top,
+        exposed=reachable_resource_count(scan=scan),
     )
     if len(history) > 1:
         overview.new_failing = ScanCounts(

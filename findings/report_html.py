@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 
-from findings.compliance import compliance_summary
+from findings.charts import value_bars
+from findings.compliance import compliance_scores
 from findings.models import Finding
 from findings.selectors import MutedFilter, finding_list
 from rules.loading import load_catalog
@@ -77,7 +78,9 @@ def _severity_bars(failing: Counter, muted: Counter) -> list[SeverityBar]:
     ]
 
 
-def _coverage(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
+def scan_coverage(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
+    """What the scan could not see: the permission ledger's denied and unavailable actions,
+    the NOT_EVALUATED findings by rule and reason, region errors and warnings."""
     not_evaluated = findings.filter(status=Finding.Status.NOT_EVALUATED).annotate(
         reason=F("evidence__reason")
     )
@@ -129,7 +132,10 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             top.items(), key=lambda item: (Severity.rank(item[0][0]), -item[1], item[0][1])
         )
     ]
+    scores = compliance_scores(scan=scan)
     passing = _counts(findings.filter(status=Finding.Status.PASS), "rule_id", "title")
+    failing_rows = _counts(findings.filter(status=Finding.Status.FAIL), "severity")
+    listed = Counter({s: c for (s,), c in failing_rows.items()})
     return {
         "scan": scan,
         "duration": _duration(scan),
@@ -149,24 +155,31 @@ def report_context(scan: Scan, findings: QuerySet[Finding]) -> dict[str, Any]:
             "not_evaluated": statuses[Finding.Status.NOT_EVALUATED],
         },
         "pass_rate": round(100 * statuses[Finding.Status.PASS] / decided) if decided else None,
-        "compliance": compliance_summary(scan=scan),
+        "compliance": scores,
+        "score_chart": value_bars(
+            [(score.short_label, score.percent or 0, score) for score in scores], key="percent"
+        ),
         "top_risks": top_risks,
-        "coverage": _coverage(scan, findings),
+        "coverage": scan_coverage(scan, findings),
         "passing": [
             {"rule_id": rule_id, "title": title, "count": count}
             for (rule_id, title), count in sorted(passing.items())
         ],
         "failing_counts": failing,
+        # What the failing tables hold: the filters' failing findings, muted ones included
+        # when the filters ask for them (each row then says so).
+        "listed_failing": listed,
+        "listed_total": sum(listed.values()),
+        "rules": rules,
     }
 
 
-def _failing_groups(
+def failing_groups(
     findings: QuerySet[Finding], failing: Counter, rules: dict[str, Rule]
 ) -> Iterator[dict[str, Any]]:
     """The failing findings one (severity, rule) group at a time, in report order."""
     ordered = (
         findings.filter(status=Finding.Status.FAIL)
-        .exclude(Q(muted=True))
         .annotate(report_rank=Severity.rank_expression())
         .order_by("report_rank", "rule_id", "region", "resource_type", "resource_hash")
     )
@@ -188,13 +201,16 @@ def _failing_groups(
                 "title": finding.title,
                 "fix": one_line_fix(rules.get(finding.rule_id)),
                 "rows": [],
+                "evidence": [],
             }
+        group["evidence"].append(finding.evidence)
         group["rows"].append(
             {
                 "region": finding.region,
                 "resource_type": finding.resource_type,
                 "resource_hash": finding.resource_hash,
                 "evidence": json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
+                "muted": bool(getattr(finding, "muted", False)),
             }
         )
     if group is not None:
@@ -204,7 +220,6 @@ def _failing_groups(
 def export_html(scan: Scan, findings: QuerySet[Finding]) -> Iterator[str]:
     context = report_context(scan, findings)
     yield render_to_string("findings/report/head.html", context)
-    rules = {rule.id: rule for rule in load_catalog().rules}
-    for group in _failing_groups(findings, context["failing_counts"], rules):
+    for group in failing_groups(findings, context["listed_failing"], context["rules"]):
         yield render_to_string("findings/report/rule.html", {"group": group})
     yield render_to_string("findings/report/tail.html", context)

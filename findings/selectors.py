@@ -188,13 +188,15 @@ def finding_list(
             findings = findings.filter(**{name: value})
     if section:
         framework, _, number = section.partition(":")
-        lookup: dict[str, object]
         if connection.vendor == "postgresql":
-            lookup = {f"compliance__{framework}__sections__contains": [number]}
+            # A rule maps one version as a mapping, or several as a list of them.
+            findings = findings.filter(
+                models.Q(**{f"compliance__{framework}__sections__contains": [number]})
+                | models.Q(**{f"compliance__{framework}__contains": [{"sections": [number]}]})
+            )
         else:
-            # SQLite has no JSON containment; the list's JSON text holds the number quoted.
-            lookup = {f"compliance__{framework}__sections__icontains": f'"{number}"'}
-        findings = findings.filter(**lookup)
+            # SQLite has no JSON containment; the mapping's JSON text holds the number quoted.
+            findings = findings.filter(**{f"compliance__{framework}__icontains": f'"{number}"'})
     if search:
         findings = findings.filter(title__icontains=search)
     covered = (mutes or account_mutes(account_hash=scan.account_hash)).condition

@@ -39,7 +39,7 @@ def _row(scan_id: object, evaluation: Evaluation) -> tuple:
         rule.id,
         rule.title,
         rule.service,
-        rule.severity,
+        evaluation.result.severity or rule.severity,
         evaluation.result.status,
         resource.region,
         resource.type,

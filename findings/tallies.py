@@ -26,6 +26,7 @@ from findings.selectors import (
     previous_scan,
 )
 from scans.models import Scan
+from securescope.frameworks import mapped_sections
 from securescope.severity import Severity
 
 # (rule_id, region, status, severity): the finest count kept.
@@ -52,11 +53,23 @@ class Tally:
     compared_with: Any
 
 
+TALLY_FIELDS = tuple(Tally.__dataclass_fields__)
+
+
 def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
-    fields = [field.name for field in Tally.__dataclass_fields__.values()]
     return [
-        Tally(*row) for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*fields)
+        Tally(*row)
+        for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*TALLY_FIELDS)
     ]
+
+
+def stored_tallies_by_scan(*, scan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Tally]]:
+    """The tallies of several scans, in one query."""
+    by_scan: dict[uuid.UUID, list[Tally]] = {scan_id: [] for scan_id in scan_ids}
+    rows = FindingTally.objects.filter(scan_id__in=scan_ids).values_list("scan_id", *TALLY_FIELDS)
+    for scan_id, *values in rows:
+        by_scan[scan_id].append(Tally(*values))
+    return by_scan
 
 
 @dataclass
@@ -103,7 +116,7 @@ def _matches(tally: Tally, filters: dict[str, Any]) -> bool:
         return False
     if filters.get("section"):
         framework, _, number = filters["section"].partition(":")
-        if number not in (tally.compliance.get(framework) or {}).get("sections", []):
+        if number not in mapped_sections(tally.compliance.get(framework)):
             return False
     return True
 

@@ -64,6 +64,19 @@ def clear_catalog_cache() -> None:
         _cache.clear()
 
 
+def _catalog_files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.glob("*.yaml"))}
+
+
+def _signature(files: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((name, hashlib.sha256(content).digest()) for name, content in files.items())
+
+
+def catalog_digest(directory: Path = CATALOG_DIR) -> str:
+    """One digest of the catalog's files: it changes when any rule's text does."""
+    return hashlib.sha256(repr(_signature(_catalog_files(directory))).encode()).hexdigest()
+
+
 def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
     """The catalog, parsed again only when a YAML file was added, removed or changed.
 
@@ -71,8 +84,8 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
     deploy that preserves mtimes, is still picked up. Hashing the few files costs far less than
     parsing them, and the parse uses the very bytes that were hashed.
     """
-    files = {path.name: path.read_bytes() for path in sorted(directory.glob("*.yaml"))}
-    signature = tuple((name, hashlib.sha256(content).digest()) for name, content in files.items())
+    files = _catalog_files(directory)
+    signature = _signature(files)
     with _cache_lock:
         cached = _cache.get(directory)
         if cached is None or cached[0] != signature:

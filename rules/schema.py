@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rules.evaluators import REGISTRY as EVALUATORS
-from securescope.frameworks import UNMAPPED_KEY, get_framework
+from securescope.frameworks import UNMAPPED_KEY, Framework, get_framework
 from securescope.severity import Severity
 
 REQUIRED_FIELDS = (
@@ -204,6 +204,22 @@ def _check_framework_mapping(framework_id: str, mapping: Any, source: str, rule_
         if not _is_text_list(mapping):
             raise RuleError(source, rule_id, field, "must be a non-empty list of control ids")
         return
+    # One version as a mapping, or several (CIS AWS Foundations v5.0.0 and v3.0.0) as a list.
+    entries = mapping if isinstance(mapping, list) else [mapping]
+    if not entries:
+        raise RuleError(source, rule_id, field, "lists no version")
+    versions = set()
+    for index, entry in enumerate(entries):
+        where = f"{field}[{index}]" if isinstance(mapping, list) else field
+        _check_version_mapping(framework, entry, source, rule_id, where)
+        if entry["version"] in versions:
+            raise RuleError(source, rule_id, f"{where}.version", "is mapped twice")
+        versions.add(entry["version"])
+
+
+def _check_version_mapping(
+    framework: Framework, mapping: Any, source: str, rule_id: str, field: str
+) -> None:
     if not isinstance(mapping, dict):
         raise RuleError(source, rule_id, field, "needs 'version' and 'sections'")
     unknown = set(mapping) - FRAMEWORK_MAPPING_FIELDS

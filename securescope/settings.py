@@ -259,6 +259,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / STATIC_DIR_NAME
+# Exports of finished scans, rendered once per state (findings.export_snapshots).
+EXPORT_SNAPSHOTS_DIR = DATA_DIR / "exports"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

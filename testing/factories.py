@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from advice.models import Advice
 from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
 from scans.models import Scan, ScanRegion
@@ -96,3 +97,15 @@ def create_member(*, username: str, group: str):
     user = create_user(username=username, can_scan=False, can_view=False)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def create_advice(rule_id: str, **overrides) -> Advice:
+    values = {
+        "shape_key": "k" * 64,
+        "model_id": "m.gguf",
+        "source": Advice.Source.MODEL,
+        "markdown": "### Why it matters\n\nx\n",
+        "generated_at": "2026-11-01T00:00:00Z",
+        **overrides,
+    }
+    return Advice.objects.create(rule_id=rule_id, **values)

@@ -2,20 +2,9 @@ import pytest
 
 from advice.models import Advice, ScanAdvice
 from advice.services import advice_unreferenced_delete
-from testing.factories import create_scan
+from testing.factories import create_advice, create_scan
 
 pytestmark = pytest.mark.django_db
-
-
-def create_advice(rule_id: str) -> Advice:
-    return Advice.objects.create(
-        rule_id=rule_id,
-        shape_key="k" * 64,
-        model_id="m.gguf",
-        source=Advice.Source.MODEL,
-        markdown="### Why it matters\n\nx\n",
-        generated_at="2026-11-01T00:00:00Z",
-    )
 
 
 def test_advice_of_purged_scans_goes_and_advice_in_use_stays():

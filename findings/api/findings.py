@@ -1,14 +1,18 @@
 """Findings over the API: the dashboard's filters with cursor pagination, exports and diffs."""
 
+from http import HTTPStatus
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from findings.api.errors import FieldErrors
 from findings.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from findings.api.schemas import DiffOut, ErrorOut, FieldErrorsOut, FindingOut, FindingPageOut
 from findings.diff import CATEGORIES, scan_diff
-from findings.exports import CONTENT_TYPES, EXPORTERS
+from findings.export_snapshots import export_response
+from findings.exports import EXPORTERS
 from findings.selectors import MutedFilter, finding_get, finding_list
 from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm
@@ -43,13 +47,17 @@ class FindingPageQuery(FindingFilters):
     limit: int = DEFAULT_LIMIT
 
 
-def _filtered(scan: Scan, filters: FindingFilters):
+def _valid_filters(scan: Scan, filters: FindingFilters) -> dict[str, Any]:
     form = FindingFilterForm(
         filters.dict(exclude={"cursor", "limit"}), choices=finding_filter_choices(scan=scan)
     )
     if not form.is_valid():
         raise FieldErrors(form.errors)
-    return finding_list(scan=scan, **form.filters())
+    return form.filters()
+
+
+def _filtered(scan: Scan, filters: FindingFilters):
+    return finding_list(scan=scan, **_valid_filters(scan, filters))
 
 
 def _page(scan: Scan, query: FindingPageQuery) -> dict:
@@ -109,22 +117,21 @@ def scan_export(
         "json", description="An export format of the scan pages: json, csv, md, ..."
     ),
 ):
-    """The scan page's download, byte for byte, streamed."""
+    """The scan page's download, byte for byte: streamed while the scan runs, then served from
+    its snapshot, with an ETag that `If-None-Match` can send back."""
     if format not in EXPORTERS:
         raise Http404("Unknown export format")
     scan = scan_get(scan_id=scan_id)
-    findings = _filtered(scan, filters)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT_DOWNLOADED,
-        target=f"scan {scan.id}",
-        detail={"format": format, "query": request.GET.urlencode(), "via": "api"},
+    response = export_response(
+        request, scan=scan, export_format=format, filters=_valid_filters(scan, filters)
     )
-    response = StreamingHttpResponse(
-        (chunk.encode() for chunk in EXPORTERS[format](scan, findings)),
-        content_type=CONTENT_TYPES[format],
-    )
-    response["Content-Disposition"] = f'attachment; filename="securescope-{scan.id}.{format}"'
+    if response.status_code == HTTPStatus.OK:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORT_DOWNLOADED,
+            target=f"scan {scan.id}",
+            detail={"format": format, "query": request.GET.urlencode(), "via": "api"},
+        )
     return response
 
 

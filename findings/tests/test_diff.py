@@ -117,3 +117,70 @@ def test_the_diff_csv_quotes_a_cell_that_would_run_as_a_formula(client, scans):
     body = b"".join(client.get(url).streaming_content).decode()
     assert "'@SUM(1+1)" in body
     assert ",@SUM" not in body
+
+
+ROOT_MFA = {"cis_aws_foundations": {"version": "3.0.0", "sections": ["1.5"]}}
+IMDS = {"cis_aws_foundations": {"version": "3.0.0", "sections": ["5.6"]}}
+
+
+@pytest.fixture
+def requirement_scans():
+    """Root MFA passes then fails; IMDSv2 fails on one instance then passes on both."""
+    now = timezone.now()
+    base, head = (
+        create_scan(created_at=now - timedelta(days=days), finished_at=now - timedelta(days=days))
+        for days in (1, 0)
+    )
+    for scan, root_status, imds_statuses in (
+        (base, "PASS", ("FAIL", "PASS")),
+        (head, "FAIL", ("PASS", "PASS")),
+    ):
+        create_finding(scan, rule_id="IAM_ROOT_MFA", status=root_status, compliance=ROOT_MFA)
+        for index, status in enumerate(imds_statuses):
+            create_finding(
+                scan,
+                rule_id="EC2_IMDSV2_REQUIRED",
+                status=status,
+                resource_hash=f"{index:064x}",
+                compliance=IMDS,
+            )
+    return base, head
+
+
+def test_requirements_newly_failing_and_now_passing(requirement_scans):
+    base, head = requirement_scans
+    changes = scan_diff(base=base, head=head).requirement_changes()
+    foundations = "CIS AWS Foundations Benchmark v3.0.0"
+    assert [
+        (c.framework, c.requirement_id, c.before, c.after, c.failing)
+        for c in changes["newly failing"]
+    ] == [(foundations, "1.5", "pass", "fail", 1)]
+    assert [(c.requirement_id, c.before, c.after) for c in changes["now passing"]] == [
+        ("5.6", "fail", "pass")
+    ]
+
+
+def test_a_rule_off_in_either_scan_changes_no_requirement(requirement_scans):
+    base, head = requirement_scans
+    base.findings.filter(rule_id="IAM_ROOT_MFA").delete()
+    base.rule_settings = {"disabled": ["IAM_ROOT_MFA"]}
+    base.save(update_fields=["rule_settings"])
+    changes = scan_diff(base=base, head=head).requirement_changes()
+    assert changes["newly failing"] == [], "not evaluated before is not passing before"
+
+
+def test_diff_page_and_change_report_list_requirements_newly_failing(client, requirement_scans):
+    _, head = requirement_scans
+    client.force_login(create_user())
+    page = client.get(reverse("findings:diff", args=[head.id])).content.decode()
+    assert "Requirements newly failing (1)" in page
+    assert "Ensure MFA is enabled for the &#x27;root&#x27; user account" in page
+    report = b"".join(
+        client.get(reverse("findings:diff_export", args=[head.id, "md"])).streaming_content
+    ).decode()
+    assert "## Requirements newly failing (1)" in report
+    assert (
+        "| CIS AWS Foundations Benchmark v3.0.0 | 1.5 Ensure MFA is enabled for the 'root' user "
+        "account | pass | fail | 1 |" in report
+    )
+    assert "## Requirements now passing (1)" in report

@@ -19,14 +19,34 @@ pytestmark = pytest.mark.django_db
 
 SCAN_KEYS = [
     "account",
+    "compliance",
     "created_at",
     "disabled_rules",
     "failing_by_severity",
     "finished_at",
     "id",
+    "not_evaluated",
+    "permissions",
+    "region_errors",
     "regions",
     "status",
+    "warnings",
 ]
+# One entry per framework version, scored per requirement; the finding share is secondary.
+COMPLIANCE_KEYS = [
+    "failed",
+    "findings_pass_percent",
+    "framework",
+    "manual",
+    "name",
+    "not_evaluated",
+    "passed",
+    "requirements",
+    "score_percent",
+    "summary",
+    "version",
+]
+REQUIREMENT_KEYS = ["failing", "id", "level", "reason", "rules", "status", "title"]
 MUTED_SCAN_KEYS = sorted([*SCAN_KEYS, "muted_failing_by_severity"])
 FINDING_KEYS = [
     "compliance",
@@ -85,6 +105,20 @@ def test_a_scan_without_mutes_keeps_the_scan_keys_and_its_stored_counts():
     document = json.loads("".join(EXPORTERS["json"](scan, finding_list(scan_id=scan.id))))
     assert list(document["scan"]) == SCAN_KEYS
     assert document["scan"]["failing_by_severity"] == {"critical": 1}
+
+
+def test_scan_carries_compliance_per_requirement_and_coverage(exported):
+    scan = exported["scan"]
+    assert {tuple(framework) for framework in scan["compliance"]} == {tuple(COMPLIANCE_KEYS)}
+    foundations = next(
+        f
+        for f in scan["compliance"]
+        if (f["framework"], f["version"]) == ("cis_aws_foundations", "3.0.0")
+    )
+    assert list(foundations["requirements"][0]) == REQUIREMENT_KEYS
+    root_mfa = next(r for r in foundations["requirements"] if "IAM_ROOT_MFA" in r["rules"])
+    assert (root_mfa["status"], root_mfa["failing"]) == ("FAIL", 1), "a mute does not pass it"
+    assert list(scan["permissions"]) == ["denied", "unavailable"]
 
 
 def test_each_finding_has_the_documented_fields(exported):

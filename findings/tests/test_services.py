@@ -1,5 +1,7 @@
 """Findings are written in batches (COPY on PostgreSQL) and hold what was evaluated."""
 
+from dataclasses import replace
+
 import pytest
 from django.db.models import JSONField
 
@@ -84,3 +86,25 @@ def test_a_stored_finding_holds_what_the_evaluation_said(monkeypatch, writer):
         "eu-west-1",
         rule.resource_type,
     )
+
+
+def test_a_result_that_lowers_its_severity_is_stored_at_that_severity():
+    # A world-open group attached to nothing fails at low, whatever its rule's severity.
+    rule = next(rule for rule in load_catalog().rules if rule.severity == "high")
+    resource = Resource(
+        type=rule.resource_type, arn="arn:aws:ec2:eu-west-1:1:x/1", region="eu-west-1"
+    )
+    scan = create_scan()
+    findings_store(
+        scan_id=scan.id,
+        evaluations=[
+            Evaluation(rule=rule, resource=resource, result=Result("FAIL", {})),
+            Evaluation(
+                rule=replace(rule, id="LOWERED"),
+                resource=resource,
+                result=Result("FAIL", {"attached": False}, severity="low"),
+            ),
+        ],
+    )
+    severities = dict(Finding.objects.filter(scan=scan).values_list("rule_id", "severity"))
+    assert severities == {rule.id: "high", "LOWERED": "low"}

@@ -6,7 +6,7 @@ from findings.compliance import _section_key
 from findings.models import Finding
 from rules.loading import load_catalog
 from scans.models import Scan
-from securescope.frameworks import all_frameworks
+from securescope.frameworks import all_frameworks, mapped_sections
 from securescope.resources import GLOBAL_REGION
 
 
@@ -31,7 +31,7 @@ def finding_filter_choices(*, scan: Scan) -> dict[str, list[str]]:
         resource_types.add(rule.resource_type)
         # In the registry's order of frameworks, then section order.
         for order, framework in enumerate(versioned_frameworks):
-            for number in (rule.compliance.get(framework) or {}).get("sections", []):
+            for number in mapped_sections(rule.compliance.get(framework)):
                 sections.add((order, _section_key(number), framework, number))
     return {
         "service": sorted(services),

@@ -64,6 +64,7 @@ def diff_page(request: HttpRequest, scan_id: str) -> HttpResponse:
         "diff": diff,
         "sections": sections,
         "not_compared": diff.not_compared() if diff is not None else [],
+        "requirement_changes": diff.requirement_changes() if diff is not None else {},
         "rows_shown": DIFF_ROWS_SHOWN,
     }
     return render(request, "findings/diff.html", context)

@@ -1,5 +1,5 @@
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -196,3 +196,29 @@ class IdentifyForm(ScanForm):
         super().__init__(*args, **kwargs)
         for name in ("regions", "expires_at", "start_anyway"):
             del self.fields[name]
+
+
+class ComplianceFilterForm(forms.Form):
+    """The compliance page's CIS level filter: Level 1 or Level 2 recommendations only."""
+
+    level = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="CIS level",
+        choices=[("", "All levels"), ("1", "Level 1"), ("2", "Level 2 only")],
+    )
+
+
+class ExposureFilterForm(forms.Form):
+    """The Exposure page's filters: one account (by its hash) and one region, or all."""
+
+    account = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+
+    def __init__(
+        self, *args: Any, accounts: list[tuple[str, str]], regions: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts"), *accounts]
+        cast(forms.ChoiceField, self.fields["region"]).choices = _blank("All regions", regions)

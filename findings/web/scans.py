@@ -16,12 +16,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from findings import reveal
-from findings.compliance import compliance_summary
+from findings.charts import region_charts, section_chart
+from findings.compliance import compliance_scores
 from findings.identify import IdentifyFailed
 from findings.models import Finding
 from findings.selectors import previous_scan
 from findings.tallies import ScanCounts
-from findings.web.forms import IdentifyForm
+from findings.web.forms import ComplianceFilterForm, IdentifyForm
 from findings.web.views import SECRET_FIELDS, findings_context, identified
 from scans.collection.aws import CredentialsRejected
 from scans.collection.permissions import policy_document
@@ -45,8 +46,13 @@ def _scan_page_context(request: HttpRequest, scan: Scan) -> dict[str, Any]:
         stored=findings["counts"].stored,
         mutes=findings["counts"].mutes,
     )
+    by_region: dict[str, int] = {}
+    if scan.is_finished:
+        for (_, region, _, _), count in failing.by_key().items():
+            by_region[region] = by_region.get(region, 0) + count
     return {
         **scan_progress_context(scan, units),
+        "region_charts": region_charts(units, by_region) if scan.is_finished else {},
         "denied_actions": denied,
         "denied_policy": policy_document(denied) if denied else "",
         "previous_scan": previous_scan(scan=scan),
@@ -131,6 +137,9 @@ def scan_reveal_forget(request: HttpRequest, scan_id: str) -> HttpResponse:
 @require_GET
 def scan_compliance(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = selectors.scan_get(scan_id=scan_id)
-    frameworks = compliance_summary(scan=scan, severities=narrowed(request, None))
-    context = {"scan": scan, "frameworks": frameworks}
+    form = ComplianceFilterForm(request.GET)
+    level = form.cleaned_data["level"] if form.is_valid() else None
+    frameworks = compliance_scores(scan=scan, severities=narrowed(request, None), level=level)
+    charted = [(score, section_chart(score.sections)) for score in frameworks]
+    context = {"scan": scan, "frameworks": frameworks, "charted": charted, "form": form}
     return render(request, "scans/compliance.html", context)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from findings.web import dashboard as views_dashboard
 from findings.web import triage, views
+from findings.web.exposure import exposure_page
 
 app_name = "findings"
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("<int:finding_id>/", views.finding_detail, name="detail"),
     path("<int:finding_id>/identify/", views.finding_identify, name="identify"),
     path("<int:finding_id>/mute/", views.finding_mute, name="mute"),
+    path("exposure/", exposure_page, name="exposure"),
     path("mutes/", views.mutes_page, name="mutes"),
     path("mutes/<int:mute_id>/delete/", views.mute_remove, name="mute_delete"),
     path("severity/", views.severity_set, name="severity"),

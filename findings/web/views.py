@@ -1,3 +1,4 @@
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib import messages
@@ -5,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -15,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from advice.providers import advice_disabled_reason
 from advice.selectors import finding_advice
-from findings.exports import CONTENT_TYPES, EXPORTERS, FILE_EXTENSIONS, REVEALED_EXPORTERS
+from findings.export_snapshots import export_response
+from findings.exports import CONTENT_TYPES, EXPORTERS, REVEALED_EXPORTERS
 from findings.identifiers import VIEW_PERMISSION
 from findings.identify import IdentifyFailed, resource_identify
 from findings.models import Finding, Mute
@@ -136,22 +139,20 @@ def _export_response(chunks: Any, export_format: str, filename: str) -> Streamin
 
 
 @require_GET
-def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> HttpResponse:
+def findings_export(request: HttpRequest, scan_id: str, export_format: str) -> HttpResponseBase:
     if export_format not in EXPORTERS:
         raise Http404("Unknown export format")
     scan = scan_get(scan_id=scan_id)
-    _, _, findings = _filtered_findings(request, scan)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT_DOWNLOADED,
-        target=f"scan {scan.id}",
-        detail={"format": export_format, "query": request.GET.urlencode()},
-    )
-    return _export_response(
-        EXPORTERS[export_format](scan, findings),
-        export_format,
-        f"securescope-{scan.id}.{FILE_EXTENSIONS.get(export_format, export_format)}",
-    )
+    _, filters = filter_form(request, scan, page_defaults=False)
+    response = export_response(request, scan=scan, export_format=export_format, filters=filters)
+    if response.status_code == HTTPStatus.OK:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORT_DOWNLOADED,
+            target=f"scan {scan.id}",
+            detail={"format": export_format, "query": request.GET.urlencode()},
+        )
+    return response
 
 
 @never_cache

@@ -20,6 +20,9 @@ Status = Literal["PASS", "FAIL", "NOT_EVALUATED"]
 class Result:
     status: Status
     evidence: dict[str, Any] = field(default_factory=dict)
+    # The finding's severity when this resource's context changes it (a world-open group that
+    # nothing uses); None keeps the rule's.
+    severity: str | None = None
 
 
 EvaluatorFunction = Callable[..., Result | None]

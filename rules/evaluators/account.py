@@ -233,10 +233,12 @@ def securityhub_enabled_with_standard(resource: Resource, *, params: dict) -> Re
 
 
 @evaluator("organization_all_features")
-def organization_all_features(resource: Resource, *, params: dict) -> Result:
-    """FAIL outside an organization, or in one with consolidated billing only (no SCPs)."""
+def organization_all_features(resource: Resource, *, params: dict) -> Result | None:
+    """FAIL in an organization with consolidated billing only (no SCPs). A standalone account
+    is not judged: it has no organization whose features could be enabled, and running one is
+    a choice, not a misconfiguration."""
     if not resource.data.get("InOrganization"):
-        return Result("FAIL", {"in_organization": False})
+        return None
     feature_set = resource.data.get("FeatureSet")
     evidence = {"in_organization": True, "feature_set": feature_set}
     return Result("PASS" if feature_set == "ALL" else "FAIL", evidence)

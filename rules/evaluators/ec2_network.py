@@ -72,6 +72,20 @@ def _exact_world_sources(permission: dict[str, Any]) -> list[str]:
     return sources
 
 
+# A world-open group that no network interface uses exposes nothing yet: its port findings
+# say so (`attached: false`) and fail at this severity instead of the rule's.
+UNATTACHED_SEVERITY = "low"
+
+
+def _in_context(resource: Resource, result: Result) -> Result:
+    """A failing port result with the group's attachment, when the collector counted it."""
+    count = resource.data.get("NetworkInterfaceCount")
+    if count is None:
+        return result
+    severity = None if count else UNATTACHED_SEVERITY
+    return Result(result.status, {**result.evidence, "attached": count > 0}, severity=severity)
+
+
 @evaluator("security_group_ports_open_to_world", params={"ports": PORTS}, required=("ports",))
 def security_group_ports_open_to_world(resource: Resource, *, params: dict) -> Result:
     """FAIL when an ingress rule lets 0.0.0.0/0 or ::/0 reach one of `ports`."""
@@ -92,7 +106,9 @@ def security_group_ports_open_to_world(resource: Resource, *, params: dict) -> R
             )
     if open_rules:
         open_ports = sorted({port for rule in open_rules for port in rule["ports"]})
-        return Result("FAIL", {"open_ports": open_ports, "ingress_rules": open_rules})
+        return _in_context(
+            resource, Result("FAIL", {"open_ports": open_ports, "ingress_rules": open_rules})
+        )
     return Result("PASS", {"ports_checked": sorted(ports), "world_ingress": False})
 
 
@@ -168,7 +184,9 @@ def sg_world_ingress_ports(resource: Resource, *, params: dict) -> Result:
             open_rules.append(_rule_evidence(permission, protocol, sources, ports=covered))
     if open_rules:
         open_ports = sorted({port for rule in open_rules for port in rule["ports"]})
-        return Result("FAIL", {"open_ports": open_ports, "ingress_rules": open_rules})
+        return _in_context(
+            resource, Result("FAIL", {"open_ports": open_ports, "ingress_rules": open_rules})
+        )
     return Result("PASS", {"ports_checked": ports, "world_ingress_to_ports": False})
 
 
@@ -189,7 +207,7 @@ def sg_world_ingress_all_ports(resource: Resource, *, params: dict) -> Result:
             if low <= FIRST_USABLE_PORT and high >= MAX_PORT:
                 open_rules.append(_rule_evidence(permission, protocol, sources))
     if open_rules:
-        return Result("FAIL", {"ingress_rules": open_rules})
+        return _in_context(resource, Result("FAIL", {"ingress_rules": open_rules}))
     return Result("PASS", {"world_ingress_to_all_ports": False})
 
 
@@ -227,7 +245,7 @@ def sg_world_ingress_unauthorized_ports(resource: Resource, *, params: dict) -> 
         "allowed_udp_ports": sorted(allowed["17"]),
     }
     if open_rules:
-        return Result("FAIL", {**evidence, "ingress_rules": open_rules})
+        return _in_context(resource, Result("FAIL", {**evidence, "ingress_rules": open_rules}))
     return Result("PASS", evidence)
 
 
@@ -301,12 +319,18 @@ def _acl_in_use(resource: Resource) -> bool:
 
 @evaluator(
     "nacl_world_ingress_ports",
-    params={"ports": PORTS, "protocols": PROTOCOL_NAMES},
+    params={"ports": PORTS, "protocols": PROTOCOL_NAMES, "include_default": FLAG},
     required=("ports", "protocols"),
 )
 def nacl_world_ingress_ports(resource: Resource, *, params: dict) -> Result | None:
-    """FAIL when, in rule-number order, the first world entry matching a port allows it."""
+    """FAIL when, in rule-number order, the first world entry matching a port allows it.
+
+    `include_default: false` leaves the VPC's default ACL out, as Security Hub EC2.21 does: it
+    allows everything by design and leaves filtering to security groups.
+    """
     if _shared_from_another_account(resource) or not _acl_in_use(resource):
+        return None
+    if resource.data.get("IsDefault") and not params.get("include_default", True):
         return None
     ports = sorted(params["ports"])
     protocols = sorted({_protocol(name) for name in params["protocols"]})

@@ -1,10 +1,10 @@
 import fnmatch
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
 
+from rules.credential_report import ACCESS_KEY_SLOTS, is_true, report_date
 from rules.evaluators import Result, evaluator
 from rules.params import Param, integer, list_of, one_of
 from securescope.resources import Resource
@@ -14,26 +14,6 @@ from securescope.resources import Resource
 def iam_root_mfa_enabled(resource: Resource, *, params: dict) -> Result:
     enabled = resource.data.get("SummaryMap", {}).get("AccountMFAEnabled") == 1
     return Result("PASS" if enabled else "FAIL", {"root_mfa_enabled": enabled})
-
-
-# Credential-report placeholders for "no such date": never used, no information, not applicable.
-REPORT_NO_DATE = frozenset({"N/A", "no_information", "not_supported", ""})
-ACCESS_KEY_SLOTS = (1, 2)
-
-
-def _report_date(value: Any) -> datetime | None:
-    """A credential-report timestamp as an aware datetime; None for the report's placeholders."""
-    if not isinstance(value, str) or value in REPORT_NO_DATE:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _is_true(value: Any) -> bool:
-    return str(value).lower() == "true"
 
 
 @evaluator("iam_root_access_keys_absent")
@@ -77,8 +57,8 @@ def iam_password_policy_minimum(resource: Resource, *, params: dict) -> Result:
 @evaluator("iam_console_user_mfa")
 def iam_console_user_mfa(resource: Resource, *, params: dict) -> Result:
     """FAIL for a user with a console password and no MFA device; users without one pass."""
-    console = _is_true(resource.data.get("password_enabled"))
-    mfa = _is_true(resource.data.get("mfa_active"))
+    console = is_true(resource.data.get("password_enabled"))
+    mfa = is_true(resource.data.get("mfa_active"))
     evidence = {"console_password": console, "mfa_active": mfa}
     return Result("FAIL" if console and not mfa else "PASS", evidence)
 
@@ -90,7 +70,7 @@ def _active_credentials(row: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
     used counts as unused since its creation, while a fresh one is not stale.
     """
     credentials = []
-    if _is_true(row.get("password_enabled")):
+    if is_true(row.get("password_enabled")):
         credentials.append(
             (
                 "password",
@@ -102,7 +82,7 @@ def _active_credentials(row: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
             )
         )
     for slot in ACCESS_KEY_SLOTS:
-        if _is_true(row.get(f"access_key_{slot}_active")):
+        if is_true(row.get(f"access_key_{slot}_active")):
             credentials.append(
                 (
                     f"access_key_{slot}",
@@ -125,7 +105,7 @@ def iam_credentials_unused(resource: Resource, *, params: dict) -> Result:
         dated = [
             (basis, date)
             for basis, column in candidates
-            if (date := _report_date(resource.data.get(column))) is not None
+            if (date := report_date(resource.data.get(column))) is not None
         ]
         if not dated:
             undecided.append(credential)
@@ -162,10 +142,10 @@ def iam_access_keys_rotated(resource: Resource, *, params: dict) -> Result:
     now = timezone.now()
     old, undecided, active = [], [], []
     for slot in ACCESS_KEY_SLOTS:
-        if not _is_true(resource.data.get(f"access_key_{slot}_active")):
+        if not is_true(resource.data.get(f"access_key_{slot}_active")):
             continue
         active.append(f"access_key_{slot}")
-        rotated = _report_date(resource.data.get(f"access_key_{slot}_last_rotated"))
+        rotated = report_date(resource.data.get(f"access_key_{slot}_last_rotated"))
         if rotated is None:
             undecided.append(f"access_key_{slot}")
             continue
@@ -192,9 +172,7 @@ def iam_access_keys_rotated(resource: Resource, *, params: dict) -> Result:
 @evaluator("iam_single_active_access_key")
 def iam_single_active_access_key(resource: Resource, *, params: dict) -> Result:
     active = [
-        slot
-        for slot in ACCESS_KEY_SLOTS
-        if _is_true(resource.data.get(f"access_key_{slot}_active"))
+        slot for slot in ACCESS_KEY_SLOTS if is_true(resource.data.get(f"access_key_{slot}_active"))
     ]
     return Result("FAIL" if len(active) > 1 else "PASS", {"active_access_keys": len(active)})
 

@@ -44,12 +44,23 @@ def test_shipped_catalog_has_no_errors_and_the_core_rules():
         ),
         (
             "    compliance:\n"
-            '      cis_aws_foundations: {version: "3.0.0", sections: ["5.2", "5.3"]}\n'
+            "      cis_aws_foundations:\n"
+            '        - {version: "5.0.0", sections: ["5.3", "5.4"]}\n'
+            '        - {version: "3.0.0", sections: ["5.2", "5.3"]}\n'
             '      security_hub: ["EC2.13", "EC2.53", "EC2.54"]\n',
             "",
             "compliance",
         ),
-        ('sections: ["5.2", "5.3"]', "sections: []", "compliance.cis_aws_foundations.sections"),
+        (
+            'sections: ["5.2", "5.3"]',
+            "sections: []",
+            "compliance.cis_aws_foundations[1].sections",
+        ),
+        (
+            '{version: "5.0.0", sections: ["5.3", "5.4"]}',
+            '{version: "3.0.0", sections: ["5.2"]}',
+            "compliance.cis_aws_foundations[1].version",
+        ),
     ],
 )
 def test_bad_rule_names_file_rule_and_field_and_spares_the_rest(catalog_copy, old, new, field):

@@ -82,7 +82,7 @@ def test_scan_skips_disabled_rules_applies_overrides_and_exports_say_so(aws):
     assert rows
     assert {row["scan_disabled_rules"] for row in rows} == {'["EC2_SG_SSH_OPEN"]'}
     report = "".join(export_markdown(scan, findings))
-    assert "- Rules disabled (not evaluated): EC2_SG_SSH_OPEN\n" in report
+    assert "; disabled (not evaluated): EC2_SG_SSH_OPEN\n" in report
 
 
 @pytest.mark.django_db

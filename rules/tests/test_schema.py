@@ -34,7 +34,13 @@ def drop_in(mapping: str, name: str):
 
 
 def set_framework(name: str, value):
-    return lambda rule: rule["compliance"]["cis_aws_foundations"].update({name: value})
+    """Maps the rule to one version (a single mapping), with `name` set to `value`."""
+
+    def change(rule):
+        mapping = {"version": "3.0.0", "sections": ["5.2", "5.3"], name: value}
+        rule["compliance"]["cis_aws_foundations"] = mapping
+
+    return change
 
 
 @pytest.mark.parametrize(

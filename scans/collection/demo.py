@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
-from scans.collection import demo_plants
+from scans.collection import demo_exposure, demo_plants
 from scans.collection.aws import AwsCredentials
 
 # moto would otherwise seed ~1,300 public AMIs per region whose snapshots look like the account's.
@@ -149,6 +149,8 @@ def build_region(
             )
     if region == DEMO_REGIONS[0]:
         ec2.enable_ebs_encryption_by_default()
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+        demo_exposure.build_exposure_paths(client, region, image, zones[:2])
         demo_plants.build_guardduty(client, region)
         demo_plants.build_inspector(client, region, DEMO_ACCOUNT_ID)
     demo_plants.build_ecr(client, region)
@@ -191,7 +193,7 @@ def build_region(
 
 
 def build_global(endpoint: str) -> None:
-    """Account-wide parts: IAM users, a weak password policy, buckets, a single-region trail."""
+    """Account-wide parts: IAM users and a group, a weak password policy, buckets, trails."""
     iam = _client("iam", endpoint)
     iam.update_account_password_policy(MinimumPasswordLength=8)
     for name in ("alice", "bob", "ci-deployer"):
@@ -218,6 +220,7 @@ def build_global(endpoint: str) -> None:
             "RestrictPublicBuckets": True,
         },
     )
+    demo_plants.build_identity(iam)
     demo_plants.build_exposed_buckets(s3)
     demo_plants.build_trails(_client_factory(endpoint), s3, DEMO_ACCOUNT_ID)
 

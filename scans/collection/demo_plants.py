@@ -74,8 +74,8 @@ def build_exposed_buckets(s3: Any) -> None:
 
 def build_trails(client: ClientFor, s3: Any, account_id: str) -> None:
     """The old single-region trail logs to a bucket anyone can read; the audit trail covers
-    every region with a private, access-logged bucket, CloudWatch Logs and S3 write data
-    events, but records no management events."""
+    every region's management events and S3 write data events, with a private, access-logged
+    bucket and CloudWatch Logs, where only root use is watched."""
     s3.put_bucket_acl(Bucket="company-logs", ACL="public-read")
     s3.create_bucket(Bucket="company-access-logs")
     s3.put_bucket_acl(Bucket="company-access-logs", ACL="log-delivery-write")
@@ -102,14 +102,88 @@ def build_trails(client: ClientFor, s3: Any, account_id: str) -> None:
     cloudtrail.put_event_selectors(
         TrailName="company-audit",
         EventSelectors=[
+            {"ReadWriteType": "All", "IncludeManagementEvents": True},
             {
                 "ReadWriteType": "WriteOnly",
                 "IncludeManagementEvents": False,
                 "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
-            }
+            },
         ],
     )
     cloudtrail.start_logging(Name="company-audit")
+    _watch_root_usage(client, account_id, log_group["logGroupName"])
+
+
+# The CIS pattern for use of the root user; the demo watches only this one.
+ROOT_USAGE_PATTERN = (
+    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+    '$.eventType != "AwsServiceEvent" }'
+)
+
+
+def _watch_root_usage(client: ClientFor, account_id: str, log_group: str) -> None:
+    """A metric filter for root use on the audit trail's log group, alarmed to a topic a queue
+    subscribes to; the other CIS section-4 patterns have no filter, so their rules fail."""
+    region = GLOBAL_API_REGION
+    client("logs", region).put_metric_filter(
+        logGroupName=log_group,
+        filterName="root-usage",
+        filterPattern=ROOT_USAGE_PATTERN,
+        metricTransformations=[
+            {"metricName": "RootUsage", "metricNamespace": "CISBenchmark", "metricValue": "1"}
+        ],
+    )
+    sns = client("sns", region)
+    topic = sns.create_topic(Name="security-alerts")["TopicArn"]
+    client("sqs", region).create_queue(QueueName="security-alerts")
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=f"arn:aws:sqs:{region}:{account_id}:security-alerts",
+    )
+    client("cloudwatch", region).put_metric_alarm(
+        AlarmName="root-usage",
+        MetricName="RootUsage",
+        Namespace="CISBenchmark",
+        Statistic="Sum",
+        Period=300,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        EvaluationPeriods=1,
+        AlarmActions=[topic],
+    )
+
+
+def build_identity(iam: Any) -> None:
+    """Console users alice (permissions through a group) and bob (a policy of his own and an
+    access key handed out at setup and never used), and an IAM server certificate (moto dates
+    every one in 2012, so it is expired)."""
+    iam.create_group(GroupName="developers")
+    iam.put_group_policy(
+        GroupName="developers",
+        PolicyName="read-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}],
+            }
+        ),
+    )
+    iam.add_user_to_group(GroupName="developers", UserName="alice")
+    iam.put_user_policy(
+        UserName="bob",
+        PolicyName="deploy",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}],
+            }
+        ),
+    )
+    iam.create_access_key(UserName="bob")
+    iam.upload_server_certificate(
+        ServerCertificateName="legacy-site", CertificateBody="demo", PrivateKey="demo"
+    )
 
 
 def build_launch_settings(client: ClientFor, region: str, image: str, zone: str) -> None:

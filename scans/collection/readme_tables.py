@@ -1,12 +1,14 @@
 """The README's tables that the code decides: the read-only IAM policy the collectors need, and
 the ARN hashed for each resource type they produce.
 
-Each table sits between two HTML comments in the README, which `manage.py docs_tables --write`
-rewrites in place and `--check` compares; the documentation tests use the same functions.
+Higher layers add tables of their own (`rules/readme_tables.py`: compliance coverage);
+`scans/management/readme.py` passes the whole set to `rewritten` and `stale_tables`. Each table
+sits between two HTML comments in the README, which `manage.py docs_tables --write` rewrites in
+place and `--check` compares; the documentation tests use the same functions.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import NOT_COLLECTED_ARN_FORM
@@ -48,9 +50,9 @@ def _section(name: str) -> re.Pattern:
     return re.compile(f"{re.escape(begin)}\n(.*?)\n{re.escape(end)}", re.DOTALL)
 
 
-def rewritten(text: str) -> str:
+def rewritten(text: str, tables: Mapping[str, Callable[[], str]] = TABLES) -> str:
     """`text` (the README) with every generated table brought up to date."""
-    for name, build in TABLES.items():
+    for name, build in tables.items():
         found = _section(name).search(text)
         if found is None:
             raise ValueError(f"the README has no {name} section markers")
@@ -59,10 +61,10 @@ def rewritten(text: str) -> str:
     return text
 
 
-def stale_tables(text: str) -> list[str]:
+def stale_tables(text: str, tables: Mapping[str, Callable[[], str]] = TABLES) -> list[str]:
     """The names of the generated tables whose text in the README differs from the code's."""
     stale = []
-    for name, build in TABLES.items():
+    for name, build in tables.items():
         found = _section(name).search(text)
         if found is None or found.group(1) != build():
             stale.append(name)

@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from rules.engine import evaluate
+from rules.exposure.model import exposure_nodes
 from rules.loading import load_catalog
 from rules.selectors import rule_settings_snapshot
 from scans.collection.aws import (
@@ -436,13 +437,20 @@ def _unit_collect_and_store(unit: ScanRegion, *, scan_id: uuid.UUID | str, regio
         ]
     )
     catalog = load_catalog().with_settings(unit.scan.rule_settings)
-    evaluations = list(evaluate(catalog, collection.resources))
+    # The exposure model joins the unit's resources into paths (see rules.exposure.model).
+    modelling = time.perf_counter()
+    nodes = exposure_nodes(collection.resources)
+    modelled = time.perf_counter()
+    evaluations = list(evaluate(catalog, [*collection.resources, *nodes]))
     _unit_store(
         unit,
         evaluations,
         status=_collection_status(collection),
         error="; ".join(collection.errors),
-        timings={"collect": round(collected - started, 3)},
+        timings={
+            "collect": round(collected - started, 3),
+            "exposure_model": round(modelled - modelling, 3),
+        },
         since=collected,
     )
 

@@ -324,9 +324,8 @@ def test_default_group_in_use_from_collector_to_finding(aws):
 
     defaults = {g.data["VpcId"]: g for g in groups if g.data["GroupName"] == "default"}
     assert defaults[vpc].data["NetworkInterfaceCount"] == 1
-    assert all(
-        "NetworkInterfaceCount" not in g.data for g in groups if g.data["GroupName"] != "default"
-    )
+    # Every group carries its count, so an unattached world-open group is told apart.
+    assert all(g.data["NetworkInterfaceCount"] == 0 for g in groups if g.data["VpcId"] != vpc)
     found = statuses(groups, "EC2_SG_DEFAULT_IN_USE")
     assert found[("EC2_SG_DEFAULT_IN_USE", defaults[vpc].data["GroupId"])] == "FAIL"
     # moto's default VPC has an unused default group.

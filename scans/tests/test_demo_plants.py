@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from rules.engine import evaluate
+from rules.exposure.model import exposure_nodes
 from rules.loading import load_catalog
 from scans.collection.context import CollectContext
 from scans.collection.demo import (
@@ -48,12 +49,30 @@ PLANTED_BOTH_WAYS = (
     "INSPECTOR_ECR_SCANNING",
     # Regional settings: on in the first demo region, off in the second.
     "GUARDDUTY_EKS_AUDIT_LOGS",
+    "IAM_USER_DIRECT_POLICIES",
+    "IAM_KEY_CREATED_AT_SETUP",
+    # A full path and a near miss of each kind (scans/collection/demo_exposure.py).
+    "EXPOSURE_ADMIN_PORT_POWERFUL_INSTANCE",
+    "EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1",
+    "EXPOSURE_LOAD_BALANCER_WEAK_TARGET",
+    "EXPOSURE_EKS_ENDPOINT_POWERFUL_CLUSTER",
+    "EC2_INSTANCE_WEARS_ADMIN_ROLE",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.
 PLANTED_ONE_WAY = {
     "CLOUDTRAIL_S3_DATA_EVENTS_WRITE": "PASS",
     "CLOUDTRAIL_S3_DATA_EVENTS_READ": "FAIL",
     "GUARDDUTY_EKS_RUNTIME": "FAIL",
+    "CLOUDWATCH_ALARM_ROOT_USAGE": "PASS",
+    "CLOUDWATCH_ALARM_UNAUTHORIZED_API_CALLS": "FAIL",
+    # moto loads no AWS managed policies for the demo, so no role can hold AWSSupportAccess
+    # and nobody holds AWSCloudShellFullAccess.
+    "IAM_SUPPORT_ROLE": "FAIL",
+    "IAM_CLOUDSHELL_FULL_ACCESS": "PASS",
+    # moto dates every server certificate in 2012 and reports root without MFA.
+    "IAM_EXPIRED_SERVER_CERT": "FAIL",
+    "IAM_ROOT_HARDWARE_MFA": "FAIL",
+    "ACCOUNT_SECURITY_CONTACT": "FAIL",
 }
 
 
@@ -84,7 +103,14 @@ def demo_statuses() -> dict[str, set[str]]:
     finally:
         server.stop()
     found: dict[str, set[str]] = defaultdict(set)
-    for evaluation in evaluate(load_catalog(), resources):
+    nodes = [
+        node
+        for region in DEMO_REGIONS[:2]
+        for node in exposure_nodes(
+            [resource for resource in resources if resource.region == region]
+        )
+    ]
+    for evaluation in evaluate(load_catalog(), [*resources, *nodes]):
         found[evaluation.rule.id].add(evaluation.result.status)
     return found
 

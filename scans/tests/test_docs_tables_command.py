@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from scans.collection.readme_tables import stale_tables
+from scans.management.readme import stale_tables
 
 
 @pytest.fixture

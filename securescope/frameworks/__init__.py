@@ -7,7 +7,7 @@ with the provenance of that data. Supporting a new version of a framework is add
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -41,6 +41,13 @@ class FrameworkVersion:
     source: str
     # Requirement id -> requirement, in benchmark order.
     requirements: Mapping[str, Requirement]
+    # Section and subsection number -> its title ("1" -> "Identity and Access Management").
+    headings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def heading(self, requirement_id: str) -> tuple[str, str]:
+        """The top-level section a requirement sits in, and its title ("" when unknown)."""
+        number = requirement_id.split(".")[0]
+        return number, self.headings.get(number, "")
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,40 @@ class Framework:
         return known.requirements.get(requirement_id) if known else None
 
     def describe(self, mapping: Any) -> str:
-        """A rule's mapping to this framework as text: "v3.0.0 5.2, 5.3" or "EC2.13, EC2.53"."""
+        """A rule's mapping to this framework as text: "v5.0.0 5.3, 5.4; v3.0.0 5.2, 5.3" or
+        "EC2.13, EC2.53"."""
         if not mapping:
             return ""
         if not self.versioned:
             return ", ".join(map(str, mapping))
-        return f"v{mapping.get('version', '?')} " + ", ".join(map(str, mapping.get("sections", [])))
+        return "; ".join(
+            f"v{version} " + ", ".join(map(str, sections))
+            for version, sections in version_mappings(mapping)
+        )
+
+
+def version_mappings(mapping: Any) -> list[tuple[str, list[str]]]:
+    """(version, sections) of a rule's mapping to a versioned framework, newest version first.
+
+    A rule maps one version as `{version, sections}` or several as a list of those; findings
+    stored before rules mapped several versions hold the single form.
+    """
+    entries = mapping if isinstance(mapping, list) else [mapping] if mapping else []
+    pairs = [
+        (str(entry.get("version", "?")), [str(section) for section in entry.get("sections", [])])
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    return sorted(pairs, key=lambda pair: _version_number(pair[0]), reverse=True)
+
+
+def _version_number(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def mapped_sections(mapping: Any) -> set[str]:
+    """Every section a rule's mapping to a versioned framework names, in any version."""
+    return {section for _, sections in version_mappings(mapping) for section in sections}
 
 
 class FrameworkDataError(ValueError):
@@ -109,11 +144,18 @@ def _version(path: Path, framework_id: str, version: str) -> FrameworkVersion:
         title=str(document.get("title", "")),
         source=str(document.get("source", "")),
         requirements=MappingProxyType(requirements),
+        headings=MappingProxyType(
+            {
+                str(number): str(title)
+                for key in ("sections", "subsections")
+                for number, title in (document.get(key) or {}).items()
+            }
+        ),
     )
 
 
 def _version_key(item: tuple[str, FrameworkVersion]) -> tuple[int, ...]:
-    return tuple(int(part) for part in item[0].split("."))
+    return _version_number(item[0])
 
 
 def load_frameworks(directory: Path = DATA_DIR) -> dict[str, Framework]:

@@ -14,6 +14,8 @@ from securescope.frameworks import (
     all_frameworks,
     get_framework,
     load_frameworks,
+    mapped_sections,
+    version_mappings,
 )
 
 
@@ -30,7 +32,7 @@ def test_the_registry_lists_the_catalogs_frameworks_in_page_order():
 
 def test_versions_and_requirements_come_from_the_data_files():
     foundations = get_framework("cis_aws_foundations")
-    assert list(foundations.versions) == ["1.4.0", "3.0.0", "5.0.0"]
+    assert list(foundations.versions) == ["3.0.0", "5.0.0"]
     # The same number means different things in two versions.
     assert "MFA" in foundations.requirement("3.0.0", "1.5").title
     assert "hardware MFA" in foundations.requirement("5.0.0", "1.5").title
@@ -68,3 +70,23 @@ def test_describe_writes_a_mapping_as_the_pages_show_it():
         {"version": "3.0.0", "sections": ["5.2", "5.3"]}
     ) == ("v3.0.0 5.2, 5.3")
     assert get_framework("security_hub").describe(["EC2.13", "EC2.53"]) == "EC2.13, EC2.53"
+
+
+TWO_VERSIONS = [
+    {"version": "3.0.0", "sections": ["5.2", "5.3"]},
+    {"version": "5.0.0", "sections": ["5.3", "5.4"]},
+]
+
+
+def test_a_mapping_to_two_versions_reads_newest_first():
+    assert version_mappings(TWO_VERSIONS) == [("5.0.0", ["5.3", "5.4"]), ("3.0.0", ["5.2", "5.3"])]
+    assert get_framework("cis_aws_foundations").describe(TWO_VERSIONS) == (
+        "v5.0.0 5.3, 5.4; v3.0.0 5.2, 5.3"
+    )
+    assert mapped_sections(TWO_VERSIONS) == {"5.2", "5.3", "5.4"}
+
+
+def test_a_stored_single_version_mapping_still_reads():
+    # Findings stored before rules mapped several versions hold one mapping, not a list.
+    assert version_mappings({"version": "3.0.0", "sections": ["1.4"]}) == [("3.0.0", ["1.4"])]
+    assert version_mappings(None) == []

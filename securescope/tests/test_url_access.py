@@ -53,6 +53,8 @@ EXPECTED = {
     "findings:identify": (LOGIN, 403, 405),
     "findings:mute": (LOGIN, 403, 405),
     "findings:mutes": (LOGIN, 200, 200),
+    # Exposure paths of each account's latest succeeded scan: read-only, like the findings.
+    "findings:exposure": (LOGIN, 200, 200),
     # A rule's findings, unfolded by htmx in the grouped view.
     "findings:rule": (LOGIN, 200, 200),
     # Bulk mute or export of ticked rows: a POST.

@@ -411,10 +411,7 @@ CASES = {
         ],
     },
     "ORGANIZATIONS_ALL_FEATURES": {
-        "FAIL": [
-            {"InOrganization": False},
-            {"InOrganization": True, "FeatureSet": "CONSOLIDATED_BILLING"},
-        ],
+        "FAIL": [{"InOrganization": True, "FeatureSet": "CONSOLIDATED_BILLING"}],
         "PASS": [{"InOrganization": True, "FeatureSet": "ALL"}],
     },
     "SECURITYHUB_ENABLED": {

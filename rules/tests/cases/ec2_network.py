@@ -114,6 +114,8 @@ CASES = {
     "EC2_SG_ADMIN_PORTS_IPV4": {
         "FAIL": [
             _group(_ingress(v4=[WORLD4])),
+            # Attached to nothing: still failing, at a lower severity (rules/tests/exposure).
+            {**_group(_ingress(v4=[WORLD4])), "NetworkInterfaceCount": 0},
             _group(_ingress(from_port=3389, to_port=3389, v4=["10.0.0.0/8", WORLD4])),
             # Security Hub EC2.53 counts UDP: RDP also listens on UDP 3389.
             _group(_ingress(protocol="udp", from_port=3389, to_port=3389, v4=[WORLD4])),
@@ -248,7 +250,8 @@ CASES = {
     },
     "VPC_NACL_ADMIN_PORTS_OPEN": {
         "FAIL": [
-            DEFAULT_ACL,
+            # A custom ACL with the default ACL's entries is judged.
+            {**DEFAULT_ACL, "IsDefault": False},
             _acl(_entry(100, "allow", "6", (22, 22), v4=WORLD4)),
             # 22 is denied first, but 3389 still reaches the allow-all.
             _acl(_entry(90, "deny", "6", (22, 22), v4=WORLD4), _entry(100, v4=WORLD4)),

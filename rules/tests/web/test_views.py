@@ -51,7 +51,7 @@ def test_every_rule_is_listed_most_severe_first_with_what_it_shows(viewer_client
     rule = next(rule for rule in catalog if rule.id == "EC2_SG_SSH_OPEN")
     assert rule.rationale.split(".")[0] in page
     assert "describe-security-group-rules" in page  # the command line remediation
-    assert "CIS AWS Foundations Benchmark: v3.0.0 5.2, 5.3" in page
+    assert "CIS AWS Foundations Benchmark: v5.0.0 5.3, 5.4; v3.0.0 5.2, 5.3" in page
     assert "AWS Security Hub controls: EC2.13, EC2.53, EC2.54" in page
     assert reverse("rules:list") in viewer_client.get(reverse("home")).content.decode()
 

@@ -10,6 +10,11 @@ of every bucket) and `TrailBucket`: what decides whether its log bucket is publi
 that bucket has server access logging, read with the same calls as the s3.buckets collector
 (`scans/collection/s3_calls.py`). A bucket the account does not own leaves `TrailBucket` None.
 
+The roll-up also carries `MetricFilterAlarms`: the metric filters of the log groups of the trails
+CIS section 4 judges (multi-region, logging every management event, delivering to CloudWatch
+Logs), each with whether an alarm watches it and notifies a subscribed topic
+(`scans/collection/metric_alarms.py`).
+
 ARN forms: trails use their TrailARN; the account roll-up uses
 `arn:PARTITION:cloudtrail::ACCOUNT:trails`.
 """
@@ -20,7 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from django.conf import settings
 
-from scans.collection import s3_calls
+from scans.collection import metric_alarms, s3_calls
 from scans.collection.aws import error_code
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, Denied, Unavailable
@@ -139,6 +144,9 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
         "s3:GetBucketAcl",
         "s3:GetBucketOwnershipControls",
         "s3:GetBucketLogging",
+        "logs:DescribeMetricFilters",
+        "cloudwatch:DescribeAlarms",
+        "sns:ListSubscriptionsByTopic",
     ),
 )
 def collect_trails(ctx: CollectContext) -> list[Resource]:
@@ -164,14 +172,43 @@ def collect_trails(ctx: CollectContext) -> list[Resource]:
             "TrailBucket": _trail_bucket(ctx, trail.get("S3BucketName"), missing),
         }
         resources.append(ctx.resource("AWS::CloudTrail::Trail", arn, data, missing=missing))
+    monitoring_missing: dict[str, str] = {}
+    monitored = [resource.data for resource in resources if _monitored(resource.data)]
+    try:
+        alarms = [
+            metric_filter
+            for trail in monitored
+            for metric_filter in metric_alarms.metric_filter_alarms(
+                ctx, trail["CloudWatchLogsLogGroupArn"]
+            )
+        ]
+    except (Denied, Unavailable) as error:
+        monitoring_missing["MetricFilterAlarms"] = error.summary
+        alarms = []
     resources.append(
         ctx.resource(
             "AWS::CloudTrail::AccountTrails",
             f"arn:{ctx.account.partition}:cloudtrail::{ctx.account.account_id}:trails",
-            {"Trails": [_summary(resource.data) for resource in resources]},
+            {
+                "Trails": [_summary(resource.data) for resource in resources],
+                "MonitoredLogGroups": len(monitored),
+                "MetricFilterAlarms": alarms,
+            },
+            missing=monitoring_missing,
         )
     )
     return resources
+
+
+def _monitored(trail: dict[str, Any]) -> bool:
+    """A trail whose log group CIS section 4 judges: multi-region, logging every management
+    event, and delivering to CloudWatch Logs."""
+    return bool(
+        trail.get("IsMultiRegionTrail")
+        and (trail.get("Status") or {}).get("IsLogging")
+        and trail.get("LogsAllManagementEvents")
+        and trail.get("CloudWatchLogsLogGroupArn")
+    )
 
 
 def _described_in_home_regions(

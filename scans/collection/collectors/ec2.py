@@ -7,9 +7,6 @@ from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
 from securescope.resources import Resource
 
-# DescribeNetworkInterfaces filter values per call.
-GROUP_ID_BATCH = 200
-
 
 @register(
     "ec2.security_groups",
@@ -21,19 +18,18 @@ GROUP_ID_BATCH = 200
     permissions=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
 )
 def collect_security_groups(ctx: CollectContext) -> list[Resource]:
-    """Security groups; each VPC's default group also carries `NetworkInterfaceCount`, the
-    network interfaces that use it (in `Resource.missing` when they could not be listed)."""
+    """Security groups, each with `NetworkInterfaceCount`: the network interfaces that use it
+    (in `Resource.missing` when they could not be listed). A world-open group attached to
+    nothing exposes nothing yet, and the rules say so."""
     groups = ctx.paginate("ec2", "describe_security_groups", "SecurityGroups")
-    default_ids = [group["GroupId"] for group in groups if group.get("GroupName") == "default"]
-    counts, refusal = _interface_counts(ctx, default_ids)
+    counts, refusal = _interface_counts(ctx)
     resources = []
     for group in groups:
         data, missing = dict(group), {}
-        if group["GroupId"] in default_ids:
-            if refusal:
-                missing["NetworkInterfaceCount"] = refusal
-            else:
-                data["NetworkInterfaceCount"] = counts.get(group["GroupId"], 0)
+        if refusal:
+            missing["NetworkInterfaceCount"] = refusal
+        else:
+            data["NetworkInterfaceCount"] = counts.get(group["GroupId"], 0)
         resources.append(
             ctx.resource(
                 "AWS::EC2::SecurityGroup",
@@ -46,24 +42,19 @@ def collect_security_groups(ctx: CollectContext) -> list[Resource]:
     return resources
 
 
-def _interface_counts(ctx: CollectContext, group_ids: list[str]) -> tuple[dict[str, int], str]:
-    """Network interfaces per security group id, or why they could not be listed."""
+def _interface_counts(ctx: CollectContext) -> tuple[dict[str, int], str]:
+    """Network interfaces per security group id, or why they could not be listed.
+
+    The region's whole listing, which ec2.network_interfaces makes too: the memo shares it.
+    """
+    try:
+        interfaces = ctx.paginate("ec2", "describe_network_interfaces", "NetworkInterfaces")
+    except CollectionError as error:
+        return {}, error.summary
     counts: dict[str, int] = {}
-    for start in range(0, len(group_ids), GROUP_ID_BATCH):
-        batch = group_ids[start : start + GROUP_ID_BATCH]
-        try:
-            interfaces = ctx.paginate(
-                "ec2",
-                "describe_network_interfaces",
-                "NetworkInterfaces",
-                Filters=[{"Name": "group-id", "Values": batch}],
-            )
-        except CollectionError as error:
-            return {}, error.summary
-        for interface in interfaces:
-            for group in interface.get("Groups", []):
-                if group.get("GroupId") in batch:
-                    counts[group["GroupId"]] = counts.get(group["GroupId"], 0) + 1
+    for interface in interfaces:
+        for group in interface.get("Groups", []):
+            counts[group["GroupId"]] = counts.get(group["GroupId"], 0) + 1
     return counts, ""
 
 

@@ -35,6 +35,7 @@ INLINE_POLICY_HOLDERS = (
 CREDENTIAL_REPORT_TRIES = 10
 CREDENTIAL_REPORT_DELAY_SECONDS = 1.0
 ROOT_ROW_USER = "<root_account>"
+ROOT_MFA_SERIAL = ":mfa/root-account-mfa-device"
 # GetCredentialReport's answers while a report is still being generated.
 REPORT_NOT_READY_CODES = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"})
 
@@ -54,18 +55,37 @@ def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
     resource_types={
         "AWS::IAM::AccountSummary": "`arn:aws:iam::ACCOUNT:root` (account-wide IAM settings)",
     },
-    permissions=("iam:GetAccountSummary",),
+    permissions=("iam:GetAccountSummary", "iam:ListVirtualMFADevices"),
 )
 def collect_account_summary(ctx: CollectContext) -> list[Resource]:
+    """The account-wide IAM counters, and whether the root user's MFA device is a virtual one
+    (the summary only says that root has a device)."""
     summary = ctx.call("iam", "get_account_summary")["SummaryMap"]
+    missing: dict[str, str] = {}
+    root_virtual_mfa = None
+    try:
+        devices = ctx.paginate(
+            "iam", "list_virtual_mfa_devices", "VirtualMFADevices", AssignmentStatus="Assigned"
+        )
+    except (Denied, Unavailable) as error:
+        missing["RootVirtualMfaDevice"] = error.summary
+    else:
+        root_virtual_mfa = any(_is_root_device(device) for device in devices)
     return [
         ctx.resource(
             "AWS::IAM::AccountSummary",
             # The root user's ARN stands for the account-level IAM settings.
             _iam_arn(ctx, "root"),
-            {"SummaryMap": summary},
+            {"SummaryMap": summary, "RootVirtualMfaDevice": root_virtual_mfa},
+            missing=missing,
         )
     ]
+
+
+def _is_root_device(device: dict[str, Any]) -> bool:
+    # The root user's virtual device carries the root ARN, and its serial ends with this name.
+    user_arn = (device.get("User") or {}).get("Arn", "")
+    return user_arn.endswith(":root") or device.get("SerialNumber", "").endswith(ROOT_MFA_SERIAL)
 
 
 @register(
@@ -115,18 +135,40 @@ def _credential_report(ctx: CollectContext) -> bytes:
         "AWS::IAM::User": "the user's ARN",
         "AWS::IAM::RootUser": "`arn:aws:iam::ACCOUNT:root-user` (the credential report's root row)",
     },
-    permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+    permissions=(
+        "iam:GenerateCredentialReport",
+        "iam:GetCredentialReport",
+        "iam:GetAccountAuthorizationDetails",
+    ),
 )
 def collect_credential_report(ctx: CollectContext) -> list[Resource]:
+    """A resource per credential-report row; each user also carries `DirectPolicies`, the counts
+    of managed and inline policies attached to the user rather than to a group (None for a user
+    created after the authorization details were read)."""
     content = _credential_report(ctx)
     if isinstance(content, bytes):
         content = content.decode("utf-8")
+    missing: dict[str, str] = {}
+    direct: dict[str, dict[str, int]] = {}
+    try:
+        users = _authorization_details(ctx, ["User"], "UserDetailList")
+    except (Denied, Unavailable) as error:
+        missing["DirectPolicies"] = error.summary
+    else:
+        direct = {
+            user["Arn"]: {
+                "attached": len(user.get("AttachedManagedPolicies") or []),
+                "inline": len(user.get("UserPolicyList") or []),
+            }
+            for user in users
+        }
     resources = []
     for row in csv.DictReader(io.StringIO(content)):
         if row["user"] == ROOT_ROW_USER:
             resources.append(ctx.resource("AWS::IAM::RootUser", _iam_arn(ctx, "root-user"), row))
         else:
-            resources.append(ctx.resource("AWS::IAM::User", row["arn"], row))
+            data = {**row, "DirectPolicies": direct.get(row["arn"])}
+            resources.append(ctx.resource("AWS::IAM::User", row["arn"], data, missing=missing))
     return resources
 
 
@@ -297,3 +339,60 @@ def collect_policies(ctx: CollectContext) -> list[Resource]:
             }
             resources.append(ctx.resource("AWS::IAM::Policy", principal["Arn"], data))
     return resources
+
+
+SUPPORT_POLICY = "AWSSupportAccess"
+CLOUDSHELL_FULL_ACCESS_POLICY = "AWSCloudShellFullAccess"
+
+
+@register(
+    "iam.account_policies",
+    service="iam",
+    scope="global",
+    resource_types={
+        "AWS::IAM::AccountPolicies": "`arn:aws:iam::ACCOUNT:account-policies` (who holds two AWS"
+        " managed policies CIS asks about)",
+    },
+    permissions=("iam:GetAccountAuthorizationDetails",),
+)
+def collect_account_policies(ctx: CollectContext) -> list[Resource]:
+    """How many roles hold AWSSupportAccess, and how many principals AWSCloudShellFullAccess:
+    read from the role and managed-policy listings the unit already makes, no call of its own."""
+    prefix = f"arn:{ctx.account.partition}:iam::aws:policy/"
+    roles = _authorization_details(ctx, ["Role"], "RoleDetailList")
+    support_roles = sum(
+        any(
+            policy["PolicyArn"] == prefix + SUPPORT_POLICY
+            for policy in role.get("AttachedManagedPolicies") or []
+        )
+        for role in roles
+    )
+    attachments = {
+        policy["Arn"]: policy.get("AttachmentCount", 0) for policy in _managed_policies(ctx)
+    }
+    data = {
+        "SupportRoleCount": support_roles,
+        "CloudShellFullAccessAttachments": attachments.get(
+            prefix + CLOUDSHELL_FULL_ACCESS_POLICY, 0
+        ),
+    }
+    return [ctx.resource("AWS::IAM::AccountPolicies", _iam_arn(ctx, "account-policies"), data)]
+
+
+@register(
+    "iam.server_certificates",
+    service="iam",
+    scope="global",
+    resource_types={"AWS::IAM::ServerCertificate": "the certificate's ARN"},
+    permissions=("iam:ListServerCertificates",),
+)
+def collect_server_certificates(ctx: CollectContext) -> list[Resource]:
+    certificates = ctx.paginate("iam", "list_server_certificates", "ServerCertificateMetadataList")
+    return [
+        ctx.resource(
+            "AWS::IAM::ServerCertificate",
+            certificate["Arn"],
+            {"Expiration": certificate.get("Expiration")},
+        )
+        for certificate in certificates
+    ]

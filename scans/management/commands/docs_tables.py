@@ -3,11 +3,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scans.collection.readme_tables import rewritten, stale_tables
+from scans.management.readme import rewritten, stale_tables
 
 
 class Command(BaseCommand):
-    help = "Write (--write) or check (--check) the README's IAM policy and ARN tables."
+    help = (
+        "Write (--write) or check (--check) the README's generated tables: IAM policy, ARN "
+        "forms and compliance coverage."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         mode = parser.add_mutually_exclusive_group(required=True)

@@ -17,6 +17,7 @@ from scans.collection.inventory import AccountContext
 from testing.aws import EC2_TRUST
 
 ACCOUNT_ID = "123456789012"
+READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 FULL_ADMIN = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -128,6 +129,25 @@ def stub_report(stubber: Stubber, not_ready: int) -> None:
     stubber.add_response(
         "get_credential_report", {"Content": REPORT.encode(), "ReportFormat": "text/csv"}
     )
+    stubber.add_response(
+        "get_account_authorization_details",
+        {
+            "UserDetailList": [
+                {
+                    "UserName": "carol",
+                    "UserId": "AIDAEXAMPLEEXAMPLE01",
+                    "Path": "/",
+                    "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/carol",
+                    "CreateDate": "2021-01-01T00:00:00Z",
+                    "AttachedManagedPolicies": [
+                        {"PolicyName": "ReadOnlyAccess", "PolicyArn": READ_ONLY_ACCESS}
+                    ],
+                    "UserPolicyList": [],
+                }
+            ],
+            "IsTruncated": False,
+        },
+    )
 
 
 def test_root_row_gets_its_own_type_and_arn_after_waiting(no_report_wait):
@@ -142,6 +162,8 @@ def test_root_row_gets_its_own_type_and_arn_after_waiting(no_report_wait):
     assert root.data["mfa_active"] == "true"
     (carol,) = by_type(resources, "AWS::IAM::User")
     assert carol.arn == f"arn:aws:iam::{ACCOUNT_ID}:user/carol"
+    # The same unit's authorization details give each user its direct policies.
+    assert carol.data["DirectPolicies"] == {"attached": 1, "inline": 0}
 
 
 def test_credential_report_wait_is_bounded(no_report_wait):
@@ -605,7 +627,7 @@ def test_no_trails_still_gives_the_account_roll_up(aws):
     (account,) = collect("cloudtrail.trails")
     assert account.type == "AWS::CloudTrail::AccountTrails"
     assert account.arn == f"arn:aws:cloudtrail::{ACCOUNT_ID}:trails"
-    assert account.data == {"Trails": []}
+    assert account.data == {"Trails": [], "MonitoredLogGroups": 0, "MetricFilterAlarms": []}
 
 
 def test_trails_with_status_and_selectors(aws):

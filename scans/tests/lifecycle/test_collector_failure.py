@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from findings.compliance import compliance_summary
+from findings.compliance import RequirementStatus, compliance_scores
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
@@ -86,13 +86,8 @@ def test_compliance_counts_the_failed_collectors_requirements_as_not_evaluated(
 ):
     seed_region("eu-west-1")
     scan = scan_regions(["eu-west-1"])
-    (compute,) = [
-        tally
-        for tally in compliance_summary(scan=scan)
-        if tally.name == "CIS AWS Compute Services Benchmark"
-    ]
-    (encrypted_volumes,) = [section for section in compute.sections if section.name == "2.2.1"]
-    assert encrypted_volumes.sorted_rule_ids == ["EC2_EBS_ENCRYPTION"]
-    assert (encrypted_volumes.passed, encrypted_volumes.failed) == (0, 0)
-    assert encrypted_volumes.not_evaluated == 1
-    assert encrypted_volumes.percent is None
+    (compute,) = [s for s in compliance_scores(scan=scan) if s.framework_id == "cis_aws_compute"]
+    (encrypted_volumes,) = [r for r in compute.requirements if r.id == "2.2.1"]
+    assert encrypted_volumes.rule_ids == ["EC2_EBS_ENCRYPTION"]
+    assert encrypted_volumes.counts == {"PASS": 0, "FAIL": 0, "NOT_EVALUATED": 1}
+    assert encrypted_volumes.status == RequirementStatus.NOT_EVALUATED

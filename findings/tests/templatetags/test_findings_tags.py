@@ -1,0 +1,55 @@
+"""The findings templates' filters and tags."""
+
+from django.template import Context, Template
+
+from findings.reveal import Identity
+from findings.templatetags.findings_tags import SUMMARY_LENGTH, evidence_summary
+
+
+def test_evidence_summary_lists_plain_values_and_counts_nested_ones():
+    evidence = {
+        "open_ports": [22, 3389],
+        "world_ingress": True,
+        "ingress_rules": [{"ports": [22], "sources": ["0.0.0.0/0"]}],
+        "hop_limit": 2,
+        "metadata": {"tokens": "optional", "endpoint": "enabled"},
+        "sources": [],
+    }
+    assert evidence_summary(evidence) == (
+        "hop_limit: 2 · ingress_rules: 1 entries · metadata: 2 fields · "
+        "open_ports: 22, 3389 · sources: none · world_ingress: yes"
+    )
+
+
+def test_evidence_summary_shows_six_items_then_how_many_more():
+    assert evidence_summary({"ports": list(range(10))}) == "ports: 0, 1, 2, 3, 4, 5 +4"
+
+
+def test_evidence_summary_is_cut_to_its_length():
+    summary = evidence_summary({f"key_{index}": "x" * 20 for index in range(20)})
+    assert len(summary) == SUMMARY_LENGTH
+    assert summary.endswith("…")
+
+
+def render_cell(resource_hash: str, identities: dict | None) -> str:
+    template = Template("{% load findings_tags %}{% resource_hash_cell resource_hash %}")
+    return template.render(Context({"resource_hash": resource_hash, "identities": identities}))
+
+
+def test_a_hash_cell_shows_the_shortened_hash_and_keeps_the_whole_one_to_copy():
+    resource_hash = "ab" * 32
+    html = render_cell(resource_hash, None)
+    assert html == (
+        f'<code title="{resource_hash}" data-copy="{resource_hash}">{resource_hash[:16]}…</code>'
+    )
+
+
+def test_a_hash_cell_shows_a_revealed_identity_escaped():
+    resource_hash = "cd" * 32
+    identities = {
+        resource_hash: Identity(arn="arn:aws:ec2:us-east-1:123456789012:instance/i-1", name="<b>")
+    }
+    html = render_cell(resource_hash, identities)
+    assert '<span class="identity"><strong>&lt;b&gt;</strong> ' in html
+    assert '<code class="arn">arn:aws:ec2:us-east-1:123456789012:instance/i-1</code>' in html
+    assert render_cell("ef" * 32, identities).count("identity") == 0

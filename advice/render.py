@@ -51,3 +51,27 @@ def curated_markdown(rule: Rule) -> str:
 def markdown_html(markdown: str) -> str:
     """Safe HTML for a template: no raw HTML, no links, no attributes survive."""
     return nh3.clean(_markdown.render(markdown), tags=ALLOWED_TAGS, attributes={}, link_rel=None)
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def markdown_neutralised(markdown: str) -> str:
+    """Advice Markdown for a file others open in a Markdown viewer: raw HTML (a tag, a comment,
+    an autolink) shows as text, as it does on pages; code blocks and spans are left as they are.
+    """
+    lines, fence = [], ""
+    for line in markdown.split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        else:
+            parts = _CODE_SPAN.split(line)
+            line = "".join(
+                part if part.startswith("`") else part.replace("<", "&lt;") for part in parts
+            )
+        lines.append(line)
+    return "\n".join(lines)

@@ -201,7 +201,10 @@ def mode_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
     if args.mode == "embedded":
         env.update(DATA_DIR=str(workdir / "data"), DATABASE_URL="", REDIS_URL="")
     else:
-        env.update(DATABASE_URL=args.database_url, REDIS_URL=args.redis_url)
+        # The bench's Redis is a throwaway one on this host.
+        env.update(
+            DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, REDIS_ALLOW_NO_AUTH="true"
+        )
     return env
 
 

@@ -123,3 +123,34 @@ type_check() {
     # mypy exits 1 on the baseline's errors too: the filter decides.
     { "$VENV/bin/mypy" || true; } | "$VENV/bin/mypy-baseline" filter
 }
+
+# pip-audit over every package installed in .venv, against the advisories PyPI publishes (the
+# PyPA advisory database, OSV's source). pip-audit lives in a virtual environment of its own so
+# its dependencies never mix with the application's; it is reinstalled at its newest version
+# each week, and the advisory data is fetched fresh on every run, so the check keeps current
+# without a pinned database. A known vulnerability fails the lane. Where PyPI cannot be reached
+# nothing can be audited: that is said loudly, and fails too when DEPENDENCY_AUDIT_REQUIRED=1.
+AUDIT_VENV=.venv-audit
+dependency_audit() {
+    if [ -z "$(find "$AUDIT_VENV/bin/pip-audit" -mtime -7 2>/dev/null)" ]; then
+        ensure_python
+        python3 -m venv "$AUDIT_VENV" || return 1
+        "$AUDIT_VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade \
+            pip-audit || { say "pip-audit could not be installed"; return 1; }
+        touch "$AUDIT_VENV/bin/pip-audit"
+    fi
+    local site_packages report status=0
+    site_packages=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    report=$("$AUDIT_VENV/bin/pip-audit" --path "$site_packages" --progress-spinner off 2>&1) \
+        || status=$?
+    printf '%s\n' "$report"
+    if [ "$status" -ne 0 ]; then
+        return "$status"
+    fi
+    # Django is on PyPI: when it "could not be audited", PyPI did not answer at all.
+    if grep -q "could not be audited: django " <<<"$report"; then
+        say "WARNING: PyPI's advisory data could not be reached: the dependencies were NOT audited"
+        [ "${DEPENDENCY_AUDIT_REQUIRED:-0}" != 1 ] || return 1
+    fi
+    return 0
+}

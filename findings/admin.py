@@ -15,6 +15,10 @@ class FindingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Scans and findings end only through retention (purge_scans), which audits itself.
+        return False
+
 
 @admin.register(Mute)
 class MuteAdmin(admin.ModelAdmin):

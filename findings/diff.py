@@ -13,7 +13,6 @@ earlier one, "now passing" the other way round, both judged on what the two scan
 compared on (a rule off in either scan judges neither side).
 """
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from findings.compliance import RequirementStatus, compliance_scores
 from findings.models import Finding
 from findings.selectors import EXPORT_ORDER
 from scans.models import Scan
+from securescope.csv_safety import csv_writer
 
 CATEGORIES = ("new", "regressed", "resolved", "unchanged")
 
@@ -188,7 +188,7 @@ CHANGE_FIELDS = (
 
 def export_diff_csv(diff: ScanDiff) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(CHANGE_FIELDS)
     for category in CATEGORIES:
         for finding in diff.findings[category].iterator(chunk_size=2000):

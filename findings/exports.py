@@ -6,7 +6,6 @@ memory stays flat however many findings a scan has. The same scan exports byte-i
 keys are sorted, findings come in the selector's total order, timestamps are UTC ISO 8601.
 """
 
-import csv
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +26,7 @@ from findings.report_html import export_html, scan_coverage
 from findings.report_markdown import export_markdown
 from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
+from securescope.csv_safety import csv_writer
 from securescope.severity import Severity
 
 # A finding's exported columns, and whether an active mute covers it.
@@ -181,7 +181,7 @@ def export_csv(
     summary = scan_summary(scan)
     scan_cells = [_dumps(summary[name]) for name in CSV_SCAN_FIELDS]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(
         [
             *FINDING_FIELDS,

@@ -56,6 +56,7 @@ class Finding(models.Model):
             models.UniqueConstraint(fields=["scan", "fingerprint"], name="unique_finding_per_scan")
         ]
         permissions = [
+            ("view_findings", "Can read scans, findings, reports and exports"),
             ("identify_resource", "Can reveal which resource a finding is about"),
             ("view_identifiers", "Can see resource names and ARNs stored encrypted"),
         ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from advice.render import markdown_neutralised
 from advice.selectors import AdviceLookup
 from findings.compliance import FrameworkScore
 from findings.models import Finding
@@ -121,7 +122,7 @@ def _advice(pieces: dict[str, dict[str, Any]]) -> Iterator[str]:
         else:
             origin = "Remediation: the rule catalog's curated advice."
         # The advice's own headings sit one level below the rule's.
-        body = ("\n" + piece["markdown"]).replace("\n### ", "\n##### ")
+        body = ("\n" + markdown_neutralised(piece["markdown"])).replace("\n### ", "\n##### ")
         yield f"_{origin}_\n{body}\n"
 
 

@@ -214,7 +214,6 @@ def _mute_add(
             "fingerprint": mute.fingerprint,
             "owner": owner.get_username(),
             "expires_at": expires_at.isoformat(),
-            "justification": justification,
         },
     )
     return mute

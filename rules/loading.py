@@ -29,6 +29,10 @@ def parse_catalog(files: dict[str, bytes]) -> Catalog:
         except yaml.YAMLError as error:
             errors.append(f"{name}: not valid YAML: {error}")
             continue
+        except RecursionError:
+            # One file nested deeper than the parser can follow costs that file only.
+            errors.append(f"{name}: not valid YAML: nested too deeply")
+            continue
         entries = document.get("rules") if isinstance(document, dict) else None
         if not isinstance(entries, list):
             errors.append(f"{name}: top level must be a mapping with a 'rules' list")

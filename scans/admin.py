@@ -19,3 +19,7 @@ class ScanAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Scans and findings end only through retention (purge_scans), which audits itself.
+        return False

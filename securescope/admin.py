@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
@@ -12,12 +14,11 @@ from securescope.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: an audit log nobody can edit from the application."""
 
-    list_display = ["created_at", "action", "actor", "target", "detail"]
+    list_display = ["created_at", "action", "actor_username", "target", "detail"]
     list_filter = ["action", "created_at"]
-    search_fields = ["target", "actor__username"]
-    list_select_related = ["actor"]
+    search_fields = ["target", "actor_username"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "action", "actor", "target", "detail"]
+    readonly_fields = ["created_at", "action", "actor", "actor_username", "target", "detail"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -64,3 +65,21 @@ class ScheduleWithLastRunAdmin(ScheduleAdmin):
 
 admin.site.unregister(Schedule)
 admin.site.register(Schedule, ScheduleWithLastRunAdmin)
+
+
+class DeactivatingUserAdmin(UserAdmin):
+    """Users are deactivated, never deleted: their audit events keep pointing at them."""
+
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Deactivate selected users (they can no longer sign in)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.filter(is_active=True).update(is_active=False)
+        self.message_user(request, f"{count} user(s) deactivated.", messages.SUCCESS)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), DeactivatingUserAdmin)

@@ -25,6 +25,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Who it was, kept should the account ever be deleted outside the admin (which deactivates).
+    actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32, choices=Action.choices)
     target = models.CharField(max_length=128, blank=True)
     detail = models.JSONField(default=dict, blank=True)

@@ -26,19 +26,22 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event; `detail` must carry no credential and no raw resource identifier."""
+    actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
         action=action,
         target=str(target),
         detail=detail or {},
     )
 
 
-# What each team group may do beyond reading; admins are staff or superusers. Migration
-# securescope.0002 created these groups; this restores them where a test flushed the database.
+# What each team group may do; admins are staff or superusers. Migrations securescope.0002 and
+# findings.0010 made these groups; this restores them where a test flushed the database.
 TEAM_GROUPS = {
-    "viewer": (),
+    "viewer": ("findings.view_findings",),
     "operator": (
+        "findings.view_findings",
         "scans.start_scan",
         "findings.identify_resource",
         "findings.add_mute",

@@ -18,7 +18,14 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from securescope.datadir import BASE_DIR, STATIC_DIR_NAME, data_dir, installation_secret_key
+from securescope.datadir import (
+    BASE_DIR,
+    DATABASE_FILE_NAME,
+    STATIC_DIR_NAME,
+    data_dir,
+    installation_secret_key,
+)
+from securescope.redis_safety import redis_url_problem
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
@@ -102,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "securescope.access.ReadPermissionMiddleware",
+    "securescope.access.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,7 +138,7 @@ TEMPLATES = [
 # An empty value (an uncommented `DATABASE_URL=` line) means the embedded default too.
 DATABASES = {
     "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / 'securescope.sqlite3'}"
+        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / DATABASE_FILE_NAME}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -146,8 +155,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# For a throwaway Redis on this host only (the test suite's): no password needed there.
+REDIS_ALLOW_NO_AUTH = env.bool("REDIS_ALLOW_NO_AUTH", default=False)
 if REDIS_URL:
-    VAULT_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if problem := redis_url_problem(REDIS_URL, allow_no_auth=REDIS_ALLOW_NO_AUTH):
+        raise ImproperlyConfigured(problem)
+    VAULT_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Vault and memo values are Fernet tokens: stored and read as bytes, never unpickled.
+        "OPTIONS": {"serializer": "securescope.redis_safety.BytesOnlySerializer"},
+    }
 else:
     VAULT_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vault"}
 CACHES = {
@@ -185,6 +203,9 @@ FEATURE_FLAGS = env.list("FEATURE_FLAGS", default=["llm"])
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
 LLM_MODEL_PATH = env.str("LLM_MODEL_PATH", default="")
 LLM_ENDPOINT = env.str("LLM_ENDPOINT", default="")
+# LLM_ENDPOINT must be https:// or on this host; true accepts http:// on a private network
+# (deploy/compose.yaml's container network).
+LLM_ENDPOINT_ALLOW_HTTP = env.bool("LLM_ENDPOINT_ALLOW_HTTP", default=False)
 # The model's name on the server, also the advice cache key; empty: what /v1/models reports.
 LLM_MODEL_NAME = env.str("LLM_MODEL_NAME", default="")
 # llama-cpp: CPU threads (0: llama.cpp's choice) and context window in tokens.
@@ -314,8 +335,9 @@ CONTENT_SECURITY_POLICY = {
 }
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
-# Either counter alone locks: many passwords against one user, or one address trying many users.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Many passwords for one user from one address, or one address trying many users, locks. A user
+# name alone never does: anyone could lock the admin out by failing on purpose.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every management command's output; failures still log.
 AXES_VERBOSE = False

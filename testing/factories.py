@@ -11,7 +11,9 @@ from findings.services import finding_fingerprint
 from scans.models import Scan, ScanRegion
 
 
-def create_user(*, username: str = "analyst", can_scan: bool = True, **overrides):
+def create_user(
+    *, username: str = "analyst", can_scan: bool = True, can_view: bool = True, **overrides
+):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(
@@ -19,6 +21,8 @@ def create_user(*, username: str = "analyst", can_scan: bool = True, **overrides
     )
     if can_scan:
         user.user_permissions.add(Permission.objects.get(codename="start_scan"))
+    if can_view:
+        user.user_permissions.add(Permission.objects.get(codename="view_findings"))
     return user
 
 
@@ -90,7 +94,7 @@ def create_member(*, username: str, group: str):
 
     if not Group.objects.filter(name=group).exists():
         team_groups_ensure()  # a transactional test flushed the migration's groups
-    user = create_user(username=username, can_scan=False)
+    user = create_user(username=username, can_scan=False, can_view=False)
     user.groups.add(Group.objects.get(name=group))
     return user
 

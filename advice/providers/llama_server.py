@@ -1,5 +1,7 @@
 """llama.cpp's HTTP server (or any OpenAI-compatible /v1/chat/completions endpoint)."""
 
+import ipaddress
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,12 +11,16 @@ from django.conf import settings
 
 from advice.providers import Generation, ProviderError
 
+MODEL_ID = re.compile(r"[\w.:/-]{1,200}")
 
-def validated_endpoint(url: str) -> str:
+
+def validated_endpoint(url: str, *, allow_http: bool = False) -> str:
     """The base URL of an OpenAI-compatible server, or ProviderError saying what is wrong.
 
-    Only http(s) with a host; no user info (credentials do not belong in a setting that is
-    printed in errors), no query or fragment. A trailing /v1 is accepted and dropped.
+    https, or http to this host (or with `allow_http`, for a private network between
+    containers): prompts and advice cross no network in clear. A host; no user info
+    (credentials do not belong in a setting that is printed in errors), no query or fragment.
+    A trailing /v1 is accepted and dropped.
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -23,19 +29,52 @@ def validated_endpoint(url: str) -> str:
         raise ProviderError("LLM_ENDPOINT must not carry a user name or password")
     if parts.query or parts.fragment:
         raise ProviderError("LLM_ENDPOINT must not carry a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_http:
+        raise ProviderError(
+            "LLM_ENDPOINT must be https:// unless the server is on this host (http://127.0.0.1); "
+            "LLM_ENDPOINT_ALLOW_HTTP=true accepts http:// on a private network"
+        )
     path = parts.path.rstrip("/")
     path = path.removesuffix("/v1")
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validated_model_id(model_id: str) -> str:
+    """The model's id as the server or the settings give it, if it is a plain name: it is
+    printed in exports and pages, so markup or formulas must not ride in on it."""
+    if not MODEL_ID.fullmatch(model_id):
+        raise ProviderError(
+            "the LLM model id must be letters, digits and . _ : / - only (up to 200); "
+            "set LLM_MODEL_NAME"
+        )
+    return model_id
+
+
 class LlamaServerProvider:
-    def __init__(self, *, endpoint: str, model_name: str, timeout: float, max_tokens: int) -> None:
-        self._base = validated_endpoint(endpoint)
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        model_name: str,
+        timeout: float,
+        max_tokens: int,
+        allow_http: bool = False,
+    ) -> None:
+        self._base = validated_endpoint(endpoint, allow_http=allow_http)
         self._timeout = timeout
         self._max_tokens = max_tokens
         self._session = requests.Session()
         self._session.trust_env = False  # no proxy from the environment sees the prompts
-        self.model_id = model_name or self._served_model()
+        self.model_id = validated_model_id(model_name or self._served_model())
 
     @classmethod
     def from_settings(cls) -> "LlamaServerProvider":
@@ -44,6 +83,7 @@ class LlamaServerProvider:
             model_name=settings.LLM_MODEL_NAME,
             timeout=settings.LLM_TIMEOUT_SECONDS,
             max_tokens=settings.LLM_MAX_TOKENS,
+            allow_http=settings.LLM_ENDPOINT_ALLOW_HTTP,
         )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ def test_valid_endpoints_are_normalized(url, base):
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
+        ("http://llm.internal:8080", "must be https://"),
+        ("http://10.0.0.5:8080", "must be https://"),
         ("file:///etc/passwd", "http:// or https://"),
         ("ftp://llm.internal", "http:// or https://"),
         ("http://", "http:// or https://"),
@@ -40,6 +42,16 @@ def test_invalid_endpoints_are_refused_without_echoing_secrets(url, problem):
     with pytest.raises(ProviderError, match=problem) as refused:
         validated_endpoint(url)
     assert "hunter2" not in str(refused.value)
+
+
+def test_plain_http_elsewhere_is_accepted_only_when_allowed():
+    assert validated_endpoint("http://llama:8080", allow_http=True) == "http://llama:8080"
+
+
+@pytest.mark.parametrize("model_id", ["<img src=x onerror=alert(1)>", "=cmd", "a b", "x" * 201])
+def test_a_model_id_that_is_not_a_plain_name_is_refused(stand_in, model_id):
+    with pytest.raises(ProviderError, match="model id"):
+        provider(stand_in, model_name=model_id)
 
 
 def provider(stand_in, *, model_name="", timeout=2.0):

@@ -46,6 +46,8 @@ class TokenAuth(HttpBearer):
             target=f"api token {api_token.id}",
             detail={"method": request.method, "path": request.path, "prefix": api_token.prefix},
         )
+        # Every API route reads or acts on findings: a token's user in no group gets nothing.
+        permission_check(request, "findings.view_findings")
         # Ninja keeps it as request.auth: the rate limit counts per token.
         return api_token
 

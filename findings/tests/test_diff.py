@@ -109,6 +109,16 @@ def test_comparing_with_a_later_scan_links_a_working_change_report(client, scans
     assert client.get(export).status_code == 200
 
 
+def test_the_diff_csv_quotes_a_cell_that_would_run_as_a_formula(client, scans):
+    _, base, head = scans
+    create_finding(head, resource_hash="f" * 64, title="@SUM(1+1)*cmd|' /C calc'!A0")
+    client.force_login(create_user())
+    url = reverse("findings:diff_export", args=[head.id, "csv"]) + f"?base={base.id}"
+    body = b"".join(client.get(url).streaming_content).decode()
+    assert "'@SUM(1+1)" in body
+    assert ",@SUM" not in body
+
+
 ROOT_MFA = {"cis_aws_foundations": {"version": "3.0.0", "sections": ["1.5"]}}
 IMDS = {"cis_aws_foundations": {"version": "3.0.0", "sections": ["5.6"]}}
 

@@ -161,3 +161,18 @@ def test_csv_export_names_the_disabled_rules_on_every_row(scan_with_findings):
 def test_csv_export_says_no_rule_was_disabled(scan_with_findings):
     records = list(csv.DictReader(io.StringIO(render(scan_with_findings, "csv"))))
     assert {record["scan_disabled_rules"] for record in records} == {"[]"}
+
+
+def test_csv_export_quotes_a_cell_that_would_run_as_a_formula(scan_with_findings):
+    create_finding(scan_with_findings, rule_id="Z_RULE", title='=HYPERLINK("http://x")')
+    rows = list(csv.DictReader(io.StringIO(render(scan_with_findings, "csv"))))
+    assert rows[-1]["title"] == '\'=HYPERLINK("http://x")'
+
+
+def test_markdown_export_shows_html_in_advice_as_text():
+    from advice.render import markdown_neutralised
+
+    advice = "### Why\n\nSee <img src=x onerror=alert(1)> and `<code>`\n\n```sh\necho <b>\n```\n"
+    assert markdown_neutralised(advice) == (
+        "### Why\n\nSee &lt;img src=x onerror=alert(1)> and `<code>`\n\n```sh\necho <b>\n```\n"
+    )

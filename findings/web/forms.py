@@ -11,6 +11,7 @@ from findings.triage import cursor_decode
 from findings.web.choices import PAGE_DEFAULTS, FindingsView
 from scans.web.forms import ScanForm
 from securescope.frameworks import get_framework
+from securescope.privacy import find_identifiers
 from securescope.severity import Severity
 
 
@@ -133,6 +134,16 @@ class MuteForm(forms.Form):
     def __init__(self, *args, owners, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+
+    def clean_justification(self) -> str:
+        value = self.cleaned_data["justification"]
+        if kinds := find_identifiers(value):
+            # The justification is stored as typed and shown to every reader: no identifiers.
+            raise forms.ValidationError(
+                f"Leave identifiers out of the justification (found: {', '.join(kinds)}): say "
+                "why without names, ARNs, account or resource ids, addresses or host names."
+            )
+        return value
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]

@@ -39,3 +39,13 @@ def test_python_tags_are_rejected_without_running(
     assert any(error.startswith(expected) for error in catalog.errors), catalog.errors
     # Only the tagged file is left out; the rest of the catalog still loads.
     assert "EKS_CONTROL_PLANE_LOGGING" in {rule.id for rule in catalog.rules}
+
+
+def test_a_deeply_nested_file_is_left_out_and_the_rest_loads(catalog_copy: Path):
+    depth = 100_000
+    (catalog_copy / "nested.yaml").write_text("rules: " + "[" * depth + "]" * depth + "\n")
+
+    catalog = load_catalog(catalog_copy)
+
+    assert any(error.startswith("nested.yaml: ") for error in catalog.errors), catalog.errors
+    assert "EKS_CONTROL_PLANE_LOGGING" in {rule.id for rule in catalog.rules}

@@ -71,6 +71,13 @@ class ClientFactory:
                 self._clients[key] = api_client
             return self._clients[key]
 
+    def close(self) -> None:
+        """Close every client's connections and forget the clients (each holds the keys)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for api_client in clients:
+            api_client.close()
+
     def _before_call(self, model: Any, **kwargs: Any) -> None:
         if self.stop_requested():
             raise ScanStopped

@@ -68,6 +68,10 @@ class CollectContext:
         self.memo = CallMemo(scan_id=scan_id, should_stop=should_stop)
         self.ledger = PermissionLedger()
 
+    def close(self) -> None:
+        """Collection is over: the clients go, and with them the unit's hold on its keys."""
+        self.clients.close()
+
     @property
     def scan_id(self) -> str:
         return self.memo.scan_id

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from botocore.utils import ArnParser, InvalidArnException
 
 from scans.collection.aws import GLOBAL_API_REGION, error_code, new_client
@@ -90,7 +91,8 @@ def policy_denials(
     except ClientError as error:
         logger.info("Policy check skipped: the simulation failed (%s)", error_code(error))
         return {}
-    except (BotoCoreError, NotImplementedError) as error:
+    except (BotoCoreError, ResponseParserError, NotImplementedError) as error:
+        # ResponseParserError: an answer that is not IAM's XML (a proxy's page, an emulator).
         logger.info("Policy check skipped: the simulation failed (%s)", type(error).__name__)
         return {}
     return dict(sorted(denied.items()))

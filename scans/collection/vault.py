@@ -106,10 +106,30 @@ def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
     return caches["vault"].has_key(_key(scan_id))
 
 
+def seal(
+    *, cache_key: str, value: Any, purpose: bytes, encoder: type[json.JSONEncoder] | None = None
+) -> bytes:
+    """`value` (JSON-serializable) encrypted for `purpose` and bound to `cache_key`."""
+    payload = json.dumps({"cache_key": cache_key, "value": value}, cls=encoder).encode()
+    return _fernet(settings.SECRET_KEY, purpose).encrypt(payload)
+
+
+def unseal(*, cache_key: str, token: bytes, purpose: bytes, object_hook: Any = None) -> Any | None:
+    """What `seal` encrypted for `purpose` under `cache_key`, or None when it does not open."""
+    try:
+        payload = json.loads(
+            _fernet(settings.SECRET_KEY, purpose).decrypt(token), object_hook=object_hook
+        )
+    except InvalidToken:
+        return None
+    if payload["cache_key"] != cache_key:
+        return None
+    return payload["value"]
+
+
 def sealed_put(*, cache_key: str, value: Any, purpose: bytes, timeout: int) -> None:
     """`value` (JSON-serializable) encrypted for `purpose` and bound to `cache_key`."""
-    payload = json.dumps({"cache_key": cache_key, "value": value}).encode()
-    token = _fernet(settings.SECRET_KEY, purpose).encrypt(payload)
+    token = seal(cache_key=cache_key, value=value, purpose=purpose)
     try:
         caches["vault"].set(cache_key, token, timeout=timeout)
     except Exception as error:
@@ -123,13 +143,7 @@ def sealed_get(*, cache_key: str, purpose: bytes) -> Any | None:
     token = caches["vault"].get(cache_key)
     if token is None:
         return None
-    try:
-        payload = json.loads(_fernet(settings.SECRET_KEY, purpose).decrypt(token))
-    except InvalidToken:
-        return None
-    if payload["cache_key"] != cache_key:
-        return None
-    return payload["value"]
+    return unseal(cache_key=cache_key, token=token, purpose=purpose)
 
 
 def sealed_delete(*, cache_key: str) -> None:

@@ -1,5 +1,6 @@
 """Scan orchestration: prove keys, create the scan, run its units, finalize it."""
 
+import gc
 import logging
 import time
 import uuid
@@ -22,6 +23,7 @@ from rules.selectors import rule_settings_snapshot
 from scans.collection.aws import (
     THROTTLING_ERROR_CODES,
     AwsCredentials,
+    CallerIdentity,
     CredentialsRejected,
     enabled_regions,
     error_code,
@@ -32,6 +34,7 @@ from scans.collection.collectors import Collector, collectors_for
 from scans.collection.context import CollectContext, Denied, ScanStopped, Unavailable
 from scans.collection.demo import DEMO_ACCOUNT_ID, DEMO_REGIONS, demo_credentials, demo_server
 from scans.collection.inventory import AccountContext
+from scans.collection.memo import scan_memo_delete
 from scans.collection.permissions import policy_denials, scan_permission_record
 from scans.collection.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from scans.lifecycle.hooks import findings_port, scan_closed
@@ -106,21 +109,10 @@ def scan_start(
     before any unit runs into them. Raises CredentialsRejected (nothing stored) or
     VaultUnavailable (nothing stored).
     """
-    session, identity = prove_credentials(credentials)
-    if not regions:
-        try:
-            regions = enabled_regions(session, credentials.endpoint_url)
-        except ClientError as error:
-            raise CredentialsRejected(
-                "These keys may not list the account's regions (ec2:DescribeRegions); "
-                f"choose the regions to scan. ({error_code(error)})"
-            ) from None
-    regions = sorted(set(regions))
-    # Here, not in a unit: the credentials are at hand, and the scan page can show the result
-    # from its first load.
-    denied_by_policy = policy_denials(
-        session=session, caller_arn=identity.arn, endpoint_url=credentials.endpoint_url
-    )
+    try:
+        identity, regions, denied_by_policy = _credentials_proven(credentials, regions)
+    finally:
+        _sessions_released()
     scan_id = uuid.uuid4()
     vault_put(scan_id=scan_id, entry=VaultEntry(credentials, identity))
     try:
@@ -143,6 +135,38 @@ def scan_start(
         raise
     logger.info("Scan %s started over %d regions", scan.id, len(regions))
     return scan
+
+
+def _credentials_proven(
+    credentials: AwsCredentials, regions: list[str] | None
+) -> tuple[CallerIdentity, list[str], dict[str, str]]:
+    """The caller, the regions to scan and what its policy denies; the session it used ends
+    with this call."""
+    session, identity = prove_credentials(credentials)
+    if not regions:
+        try:
+            regions = enabled_regions(session, credentials.endpoint_url)
+        except ClientError as error:
+            raise CredentialsRejected(
+                "These keys may not list the account's regions (ec2:DescribeRegions); "
+                f"choose the regions to scan. ({error_code(error)})"
+            ) from None
+    # Here, not in a unit: the credentials are at hand, and the scan page can show the result
+    # from its first load.
+    denied_by_policy = policy_denials(
+        session=session, caller_arn=identity.arn, endpoint_url=credentials.endpoint_url
+    )
+    return identity, sorted(set(regions)), denied_by_policy
+
+
+def _sessions_released() -> None:
+    """Free the boto3 sessions and clients a finished step left behind, now.
+
+    botocore's sessions, clients and credential objects refer to each other in cycles, so they
+    outlive their last use as garbage, secret key included, until the cycle collector happens
+    to run: minutes in a quiet worker. Called once the objects are out of scope.
+    """
+    gc.collect()
 
 
 def _scan_units_create(scan: Scan, *, executor: str | None) -> None:
@@ -358,54 +382,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
     unit.collectors_total = len(_unit_collectors(region))
     unit.save(update_fields=["status", "started_at", "collectors_total"])
     try:
-        entry = vault_get(scan_id=scan_id)
-        if entry is None:
-            _unit_finish(unit, error="The scan's credentials expired or were removed.")
-            return
-        ctx = CollectContext(
-            session=scan_session(entry.credentials),
-            endpoint_url=entry.credentials.endpoint_url,
-            account=AccountContext(entry.identity.account_id, entry.identity.partition),
-            region=region,
-            should_stop=partial(_credentials_gone, scan_id),
-            scan_id=scan_id,
-        )
-        started = time.perf_counter()
-        collection = _collect(ctx, progress=_unit_progress(unit))
-        if _credentials_gone(scan_id):
-            raise ScanStopped
-        collected = time.perf_counter()
-        unit.resources_collected = collection.resources_collected
-        unit.collectors_done = unit.collectors_total
-        unit.warnings = ctx.warnings
-        unit.permissions = ctx.permissions
-        unit.api_calls = dict(sorted(ctx.api_calls.items()))
-        unit.save(
-            update_fields=[
-                "resources_collected",
-                "collectors_done",
-                "warnings",
-                "permissions",
-                "api_calls",
-            ]
-        )
-        catalog = load_catalog().with_settings(unit.scan.rule_settings)
-        # The exposure model joins the unit's resources into paths (see rules.exposure.model).
-        modelling = time.perf_counter()
-        nodes = exposure_nodes(collection.resources)
-        modelled = time.perf_counter()
-        evaluations = list(evaluate(catalog, [*collection.resources, *nodes]))
-        _unit_store(
-            unit,
-            evaluations,
-            status=_collection_status(collection),
-            error="; ".join(collection.errors),
-            timings={
-                "collect": round(collected - started, 3),
-                "exposure_model": round(modelled - modelling, 3),
-            },
-            since=collected,
-        )
+        _unit_collect_and_store(unit, scan_id=scan_id, region=region)
     except ScanStopped:
         # A cancelled scan has already ended this unit; otherwise the credentials expired.
         _unit_finish(unit, error="Stopped: the scan's credentials were removed mid-scan.")
@@ -418,7 +395,64 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         )
         _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
     finally:
+        # The unit's session and clients are out of scope: free them before anything else.
+        _sessions_released()
         scan_finalize_if_complete(scan_id=scan_id)
+
+
+def _unit_collect_and_store(unit: ScanRegion, *, scan_id: uuid.UUID | str, region: str) -> None:
+    """The unit's work on its credentials, which end with this call (clients closed)."""
+    entry = vault_get(scan_id=scan_id)
+    if entry is None:
+        _unit_finish(unit, error="The scan's credentials expired or were removed.")
+        return
+    ctx = CollectContext(
+        session=scan_session(entry.credentials),
+        endpoint_url=entry.credentials.endpoint_url,
+        account=AccountContext(entry.identity.account_id, entry.identity.partition),
+        region=region,
+        should_stop=partial(_credentials_gone, scan_id),
+        scan_id=scan_id,
+    )
+    started = time.perf_counter()
+    try:
+        collection = _collect(ctx, progress=_unit_progress(unit))
+    finally:
+        ctx.close()
+    if _credentials_gone(scan_id):
+        raise ScanStopped
+    collected = time.perf_counter()
+    unit.resources_collected = collection.resources_collected
+    unit.collectors_done = unit.collectors_total
+    unit.warnings = ctx.warnings
+    unit.permissions = ctx.permissions
+    unit.api_calls = dict(sorted(ctx.api_calls.items()))
+    unit.save(
+        update_fields=[
+            "resources_collected",
+            "collectors_done",
+            "warnings",
+            "permissions",
+            "api_calls",
+        ]
+    )
+    catalog = load_catalog().with_settings(unit.scan.rule_settings)
+    # The exposure model joins the unit's resources into paths (see rules.exposure.model).
+    modelling = time.perf_counter()
+    nodes = exposure_nodes(collection.resources)
+    modelled = time.perf_counter()
+    evaluations = list(evaluate(catalog, [*collection.resources, *nodes]))
+    _unit_store(
+        unit,
+        evaluations,
+        status=_collection_status(collection),
+        error="; ".join(collection.errors),
+        timings={
+            "collect": round(collected - started, 3),
+            "exposure_model": round(modelled - modelling, 3),
+        },
+        since=collected,
+    )
 
 
 def _collection_status(collection: Collection) -> str:
@@ -496,7 +530,11 @@ def _unit_finish(unit: ScanRegion, *, error: str, status: str | None = None) -> 
 
 def _scan_close(scan: Scan, *, status: str, finished_at: datetime, error: str = "") -> None:
     """End a scan locked by the caller's transaction: its status, the permissions its units
-    met, its finding counts; then tell `scan_closed` receivers, inside the same transaction."""
+    met, its finding counts; then tell `scan_closed` receivers, inside the same transaction.
+
+    The AWS answers its units shared go first: they hold account ids and ARNs, and nothing
+    reads them once the scan has ended."""
+    scan_memo_delete(scan_id=str(scan.id))
     scan.status = status
     scan.error = error
     scan.minimal_permissions = scan_permission_record(

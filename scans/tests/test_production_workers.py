@@ -50,6 +50,8 @@ def production_env(tmp_path) -> dict[str, str]:
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
         REDIS_URL=TEST_REDIS_URL,
+        # The test Redis is a throwaway one on this host, without a password.
+        REDIS_ALLOW_NO_AUTH="true",
         SECRET_KEY="production-shape-test-secret-key-0123456789",
         DATA_DIR=str(tmp_path / "data"),
         AWS_DEFAULT_REGION="us-east-1",

@@ -2,16 +2,20 @@
 are checked next to their features); read-only, and visible to admins only."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from findings.models import Finding
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start
+from scans.models import Scan
 from securescope.models import AuditEvent
+from securescope.services import audit_record
 from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
-from testing.factories import create_member, create_scan, create_user
+from testing.factories import create_finding, create_member, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +86,44 @@ def test_team_members_cannot_open_the_log(client, group):
     response = client.get(reverse("admin:securescope_auditevent_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_admin_deletes_no_scan_finding_audit_event_or_user(admin_client):
+    scan = create_scan()
+    finding = create_finding(scan)
+    user = create_user(username="leaver")
+    event = AuditEvent.objects.create(action=AuditEvent.Action.SCAN_STARTED, actor=user)
+    for model, pk in (
+        ("scans_scan", scan.pk),
+        ("findings_finding", finding.pk),
+        ("securescope_auditevent", event.pk),
+        ("auth_user", user.pk),
+    ):
+        assert admin_client.get(reverse(f"admin:{model}_delete", args=[pk])).status_code == 403
+        response = admin_client.post(
+            reverse(f"admin:{model}_changelist"),
+            {"action": "delete_selected", "_selected_action": [pk], "post": "yes"},
+        )
+        assert response.status_code in (200, 302), model
+    assert Scan.objects.filter(pk=scan.pk).exists()
+    assert Finding.objects.filter(pk=finding.pk).exists()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_a_user_is_deactivated_from_the_admin_instead(admin_client):
+    user = create_user(username="leaver")
+    admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "deactivate", "_selected_action": [user.pk]},
+    )
+    user.refresh_from_db()
+    assert user.is_active is False
+
+
+def test_an_event_keeps_its_actors_username_when_the_account_goes():
+    user = create_user(username="leaver")
+    event = audit_record(actor=user, action=AuditEvent.Action.EXPORT_DOWNLOADED, target="x")
+    user.delete()
+    event.refresh_from_db()
+    assert (event.actor, event.actor_username) == (None, "leaver")

@@ -78,3 +78,20 @@ def test_systemd_units_run_the_web_and_each_worker_cluster():
         else:
             assert "gunicorn -c deploy/gunicorn.conf.py" in command
     assert clusters == CLUSTERS
+
+
+def test_systemd_units_keep_no_core_file():
+    for path in sorted((DEPLOY / "systemd").glob("*.service")):
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.read(path)
+        assert unit["Service"]["LimitCORE"] == "0", path.name
+
+
+def test_compose_redis_needs_a_password_and_is_reached_through_a_socket_only():
+    services = compose()["services"]
+    redis_command = services["redis"]["command"]
+    assert redis_command[redis_command.index("--port") + 1] == "0"
+    assert "--requirepass" in redis_command
+    for name in ("web", "scans", "advice"):
+        url = services[name]["environment"]["REDIS_URL"]
+        assert url.startswith("unix://:${REDIS_PASSWORD"), name

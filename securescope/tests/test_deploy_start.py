@@ -95,3 +95,7 @@ def test_deploy_start_serves_https_and_prints_the_first_admin(tmp_path):
     assert re.search(r"^First admin account: admin / \S{20,} — shown once", printed, re.M), printed
     assert f"SecureScope is at https://127.0.0.1:{port}" in printed
     assert start.returncode == 0, printed
+    # umask 077: the data folder and the database in it are the service user's alone.
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "securescope.sqlite3").stat().st_mode & 0o777 == 0o600

@@ -42,11 +42,21 @@ def test_database_and_redis_urls_give_the_production_shape(tmp_path):
     shape = settings_in_fresh_process(
         tmp_path,
         DATABASE_URL="postgres://user:pass@127.0.0.1:5432/securescope",
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        REDIS_URL="redis://:password@127.0.0.1:6379/15",
     )
     assert shape == (
         "django.db.backends.postgresql django-q django.core.cache.backends.redis.RedisCache"
     )
+
+
+def test_a_redis_url_without_a_password_stops_start_up(tmp_path):
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        settings_in_fresh_process(
+            tmp_path,
+            DATABASE_URL="postgres://user:pass@127.0.0.1:5432/securescope",
+            REDIS_URL="redis://127.0.0.1:6379/15",
+        )
+    assert "REDIS_URL has no password" in refused.value.stderr
 
 
 def test_importing_settings_creates_nothing(tmp_path):

@@ -14,7 +14,13 @@ from django.utils import timezone
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_settings_sync
-from testing.factories import create_finding, create_member, create_mute, create_scan
+from testing.factories import (
+    create_finding,
+    create_member,
+    create_mute,
+    create_scan,
+    create_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +200,21 @@ def test_every_route_answers_each_role_as_expected(client, world):
             got = outcome(client.get(url))
             if got != expected:
                 failures.append(f"{role} GET {url} ({name}): {got}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.slow
+def test_a_user_in_no_group_is_refused_everywhere(client, world):
+    """Signed in but given no role: every page, partial and export a viewer reads says 403."""
+    client.force_login(create_user(username="nobody", can_scan=False, can_view=False))
+    failures = []
+    for name, pattern in named_routes():
+        if name.startswith("admin:") or name == "login":
+            continue
+        viewer = expected_for(name)[1]
+        got = outcome(client.get(url_for(name, pattern, world)))
+        if got == 200 or (viewer == 200 and got != 403):
+            failures.append(f"GET {name}: {got}, expected 403")
     assert not failures, "\n".join(failures)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from findings.api.api import api
 from findings.api.models import ApiToken
 from findings.api.tests.conftest import Api, token_for
-from testing.factories import create_mute
+from testing.factories import create_mute, create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,15 @@ def test_each_role_gets_what_it_may(client, world, secrets, method, documented, 
         if response.status_code != expected:
             failures.append(f"{role} {method} {url}: {response.status_code}, expected {expected}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("method", "documented", "path", "body"), list(OPERATIONS))
+def test_a_token_of_a_user_in_no_group_is_refused_everywhere(
+    client, world, method, documented, path, body
+):
+    nobody = create_user(username="nobody", can_scan=False, can_view=False)
+    url = path.format(
+        scan=world["scan"].id, earlier=world["earlier"].id, finding=world["finding"].id, mute=1
+    )
+    data = {"mute": _mute_body(world), "empty": {}}.get(body)
+    assert Api(client, token_for(nobody))(method, url, data).status_code == 403

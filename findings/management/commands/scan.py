@@ -16,6 +16,8 @@ import os
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
+from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
@@ -40,8 +42,38 @@ from securescope.severity import Severity
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_THRESHOLD, EXIT_PARTIAL = 1, 2, 3, 4
 
 
+def _output_problem(output: str | None) -> str | None:
+    """Why the export could not be written to `output`, found before the scan runs."""
+    if not output:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        return f"--output {output} is a folder, not a file"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"--output {output}: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"--output {output} is not writable"
+    return None
+
+
+def _external_id(option: str, stdin: TextIO) -> str:
+    """The external id from stdin (`-`) or SCAN_EXTERNAL_ID: a command line is public."""
+    if option == "-":
+        return stdin.readline().strip()
+    if option:
+        raise CommandError(
+            "--external-id takes - (the id on stdin), or set SCAN_EXTERNAL_ID: a value on "
+            "the command line is visible to every user of this machine (ps)",
+            returncode=EXIT_BAD_INPUT,
+        )
+    return os.environ.get("SCAN_EXTERNAL_ID", "")
+
+
 class Command(BaseCommand):
     help = "Scan the AWS account of the credentials in the environment and export the findings."
+    # Where `--external-id -` reads from; tests pass their own.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--regions", help="comma-separated regions (default: all enabled)")
@@ -53,7 +85,12 @@ class Command(BaseCommand):
             help="exit with 3 when a finding at or above this severity fails",
         )
         parser.add_argument("--role-arn", default="", help="role to assume with the keys")
-        parser.add_argument("--external-id", default="", help="external id for --role-arn")
+        parser.add_argument(
+            "--external-id",
+            default="",
+            help="external id for --role-arn: - reads it from stdin (or set SCAN_EXTERNAL_ID); "
+            "never the value itself, which every user would see in ps",
+        )
         parser.add_argument(
             "--workers",
             action="store_true",
@@ -82,6 +119,10 @@ class Command(BaseCommand):
                 f"not {options['format']}",
                 returncode=EXIT_BAD_INPUT,
             )
+        output_problem = _output_problem(options["output"])
+        if output_problem:
+            raise CommandError(output_problem, returncode=EXIT_BAD_INPUT)
+        external_id = _external_id(options["external_id"], options.get("stdin") or sys.stdin)
         regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
         form = ScanForm(
             data={
@@ -89,7 +130,7 @@ class Command(BaseCommand):
                 "secret_access_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
                 "session_token": os.environ.get("AWS_SESSION_TOKEN", ""),
                 "role_arn": options["role_arn"],
-                "external_id": options["external_id"],
+                "external_id": external_id,
                 "regions": regions,
             }
         )

@@ -1,14 +1,17 @@
 """`manage.py scan`: same pipeline, exports to a file, exit codes for pipelines."""
 
+import io
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from findings.management.commands import scan as scan_command
 from findings.models import Finding
 from rules.loading import load_catalog
 from rules.models import RuleSetting
 from rules.services import rule_setting_update, rule_settings_sync
+from scans.collection.aws import CredentialsRejected
 from scans.models import Scan, ScanRegion
 from securescope.privacy import account_hash, account_label
 from testing.aws import seed_region
@@ -124,3 +127,37 @@ def test_finished_scan_stores_its_counts_by_status_and_severity(seeded, tmp_path
         for severity, count in by_severity.items():
             assert count == findings.filter(status=status, severity=severity).count()
     assert sum(sum(row.values()) for row in scan.finding_counts.values()) == findings.count() > 0
+
+
+def test_an_output_that_cannot_be_written_stops_before_the_scan(aws, monkeypatch, tmp_path):
+    started = []
+    monkeypatch.setattr(scan_command, "scan_start", lambda **kwargs: started.append(kwargs))
+    for output, problem in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "missing" / "out.json", "does not exist"),
+    ):
+        with pytest.raises(CommandError, match=problem) as refused:
+            call_command("scan", "--output", str(output))
+        assert refused.value.returncode == 2
+    assert started == []
+
+
+def test_the_external_id_comes_from_stdin_or_the_environment_never_the_command_line(
+    aws, monkeypatch
+):
+    seen = []
+
+    def scan_start(**kwargs):
+        seen.append(kwargs["credentials"].external_id)
+        raise CredentialsRejected("stop here")
+
+    monkeypatch.setattr(scan_command, "scan_start", scan_start)
+    role = ["--role-arn", "arn:aws:iam::123456789012:role/audit"]
+    with pytest.raises(CommandError, match="visible to every user"):
+        call_command("scan", *role, "--external-id", "Partner-42")
+    with pytest.raises(CommandError, match="stop here"):
+        call_command("scan", *role, "--external-id", "-", stdin=io.StringIO("From-Stdin\n"))
+    monkeypatch.setenv("SCAN_EXTERNAL_ID", "From-Env")
+    with pytest.raises(CommandError, match="stop here"):
+        call_command("scan", *role)
+    assert seen == ["From-Stdin", "From-Env"]

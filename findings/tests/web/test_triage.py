@@ -332,6 +332,7 @@ def test_the_lists_run_a_fixed_number_of_queries(
 def test_a_rule_unfolds_in_a_fixed_number_of_queries(
     client, operator, many, django_assert_num_queries
 ):
-    # session, user, scan, mutes, the rule's findings
-    with django_assert_num_queries(5):
+    # session, user, its permissions and its groups' (reading needs view_findings), scan,
+    # mutes, the rule's findings
+    with django_assert_num_queries(7):
         client.get(reverse("findings:rule", args=[many.id, "RULE_1"]), headers=HX)

@@ -83,7 +83,8 @@ def test_overview_shows_latest_scan_per_account_with_trend_and_new(client, user,
 
 def test_overview_query_count_is_bounded(client, user, two_scans, django_assert_max_num_queries):
     # One of them reads the tallies of every scan on the account's score trend, one counts the
-    # resources at the end of an exposure path.
+    # resources at the end of an exposure path, two read the user's permissions (reading needs
+    # view_findings).
     with django_assert_max_num_queries(16):
         client.get(reverse("home"))
 

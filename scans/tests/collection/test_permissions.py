@@ -4,6 +4,7 @@ import logging
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from django.urls import reverse
 
@@ -14,6 +15,15 @@ from scans.lifecycle.selectors import scan_denied_actions
 from scans.lifecycle.services import scan_finalize_if_complete, scan_start
 from scans.models import Scan, ScanRegion
 from testing.factories import create_scan, create_scan_region, create_user
+
+
+class RawBody:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def stream(self, **kwargs):
+        yield self.content
+
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +159,22 @@ def test_a_refused_simulation_is_skipped_quietly(simulator, caplog):
     assert "AccessDenied" in caplog.text
     assert "123456789012" not in caplog.text
     assert "auditor" not in caplog.text
+
+
+def test_an_answer_that_is_not_iams_xml_is_skipped_quietly(monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="scans.collection.permissions")
+    iam = boto3.client("iam", region_name="us-east-1")
+
+    def proxy_page(request, **kwargs):
+        # What a captive proxy or an emulator without the API answers: a page, not IAM's XML.
+        return AWSResponse(request.url, 200, {}, RawBody(b"proxy login: sign in first"))
+
+    iam.meta.events.register("before-send.iam.*", proxy_page)
+    monkeypatch.setattr(scans.collection.permissions, "new_client", lambda *args, **kw: iam)
+
+    assert policy_denials(session=boto3.Session(), caller_arn=AUDITOR_ARN) == {}
+    assert "ResponseParserError" in caplog.text
+    assert "proxy login" not in caplog.text
 
 
 def test_callers_without_a_principal_make_no_simulation(simulator):

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from scans.collection.aws import AwsCredentials, CallerIdentity
+from scans.collection.memo import CallMemo
 from scans.collection.vault import VaultEntry, vault_get, vault_put
 from scans.lifecycle.hooks import scan_closed
 from scans.lifecycle.services import scan_cancel, scan_finalize_if_complete
@@ -87,3 +89,20 @@ def test_finalize_and_cancel_store_the_same_record_and_say_so_once(
         (finalized.id, Scan.Status.SUCCEEDED),
         (cancelled.id, Scan.Status.CANCELLED),
     ]
+
+
+def test_finalize_and_cancel_delete_the_answers_the_units_shared():
+    finalized = scan_with_results(unit_status=ScanRegion.Status.SUCCEEDED)
+    cancelled = scan_with_results(unit_status=ScanRegion.Status.RUNNING)
+    for scan in (finalized, cancelled):
+        CallMemo(scan_id=str(scan.id)).once_per_scan(("call", "iam"), lambda: {"Account": "1"})
+        assert caches["scan_calls"].get(f"{scan.id}:slot:0") is not None
+
+    assert scan_finalize_if_complete(scan_id=finalized.id)
+    assert scan_cancel(scan_id=cancelled.id)
+
+    for scan in (finalized, cancelled):
+        assert caches["scan_calls"].get(f"{scan.id}:slot:0") is None
+        assert CallMemo(scan_id=str(scan.id)).once_per_scan(("call", "iam"), lambda: "asked") == (
+            "asked"
+        )

@@ -40,17 +40,22 @@ def main() -> int:
     from datetime import timedelta
 
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
     from findings.api.services import api_token_create
     from scans.models import Scan
+    from securescope.services import team_groups_ensure
 
     call_command("migrate", verbosity=0)
     Scan.objects.filter(account_hash=BENCH_ACCOUNT_HASH).delete()
     scan = create_bench_scan(args.findings)
     user, _ = get_user_model().objects.get_or_create(username="bench-api")
+    # Reading findings needs a team role, for a token as for a browser.
+    team_groups_ensure()
+    user.groups.add(Group.objects.get(name="viewer"))
     user.api_tokens.all().delete()
     _, secret = api_token_create(
         user=user, name="bench", expires_at=timezone.now() + timedelta(days=1)

@@ -138,9 +138,15 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
 
 def signed_in_client():
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.test import Client
 
+    from securescope.services import team_groups_ensure
+
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    # Reading findings needs a team role: the viewer's, as the people who read them have.
+    team_groups_ensure()
+    user.groups.add(Group.objects.get(name="viewer"))
     client = Client()
     client.force_login(user)
     return client

@@ -41,6 +41,17 @@ def _whole_commands(cli: str, limit: int) -> str:
     return "\n".join(kept)
 
 
+def rules_beyond_the_stand_in(limit: int) -> set[str]:
+    """Rules whose first curated command is longer than an advice section (the CIS metric
+    filters with their event lists): the stand-in writes whole commands only, so its answer for
+    them fails the gate and their curated advice stands, as it would with a real model."""
+    from rules.loading import load_catalog
+
+    return {
+        rule.id for rule in load_catalog().rules if not _whole_commands(rule.remediation.cli, limit)
+    }
+
+
 def _whole_sentences(text: str, limit: int) -> str:
     """The leading sentences of `text` that fit in `limit` characters."""
     if len(text) <= limit:

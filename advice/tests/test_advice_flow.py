@@ -4,12 +4,13 @@ import json
 
 import boto3
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from advice.models import Advice, ScanAdvice
 from advice.prompts import SECTIONS
 from advice.services import advice_plan_for_scan, advice_wait
-from advice.tests.conftest import STAND_IN_MODEL
+from advice.tests.conftest import STAND_IN_MODEL, rules_beyond_the_stand_in
 from findings.exports import export_json
 from findings.models import Finding
 from findings.selectors import finding_list
@@ -68,7 +69,10 @@ def test_failing_findings_get_model_advice_once_per_shape_and_prompts_hold_no_id
     assert items.count() < failing.count() / 3, "shapes are shared by many findings"
     assert set(items.values_list("status", flat=True)) == {ScanAdvice.Status.DONE}
     assert sum(items.values_list("findings_count", flat=True)) == failing.count()
-    assert set(Advice.objects.values_list("source", flat=True)) == {Advice.Source.MODEL}
+    beyond = rules_beyond_the_stand_in(settings.ADVICE_SECTION_MAX_CHARS)
+    sources = Advice.objects.values_list("rule_id", "source")
+    assert {source for rule_id, source in sources if rule_id not in beyond} == {"model"}
+    assert {source for rule_id, source in sources if rule_id in beyond} <= {"curated"}
 
     identifiers = demo_identifiers()
     assert len(identifiers) > 100
@@ -79,13 +83,16 @@ def test_failing_findings_get_model_advice_once_per_shape_and_prompts_hold_no_id
     exported = [f for f in document["findings"] if f["status"] == "FAIL"]
     assert len(exported) == failing.count()
     for finding in exported:
+        sections = finding["advice"]["sections"]
+        assert sorted(sections) == sorted(SECTIONS)
+        assert all(sections.values())
+        if finding["rule_id"] in beyond:
+            assert finding["advice"]["source"] == "curated"
+            continue
         assert finding["advice"]["source"] == "model"
         assert finding["advice"]["model"] == STAND_IN_MODEL
         assert finding["advice"]["generated_at"].endswith("Z")
         assert finding["advice"]["markdown"].startswith("### Why it matters")
-        sections = finding["advice"]["sections"]
-        assert sorted(sections) == sorted(SECTIONS)
-        assert all(sections.values())
     assert all("advice" not in f for f in document["findings"] if f["status"] != "FAIL")
 
     # A second scan of the same account finds every shape cached: no model call.

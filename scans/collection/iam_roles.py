@@ -48,14 +48,30 @@ def allows_on_every_resource(document: Any, actions: tuple[str, ...]) -> bool:
     return False
 
 
-def role_power(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
-    """`AdminEquivalent`, `IamEscalation`, `S3ReadAll`, `KmsDecryptAll` and `PolicyCount` of
-    the role, or None when it is gone. Raises CollectionError when a call was refused."""
-    key = ("iam-role-power", role_arn)
+def role_documents(ctx: CollectContext, role_arn: str) -> list[dict[str, Any]] | None:
+    """The policy documents of the role (inline and attached), or None when it is gone; read by
+    one unit of the scan per role, whoever asks (an instance profile or an EKS node group).
+    Raises CollectionError when a call was refused."""
+    key = ("iam-role-documents", role_arn)
     return ctx.memo.once(key, lambda: ctx.memo.once_per_scan(key, lambda: _read(ctx, role_arn)))
 
 
-def _read(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
+def role_power(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
+    """`AdminEquivalent`, `IamEscalation`, `S3ReadAll`, `KmsDecryptAll` and `PolicyCount` of
+    the role, or None when it is gone. Raises CollectionError when a call was refused."""
+    documents = role_documents(ctx, role_arn)
+    if documents is None:
+        return None
+    return {
+        "AdminEquivalent": any(policy_grants_full_admin(document) for document in documents),
+        "IamEscalation": any(policy_allows_any(d, IAM_ESCALATION_ACTIONS) for d in documents),
+        "S3ReadAll": any(allows_on_every_resource(d, S3_READ_ACTIONS) for d in documents),
+        "KmsDecryptAll": any(allows_on_every_resource(d, KMS_DECRYPT_ACTIONS) for d in documents),
+        "PolicyCount": len(documents),
+    }
+
+
+def _read(ctx: CollectContext, role_arn: str) -> list[dict[str, Any]] | None:
     role_name = role_arn.rsplit("/", 1)[-1]
     try:
         attached = _iam_call(ctx, "list_attached_role_policies", RoleName=role_name, MaxItems=1000)
@@ -83,10 +99,4 @@ def _read(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
         if error_code(error) == "NoSuchEntity":
             return None
         raise
-    return {
-        "AdminEquivalent": any(policy_grants_full_admin(document) for document in documents),
-        "IamEscalation": any(policy_allows_any(d, IAM_ESCALATION_ACTIONS) for d in documents),
-        "S3ReadAll": any(allows_on_every_resource(d, S3_READ_ACTIONS) for d in documents),
-        "KmsDecryptAll": any(allows_on_every_resource(d, KMS_DECRYPT_ACTIONS) for d in documents),
-        "PolicyCount": len(documents),
-    }
+    return documents

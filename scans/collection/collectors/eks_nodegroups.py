@@ -18,16 +18,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scans.collection.aws import GLOBAL_API_REGION, error_code
+from scans.collection.aws import error_code
 from scans.collection.collectors import register
 from scans.collection.context import CollectContext, CollectionError
 from scans.collection.iam_policies import (
     ECR_WRITE_ACTIONS,
     IAM_ESCALATION_ACTIONS,
     policy_allows_any,
-    policy_document,
     policy_grants_full_admin,
 )
+from scans.collection.iam_roles import role_documents
 from securescope.resources import Resource
 
 PAGE_SIZE = 100
@@ -195,50 +195,14 @@ def _subnet_exposure(subnet_ids: list[str], facts: SubnetFacts) -> dict[str, int
     }
 
 
-def _iam_call(ctx: CollectContext, operation: str, **params: Any) -> Any:
-    return ctx.call("iam", operation, region=GLOBAL_API_REGION, **params)
-
-
 def _node_role(ctx: CollectContext, role_arn: str | None) -> dict[str, Any] | None:
-    """What the node role's policies allow, worked out by one unit of the scan per role (IAM
-    is global, and node groups of several regions share roles); None when the node group names
-    no role, or the role is gone. Raises when a call was refused."""
+    """What the node role's policies allow; None when the node group names no role, or the
+    role is gone. Raises when a call was refused."""
     if not role_arn:
         return None
-    key = ("eks-node-role", role_arn)
-    return ctx.memo.once(
-        key, lambda: ctx.memo.once_per_scan(key, lambda: _read_role(ctx, role_arn))
-    )
-
-
-def _read_role(ctx: CollectContext, role_arn: str) -> dict[str, Any] | None:
-    role_name = role_arn.rsplit("/", 1)[-1]
-    try:
-        attached = _iam_call(ctx, "list_attached_role_policies", RoleName=role_name, MaxItems=1000)
-        inline = _iam_call(ctx, "list_role_policies", RoleName=role_name, MaxItems=1000)
-        documents = [
-            policy_document(
-                _iam_call(ctx, "get_role_policy", RoleName=role_name, PolicyName=name)[
-                    "PolicyDocument"
-                ]
-            )
-            for name in inline.get("PolicyNames", [])
-        ]
-        for policy in attached.get("AttachedPolicies", []):
-            version = _iam_call(ctx, "get_policy", PolicyArn=policy["PolicyArn"])["Policy"][
-                "DefaultVersionId"
-            ]
-            documents.append(
-                policy_document(
-                    _iam_call(
-                        ctx, "get_policy_version", PolicyArn=policy["PolicyArn"], VersionId=version
-                    )["PolicyVersion"]["Document"]
-                )
-            )
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
+    documents = role_documents(ctx, role_arn)
+    if documents is None:
+        return None
     return {
         "AdminEquivalent": any(policy_grants_full_admin(document) for document in documents),
         "IamEscalation": any(policy_allows_any(d, IAM_ESCALATION_ACTIONS) for d in documents),

@@ -4,8 +4,66 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from securescope.privacy import account_label
 from securescope.resources import GLOBAL_REGION
 from securescope.severity import Severity
+
+MASK = "****"
+
+
+class SavedAccount(models.Model):
+    """An account scanned by assuming its role from the base identity: configuration only.
+
+    No secret is kept: the role ARN and external id say which role to assume, and the keys come
+    from the host (SCANNER_BASE_IDENTITY) each time. Pages show them masked; the edit form, for
+    operators, whole.
+    """
+
+    class Schedule(models.TextChoices):
+        NONE = "none", "Not scheduled"
+        DAILY = "daily", "Daily at a time (UTC)"
+        INTERVAL = "interval", "Every N hours"
+
+    label = models.CharField(max_length=100)
+    role_arn = models.CharField(max_length=2048)
+    external_id = models.CharField(max_length=1224, blank=True)
+    # Empty: every region the account has enabled, as DescribeRegions lists them at each scan.
+    regions = models.JSONField(default=list, blank=True)
+    schedule = models.CharField(max_length=16, choices=Schedule.choices, default=Schedule.NONE)
+    daily_at = models.TimeField(null=True, blank=True)
+    every_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Each account runs at a fixed offset of up to this much after its time, so accounts
+    # scheduled alike do not all start together.
+    jitter_minutes = models.PositiveSmallIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    # What the last scheduled run did: started a scan, was skipped (and why) or failed (why).
+    last_scheduled_at = models.DateTimeField(null=True, blank=True)
+    last_scheduled_outcome = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def account_label(self) -> str:
+        """The role's account, masked (`****1234`)."""
+        return account_label(self.role_arn.split(":")[4])
+
+    @property
+    def masked_role_arn(self) -> str:
+        partition = self.role_arn.split(":")[1]
+        return f"arn:{partition}:iam::{self.account_label}:role/{MASK}"
+
+    @property
+    def masked_external_id(self) -> str:
+        return MASK if self.external_id else ""
 
 
 class Scan(models.Model):
@@ -23,6 +81,8 @@ class Scan(models.Model):
         WEB = "web", "Web"
         COMMAND = "command", "Command line"
         DEMO = "demo", "Demo account"
+        SAVED_ACCOUNT = "saved_account", "Saved account"
+        SCHEDULE = "schedule", "Schedule"
 
     # A UUID rather than a sequence: scan ids appear in URLs and task arguments.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -30,6 +90,9 @@ class Scan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    saved_account = models.ForeignKey(
+        SavedAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
     # The account id itself is never stored: a keyed hash to group scans, a masked label to show.
     account_hash = models.CharField(max_length=64, db_index=True)
     account_label = models.CharField(max_length=16)

@@ -1,5 +1,6 @@
 """django-q2 entry points (and the thread pool's): ids in, one service call."""
 
+from scans.lifecycle.accounts import saved_account_scan_scheduled
 from scans.lifecycle.housekeeping import scan_units_reap
 from scans.lifecycle.services import scan_demo_launch, scan_unit_run
 
@@ -14,3 +15,8 @@ def launch_demo_scan(scan_id: str) -> None:
 
 def reap_stalled_units() -> int:
     return scan_units_reap()
+
+
+def scan_saved_account(account_id: int) -> str:
+    """A saved account's schedule (scans/lifecycle/schedules.py) runs this."""
+    return saved_account_scan_scheduled(account_id=account_id)

@@ -10,6 +10,7 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         SCAN_STARTED = "scan_started", "Scan started"
+        BASE_IDENTITY_USED = "base_identity_used", "Base identity used"
         RULE_CHANGED = "rule_changed", "Rule setting changed"
         RESOURCE_IDENTIFIED = "resource_identified", "Resource identified"
         RESOURCES_REVEALED = "resources_revealed", "Resources of a scan revealed"

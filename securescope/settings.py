@@ -184,6 +184,14 @@ SCAN_EXECUTOR = env.str("SCAN_EXECUTOR", default="django-q" if REDIS_URL else "t
 SCAN_THREADS = env.int("SCAN_THREADS", default=8)
 # "Scan the demo account": an in-process moto server with a seeded company account (embedded).
 DEMO_MODE = env.bool("DEMO_MODE", default=not REDIS_URL)
+# "ambient": saved accounts are reached by assuming their role from this host's own credentials
+# (boto3's standard provider chain: instance profile, task role, IRSA, environment, SSO profile).
+# "none": off, and saved accounts cannot be scanned or tested.
+SCANNER_BASE_IDENTITY = env.str("SCANNER_BASE_IDENTITY", default="none")
+if SCANNER_BASE_IDENTITY not in ("none", "ambient"):
+    raise ImproperlyConfigured(
+        f"SCANNER_BASE_IDENTITY must be 'none' or 'ambient', not {SCANNER_BASE_IDENTITY!r}."
+    )
 # Credentials live in the vault no longer than this, even if a worker dies mid-scan.
 VAULT_TTL_SECONDS = env.int("VAULT_TTL_SECONDS", default=3600)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=8)

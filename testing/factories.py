@@ -8,7 +8,7 @@ from django.utils import timezone
 from advice.models import Advice
 from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
-from scans.models import Scan, ScanRegion
+from scans.models import SavedAccount, Scan, ScanRegion
 
 
 def create_user(
@@ -40,6 +40,20 @@ def create_scan(**overrides) -> Scan:
         Scan.objects.filter(id=scan.id).update(created_at=created_at)
         scan.created_at = created_at
     return scan
+
+
+# moto answers AssumeRole into any account id: this one is a member account of the tests.
+MEMBER_ROLE_ARN = "arn:aws:iam::111122223333:role/SecureScopeAudit"
+
+
+def create_saved_account(**overrides) -> SavedAccount:
+    values = {
+        "label": "Payments production",
+        "role_arn": MEMBER_ROLE_ARN,
+        "external_id": "Partner-External-42",
+        "regions": ["eu-west-1"],
+    }
+    return SavedAccount.objects.create(**{**values, **overrides})
 
 
 def create_scan_region(scan: Scan, **overrides) -> ScanRegion:

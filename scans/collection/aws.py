@@ -5,7 +5,7 @@ which can contain ARNs or account ids.
 """
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import boto3
 import botocore.loaders
@@ -72,6 +72,10 @@ class CallerIdentity:
 
 class CredentialsRejected(Exception):
     """The keys could not be proven; the message is safe to show to the user."""
+
+
+class BaseIdentityUnavailable(CredentialsRejected):
+    """The host's own credentials are off (SCANNER_BASE_IDENTITY) or none were found."""
 
 
 def aws_config(*, total_max_attempts: int | None = None) -> Config:
@@ -240,6 +244,63 @@ class _Provided(CredentialProvider):
 
     def load(self) -> RefreshableCredentials:
         return self._credentials
+
+
+def ambient_credentials() -> AwsCredentials:
+    """The host's own credentials (the base identity), from boto3's standard provider chain:
+    environment, shared files and SSO profiles, web identity (IRSA), the ECS/EKS task role or
+    the instance profile.
+
+    Off unless SCANNER_BASE_IDENTITY=ambient: a host's role must not become a scanner's
+    identity by accident. They are only ever used to assume an account's role; they are never
+    stored, not even in the vault.
+    """
+    if settings.SCANNER_BASE_IDENTITY != "ambient":
+        raise BaseIdentityUnavailable(
+            "No base identity: set SCANNER_BASE_IDENTITY=ambient to let SecureScope use this "
+            "host's own AWS credentials to assume the account's role."
+        )
+    try:
+        found = botocore.session.Session().get_credentials()
+    except BotoCoreError as error:
+        raise BaseIdentityUnavailable(
+            f"This host's AWS credentials could not be read ({type(error).__name__})."
+        ) from None
+    if found is None:
+        raise BaseIdentityUnavailable(
+            "SCANNER_BASE_IDENTITY=ambient, but this host has no AWS credentials (no "
+            "environment keys, profile, web identity, task role or instance profile)."
+        )
+    frozen = found.get_frozen_credentials()
+    return AwsCredentials(
+        access_key_id=frozen.access_key,
+        secret_access_key=frozen.secret_key,
+        session_token=frozen.token or "",
+    )
+
+
+def assumed_role_credentials(
+    base: AwsCredentials, *, role_arn: str, external_id: str = ""
+) -> AwsCredentials:
+    """The short-lived keys of `role_arn` assumed from `base` (ROLE_SESSION_SECONDS), so that
+    what a scan keeps in the vault is the role's keys, never the base identity's."""
+    role = replace(base, role_arn=role_arn, external_id=external_id)
+    try:
+        frozen = scan_session(role).get_credentials().get_frozen_credentials()
+    except ClientError as error:
+        code = error_code(error)
+        message = _REJECTED_KEY_MESSAGES.get(code, "AWS refused to let these keys assume the role.")
+        raise CredentialsRejected(f"{message} ({code})") from None
+    except BotoCoreError as error:
+        raise CredentialsRejected(
+            f"Could not reach AWS STS to assume the role ({type(error).__name__})."
+        ) from None
+    return AwsCredentials(
+        access_key_id=frozen.access_key,
+        secret_access_key=frozen.secret_key,
+        session_token=frozen.token or "",
+        endpoint_url=base.endpoint_url,
+    )
 
 
 def enabled_regions(session: boto3.Session, endpoint_url: str = "") -> list[str]:

@@ -1,12 +1,15 @@
 import heapq
+from datetime import datetime
 from statistics import mean
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_q.models import Schedule
 
 from scans.collection.permissions import scan_permission_record
-from scans.models import Scan, ScanRegion
+from scans.lifecycle.schedules import schedule_name
+from scans.models import SavedAccount, Scan, ScanRegion
 from securescope.resources import GLOBAL_REGION
 
 # Earlier units read to learn how long each region takes; the most recent of each region wins.
@@ -28,7 +31,7 @@ def account_choices() -> list[tuple[str, str]]:
 
 
 def scan_get(*, scan_id: object) -> Scan:
-    return get_object_or_404(Scan.objects.select_related("created_by"), id=scan_id)
+    return get_object_or_404(Scan.objects.select_related("created_by", "saved_account"), id=scan_id)
 
 
 def scan_region_list(*, scan_id: object) -> QuerySet[ScanRegion]:
@@ -137,3 +140,36 @@ def scan_denied_actions(*, scan: Scan, units: list[ScanRegion]) -> list[str]:
         ended = [unit.permissions for unit in units if unit.status in ScanRegion.TERMINAL_STATUSES]
         record = scan_permission_record(found_at_start=scan.minimal_permissions, per_unit=ended)
     return sorted(action for action, status in record.items() if status == "denied")
+
+
+def saved_account_list() -> QuerySet[SavedAccount]:
+    """The saved accounts, each with its latest scan's id, status and start."""
+    latest = Scan.objects.filter(saved_account=OuterRef("pk")).order_by("-created_at")
+    return SavedAccount.objects.annotate(
+        last_scan_id=Subquery(latest.values("id")[:1]),
+        last_scan_status=Subquery(latest.values("status")[:1]),
+        last_scan_at=Subquery(latest.values("created_at")[:1]),
+    ).order_by("label", "id")
+
+
+def saved_account_get(*, account_id: object) -> SavedAccount:
+    return get_object_or_404(SavedAccount, id=account_id)
+
+
+def saved_account_scans(*, account_id: int, limit: int = 20) -> QuerySet[Scan]:
+    return Scan.objects.filter(saved_account_id=account_id).order_by("-created_at")[:limit]
+
+
+def saved_account_scan_running(*, account_id: int) -> bool:
+    return Scan.objects.filter(
+        saved_account_id=account_id, status__in=(Scan.Status.PENDING, Scan.Status.RUNNING)
+    ).exists()
+
+
+def saved_account_next_run(*, account_id: int) -> datetime | None:
+    """When its schedule runs it next (with its jitter), or None when it is not scheduled."""
+    return (
+        Schedule.objects.filter(name=schedule_name(account_id))
+        .values_list("next_run", flat=True)
+        .first()
+    )

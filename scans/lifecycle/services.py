@@ -39,7 +39,7 @@ from scans.collection.permissions import policy_denials, scan_permission_record
 from scans.collection.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
 from scans.lifecycle.hooks import findings_port, scan_closed
 from scans.lifecycle.selectors import recent_scan_seconds
-from scans.models import Scan, ScanRegion
+from scans.models import SavedAccount, Scan, ScanRegion
 from securescope.executor import enqueue_scan_units, enqueue_tasks
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
@@ -95,6 +95,10 @@ def credential_expiry_problem(*, expires_at: datetime | None, access_key_id: str
     )
 
 
+class AccountScanRunning(Exception):
+    """A scan of this saved account is still running; the message is safe to show."""
+
+
 def scan_start(
     *,
     credentials: AwsCredentials,
@@ -102,25 +106,30 @@ def scan_start(
     user: AbstractBaseUser | None = None,
     source: str = Scan.Source.WEB,
     executor: str | None = None,
+    saved_account: SavedAccount | None = None,
 ) -> Scan:
     """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
 
     The scan starts with the actions its policy check found denied, so its page lists them
-    before any unit runs into them. Raises CredentialsRejected (nothing stored) or
-    VaultUnavailable (nothing stored).
+    before any unit runs into them. A scan of a `saved_account` links to it, and is refused
+    while another scan of that account runs. Raises CredentialsRejected, VaultUnavailable or
+    AccountScanRunning (nothing stored).
     """
     try:
         identity, regions, denied_by_policy = _credentials_proven(credentials, regions)
     finally:
-        _sessions_released()
+        sessions_released()
     scan_id = uuid.uuid4()
     vault_put(scan_id=scan_id, entry=VaultEntry(credentials, identity))
     try:
         with transaction.atomic():
+            if saved_account is not None:
+                _saved_account_claim(saved_account)
             scan = Scan.objects.create(
                 id=scan_id,
                 created_by=user if user and user.is_authenticated else None,
                 source=source,
+                saved_account=saved_account,
                 account_hash=account_hash(identity.account_id),
                 account_label=account_label(identity.account_id),
                 status=Scan.Status.RUNNING,
@@ -135,6 +144,16 @@ def scan_start(
         raise
     logger.info("Scan %s started over %d regions", scan.id, len(regions))
     return scan
+
+
+def _saved_account_claim(account: SavedAccount) -> None:
+    """Hold the account's row for the caller's transaction, so two starts (a schedule and a
+    click) cannot both find it idle; raise AccountScanRunning when a scan of it has not ended."""
+    SavedAccount.objects.select_for_update().only("pk").get(pk=account.pk)
+    if Scan.objects.filter(
+        saved_account=account, status__in=(Scan.Status.PENDING, Scan.Status.RUNNING)
+    ).exists():
+        raise AccountScanRunning("A scan of this account is still running.")
 
 
 def _credentials_proven(
@@ -159,7 +178,7 @@ def _credentials_proven(
     return identity, sorted(set(regions)), denied_by_policy
 
 
-def _sessions_released() -> None:
+def sessions_released() -> None:
     """Free the boto3 sessions and clients a finished step left behind, now.
 
     botocore's sessions, clients and credential objects refer to each other in cycles, so they
@@ -396,7 +415,7 @@ def scan_unit_run(*, scan_id: uuid.UUID | str, region: str) -> None:
         _unit_finish(unit, error=f"Internal error ({type(error).__name__}); see the server log.")
     finally:
         # The unit's session and clients are out of scope: free them before anything else.
-        _sessions_released()
+        sessions_released()
         scan_finalize_if_complete(scan_id=scan_id)
 
 

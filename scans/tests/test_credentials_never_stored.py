@@ -11,8 +11,12 @@ from django.urls import reverse
 
 from findings.models import Finding
 from scans.collection.vault import vault_get
+from scans.lifecycle.accounts import saved_account_create
+from scans.lifecycle.schedules import schedule_name
+from scans.lifecycle.selectors import saved_account_next_run
 from scans.lifecycle.services import scan_wait
-from scans.models import Scan
+from scans.models import SavedAccount, Scan
+from securescope.scheduler import schedules_run_due
 from securescope.tests.test_url_access import named_routes
 from testing.aws import seed_region
 from testing.canary import (
@@ -23,7 +27,7 @@ from testing.canary import (
     data_files,
     database_dump,
 )
-from testing.factories import create_user
+from testing.factories import MEMBER_ROLE_ARN, create_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,6 +47,7 @@ def scan_urls(scan: Scan) -> list[str]:
         "export_format": ["json", "csv", "md"],
         "mute_id": [],  # the scan made no mutes
         "token_id": [],  # nor API tokens (findings/api/tests/test_canary.py calls the API)
+        "account_id": [scan.saved_account_id] if scan.saved_account_id else [],
         "base_id": [scan.id],
         "head_id": [scan.id],
     }
@@ -129,6 +134,48 @@ def test_command_scan_leaves_no_trace(aws, log_capture, monkeypatch, capsys):
     assert json.loads(exported.out)["scan"]["id"] == str(scan.id)
     assert_no_canary(stdout.getvalue() + stderr.getvalue(), "the command output")
     assert_no_canary(exported.out + exported.err, "the export on standard output")
+    assert_no_canary(database_dump(), "the database")
+    assert_no_canary(log_capture.text, "the logs")
+    assert_no_canary(data_files(), "the data folder")
+
+
+@pytest.mark.slow
+def test_scheduled_scan_from_the_base_identity_leaves_no_trace(
+    client, aws, log_capture, monkeypatch, settings
+):
+    """Canary keys as the host's own credentials: a schedule scans a saved account with them."""
+    settings.SCANNER_BASE_IDENTITY = "ambient"
+    seed_region("eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", CANARY_TOKEN)
+    operator = create_user()
+    account = saved_account_create(
+        user=operator,
+        label="prod",
+        role_arn=MEMBER_ROLE_ARN,
+        regions=["eu-west-1"],
+        schedule=SavedAccount.Schedule.INTERVAL,
+        every_hours=1,
+    )
+    due = saved_account_next_run(account_id=account.pk)
+    assert schedule_name(account.pk) in schedules_run_due(now=due)
+    scan = scan_wait(scan_id=Scan.objects.get(saved_account=account).id, timeout=60)
+    assert scan.status == Scan.Status.SUCCEEDED
+    assert vault_get(scan_id=scan.id) is None
+    client.force_login(operator)
+    account_pages = [
+        reverse("scans:account_list"),
+        reverse("scans:account_detail", args=[account.pk]),
+        reverse("scans:account_edit", args=[account.pk]),
+    ]
+    responses = [client.get(url) for url in [*account_pages, *scan_urls(scan)]]
+    responses.append(client.post(reverse("scans:account_test", args=[account.pk])))
+    assert b"Connected" in responses[-1].content
+    for response in responses:
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert_no_canary(body, f"response {response.status_code}")
+        assert_no_canary(str(response.headers), "response headers")
     assert_no_canary(database_dump(), "the database")
     assert_no_canary(log_capture.text, "the logs")
     assert_no_canary(data_files(), "the data folder")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from scans.collection.aws import AwsCredentials
-from scans.models import Scan
+from scans.models import SavedAccount, Scan
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -72,6 +72,19 @@ class RegionListField(forms.MultipleChoiceField):
         super().validate(value)
 
 
+ROLE_ARN_VALIDATOR = RegexValidator(
+    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+    "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
+    # \w alone would let any Unicode letter through; IAM names are ASCII.
+    flags=re.ASCII,
+)
+EXTERNAL_ID_VALIDATOR = RegexValidator(
+    r"^[\w+=,.@:/-]{2,1224}$",
+    "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
+    flags=re.ASCII,
+)
+
+
 class ScanForm(forms.Form):
     access_key_id = forms.CharField(
         label="Access key id",
@@ -108,27 +121,14 @@ class ScanForm(forms.Form):
         label="Role ARN to assume",
         required=False,
         max_length=2048,
-        validators=[
-            RegexValidator(
-                r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
-                "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
-                # \w alone would let any Unicode letter through; IAM names are ASCII.
-                flags=re.ASCII,
-            )
-        ],
+        validators=[ROLE_ARN_VALIDATOR],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     external_id = forms.CharField(
         label="External id",
         required=False,
         max_length=1224,
-        validators=[
-            RegexValidator(
-                r"^[\w+=,.@:/-]{2,1224}$",
-                "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
-                flags=re.ASCII,
-            )
-        ],
+        validators=[EXTERNAL_ID_VALIDATOR],
         # Not a secret (AWS: it guards against a confused deputy, it proves nothing alone): kept
         # on a form error like the role ARN, so only the keys must be pasted again.
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -186,3 +186,82 @@ class ScanFilterForm(forms.Form):
             "account_hash": data.get("account", ""),
             "source": data.get("source", ""),
         }
+
+
+# A week: anything rarer is better left to a person pressing "Scan now".
+MAX_EVERY_HOURS = 168
+
+
+class SavedAccountForm(forms.ModelForm):
+    """An account's configuration. The external id is shown whole here: only operators reach
+    this form (every other page masks it)."""
+
+    role_arn = forms.CharField(
+        label="Role ARN to assume",
+        max_length=2048,
+        validators=[ROLE_ARN_VALIDATOR],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    external_id = forms.CharField(
+        label="External id",
+        required=False,
+        max_length=1224,
+        validators=[EXTERNAL_ID_VALIDATOR],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    regions = RegionListField(
+        required=False,
+        choices=region_choices,
+        widget=RegionCheckboxes,
+        help_text="Leave every box empty to scan each region the account has enabled.",
+    )
+    daily_at = forms.TimeField(
+        label="Daily at (UTC)", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    every_hours = forms.IntegerField(
+        label="Every N hours", required=False, min_value=1, max_value=MAX_EVERY_HOURS
+    )
+    jitter_minutes = forms.IntegerField(
+        label="Jitter (minutes)",
+        min_value=0,
+        max_value=120,
+        initial=0,
+        help_text="Each run starts at a fixed offset of up to this much after its time.",
+    )
+
+    class Meta:
+        model = SavedAccount
+        fields = [
+            "label",
+            "role_arn",
+            "external_id",
+            "regions",
+            "schedule",
+            "daily_at",
+            "every_hours",
+            "jitter_minutes",
+            "enabled",
+        ]
+
+    def clean(self) -> dict:
+        super().clean()
+        cleaned = self.cleaned_data
+        schedule = cleaned.get("schedule")
+        if schedule == SavedAccount.Schedule.DAILY and cleaned.get("daily_at") is None:
+            self.add_error("daily_at", "A daily schedule needs its time (UTC).")
+        if schedule == SavedAccount.Schedule.INTERVAL:
+            hours = cleaned.get("every_hours")
+            if hours is None:
+                self.add_error("every_hours", "Say how many hours apart the scans run.")
+            elif (cleaned.get("jitter_minutes") or 0) >= hours * 60:
+                self.add_error("jitter_minutes", "The jitter must be shorter than the interval.")
+        return cleaned
+
+    def account_fields(self) -> dict:
+        """The cleaned fields, the ones the schedule does not use emptied."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if fields["schedule"] != SavedAccount.Schedule.DAILY:
+            fields["daily_at"] = None
+        if fields["schedule"] != SavedAccount.Schedule.INTERVAL:
+            fields["every_hours"] = None
+        return fields

@@ -18,6 +18,7 @@ from testing.factories import (
     create_finding,
     create_member,
     create_mute,
+    create_saved_account,
     create_scan,
     create_user,
 )
@@ -42,6 +43,13 @@ EXPECTED = {
     # Anyone may drop their own session's reveal; it takes a POST.
     "scan_pages:reveal_forget": (LOGIN, 405, 405),
     "scans:cancel": (LOGIN, 403, 405),
+    # Saved accounts: members read them masked; operators change, test and scan them.
+    "scans:account_list": (LOGIN, 200, 200),
+    "scans:account_new": (LOGIN, 403, 200),
+    "scans:account_detail": (LOGIN, 200, 200),
+    "scans:account_edit": (LOGIN, 403, 200),
+    "scans:account_test": (LOGIN, 403, 405),
+    "scans:account_scan": (LOGIN, 403, 405),
     "findings:list": (LOGIN, 200, 200),
     "findings:table": (LOGIN, 200, 200),
     "findings:export": (LOGIN, 200, 200),
@@ -98,6 +106,11 @@ POST_REFUSED_TO_VIEWER = [
     # The operator's post starts a scan of the demo account: a moto server.
     pytest.param("scans:demo", marks=[pytest.mark.moto, pytest.mark.slow]),
     "scans:cancel",
+    "scans:account_new",
+    "scans:account_edit",
+    # Without a base identity (the default) neither reaches AWS.
+    "scans:account_test",
+    "scans:account_scan",
     "scan_pages:reveal",
     "findings:identify",
     "findings:mute",
@@ -145,6 +158,7 @@ def world():
         "rule_id": finding.rule_id,
         "mute_id": mute.id,
         "token_id": "1",
+        "account_id": create_saved_account().id,
         "base_id": earlier.id,
         "head_id": scan.id,
         "export_format": "csv",

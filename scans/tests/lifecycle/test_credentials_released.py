@@ -45,13 +45,13 @@ def start_with_canary(regions: list[str]) -> tuple[Scan, bytes]:
 def releases(monkeypatch) -> list[str]:
     """The threads that let go of their sessions so far: scan start, then each unit."""
     released: list[str] = []
-    original = services._sessions_released
+    original = services.sessions_released
 
     def noted() -> None:
         original()
         released.append(threading.current_thread().name)
 
-    monkeypatch.setattr(services, "_sessions_released", noted)
+    monkeypatch.setattr(services, "sessions_released", noted)
     return released
 
 

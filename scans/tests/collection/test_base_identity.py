@@ -12,6 +12,7 @@ from scans.collection.aws import (
 )
 from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
 from testing.factories import MEMBER_ROLE_ARN
+from testing.processes import embedded_env, run_manage
 
 
 @pytest.fixture
@@ -68,3 +69,12 @@ def test_keys_aws_does_not_know_are_a_clear_refusal(auditor_keys):
     unknown = AwsCredentials("AKIAZZZZZZZZZEXAMPLE", "x" * 40)
     with pytest.raises(CredentialsRejected, match="InvalidClientTokenId"):
         assumed_role_credentials(unknown, role_arn=MEMBER_ROLE_ARN)
+
+
+@pytest.mark.subprocess
+def test_an_unknown_base_identity_refuses_to_start(tmp_path):
+    result = run_manage(
+        embedded_env(DATA_DIR=str(tmp_path), SCANNER_BASE_IDENTITY="instance-profile"), "check"
+    )
+    assert result.returncode != 0
+    assert "SCANNER_BASE_IDENTITY must be 'none' or 'ambient'" in result.stderr

@@ -262,16 +262,17 @@ def ambient_credentials() -> AwsCredentials:
         )
     try:
         found = botocore.session.Session().get_credentials()
+        # Refreshable sources (SSO, web identity, task role) fetch their keys here.
+        frozen = found.get_frozen_credentials() if found is not None else None
     except BotoCoreError as error:
         raise BaseIdentityUnavailable(
             f"This host's AWS credentials could not be read ({type(error).__name__})."
         ) from None
-    if found is None:
+    if frozen is None:
         raise BaseIdentityUnavailable(
             "SCANNER_BASE_IDENTITY=ambient, but this host has no AWS credentials (no "
             "environment keys, profile, web identity, task role or instance profile)."
         )
-    frozen = found.get_frozen_credentials()
     return AwsCredentials(
         access_key_id=frozen.access_key,
         secret_access_key=frozen.secret_key,

@@ -78,3 +78,22 @@ def test_an_unknown_base_identity_refuses_to_start(tmp_path):
     )
     assert result.returncode != 0
     assert "SCANNER_BASE_IDENTITY must be 'none' or 'ambient'" in result.stderr
+
+
+def test_a_profile_whose_keys_cannot_be_fetched_is_a_clear_error(ambient, monkeypatch, tmp_path):
+    """An SSO profile that was never signed in: botocore finds it, then cannot get its keys."""
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile audit]\n"
+        "sso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+        "sso_account_id = 123456789012\n"
+        "sso_role_name = Audit\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "audit")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no cached SSO token under ~/.aws/sso
+    with pytest.raises(BaseIdentityUnavailable, match=r"could not be read \(\w+\)"):
+        ambient_credentials()

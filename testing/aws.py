@@ -31,6 +31,27 @@ AUDITOR_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", 
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
+def create_role_for_auditor(*, external_id: str) -> str:
+    """A role in moto that only the `auditor` user (moto_user_keys) may assume, with this
+    external id; create it before moto's authentication is switched on. Returns its ARN."""
+    import boto3
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:user/auditor"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
+    return role["Role"]["Arn"]
+
+
 def moto_user_keys(monkeypatch, *, user_name: str, policy: str) -> dict[str, str]:
     """Real keys of an IAM user with `policy` in moto; moto then checks every request's rights."""
     import boto3

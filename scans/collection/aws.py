@@ -161,18 +161,21 @@ def prove_credentials(credentials: AwsCredentials) -> tuple[boto3.Session, Calle
         identity = new_client(
             session, "sts", GLOBAL_API_REGION, credentials.endpoint_url
         ).get_caller_identity()
-    except ClientError as error:
-        code = error_code(error)
-        message = _REJECTED_KEY_MESSAGES.get(code, "AWS refused to verify these credentials.")
-        raise CredentialsRejected(f"{message} ({code})") from None
-    except BotoCoreError as error:
-        raise CredentialsRejected(
-            f"Could not reach AWS STS to verify the credentials ({type(error).__name__})."
-        ) from None
+    except (ClientError, BotoCoreError) as error:
+        raise _rejected(error, doing="verify these credentials") from None
     arn_parts = identity["Arn"].split(":")
     return session, CallerIdentity(
         account_id=identity["Account"], partition=arn_parts[1], arn=identity["Arn"]
     )
+
+
+def _rejected(error: ClientError | BotoCoreError, *, doing: str) -> CredentialsRejected:
+    """Why STS would not `doing`, in our words and AWS's error code only."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        message = _REJECTED_KEY_MESSAGES.get(code, f"AWS refused to {doing}.")
+        return CredentialsRejected(f"{message} ({code})")
+    return CredentialsRejected(f"Could not reach AWS STS to {doing} ({type(error).__name__}).")
 
 
 def scan_session(credentials: AwsCredentials) -> boto3.Session:
@@ -288,14 +291,8 @@ def assumed_role_credentials(
     role = replace(base, role_arn=role_arn, external_id=external_id)
     try:
         frozen = scan_session(role).get_credentials().get_frozen_credentials()
-    except ClientError as error:
-        code = error_code(error)
-        message = _REJECTED_KEY_MESSAGES.get(code, "AWS refused to let these keys assume the role.")
-        raise CredentialsRejected(f"{message} ({code})") from None
-    except BotoCoreError as error:
-        raise CredentialsRejected(
-            f"Could not reach AWS STS to assume the role ({type(error).__name__})."
-        ) from None
+    except (ClientError, BotoCoreError) as error:
+        raise _rejected(error, doing="assume the role with these keys") from None
     return AwsCredentials(
         access_key_id=frozen.access_key,
         secret_access_key=frozen.secret_key,

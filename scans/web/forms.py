@@ -72,17 +72,37 @@ class RegionListField(forms.MultipleChoiceField):
         super().validate(value)
 
 
-ROLE_ARN_VALIDATOR = RegexValidator(
-    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
-    "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
-    # \w alone would let any Unicode letter through; IAM names are ASCII.
-    flags=re.ASCII,
-)
-EXTERNAL_ID_VALIDATOR = RegexValidator(
-    r"^[\w+=,.@:/-]{2,1224}$",
-    "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
-    flags=re.ASCII,
-)
+def role_arn_field(*, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label="Role ARN to assume",
+        required=required,
+        max_length=2048,
+        validators=[
+            RegexValidator(
+                r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+                "A role ARN looks like arn:aws:iam::<account-id>:role/<name>.",
+                # \w alone would let any Unicode letter through; IAM names are ASCII.
+                flags=re.ASCII,
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def external_id_field() -> forms.CharField:
+    return forms.CharField(
+        label="External id",
+        required=False,
+        max_length=1224,
+        validators=[
+            RegexValidator(
+                r"^[\w+=,.@:/-]{2,1224}$",
+                "An external id is 2 to 1224 of A-Z, 0-9, +=,.@:/-_",
+                flags=re.ASCII,
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class ScanForm(forms.Form):
@@ -117,22 +137,10 @@ class ScanForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text="Required with temporary keys (ASIA...).",
     )
-    role_arn = forms.CharField(
-        label="Role ARN to assume",
-        required=False,
-        max_length=2048,
-        validators=[ROLE_ARN_VALIDATOR],
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    external_id = forms.CharField(
-        label="External id",
-        required=False,
-        max_length=1224,
-        validators=[EXTERNAL_ID_VALIDATOR],
-        # Not a secret (AWS: it guards against a confused deputy, it proves nothing alone): kept
-        # on a form error like the role ARN, so only the keys must be pasted again.
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+    role_arn = role_arn_field(required=False)
+    # Not a secret (AWS: it guards against a confused deputy, it proves nothing alone): kept on a
+    # form error like the role ARN, so only the keys must be pasted again.
+    external_id = external_id_field()
     expires_at = forms.DateTimeField(
         label="Credentials expire at (UTC)",
         required=False,
@@ -196,19 +204,8 @@ class SavedAccountForm(forms.ModelForm):
     """An account's configuration. The external id is shown whole here: only operators reach
     this form (every other page masks it)."""
 
-    role_arn = forms.CharField(
-        label="Role ARN to assume",
-        max_length=2048,
-        validators=[ROLE_ARN_VALIDATOR],
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    external_id = forms.CharField(
-        label="External id",
-        required=False,
-        max_length=1224,
-        validators=[EXTERNAL_ID_VALIDATOR],
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+    role_arn = role_arn_field(required=True)
+    external_id = external_id_field()
     regions = RegionListField(
         required=False,
         choices=region_choices,

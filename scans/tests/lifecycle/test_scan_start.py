@@ -1,7 +1,5 @@
 """Starting a scan proves the keys first; bad keys store nothing."""
 
-import json
-
 import boto3
 import pytest
 from django.core.cache import caches
@@ -11,6 +9,7 @@ from scans.collection.vault import vault_get
 from scans.lifecycle.services import scan_start
 from scans.models import Scan, ScanRegion
 from securescope.privacy import account_hash
+from testing.aws import create_role_for_auditor
 
 pytestmark = pytest.mark.django_db
 
@@ -67,20 +66,7 @@ def test_bad_keys_are_rejected_and_nothing_is_stored(auditor_keys, change, expec
 @pytest.fixture
 def scanner_role(aws) -> str:
     """Created before moto's authentication is switched on by `auditor_keys`."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:user/auditor"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": "ext-1234"}},
-            }
-        ],
-    }
-    iam = boto3.client("iam", region_name="us-east-1")
-    role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
-    return role["Role"]["Arn"]
+    return create_role_for_auditor(external_id="ext-1234")
 
 
 def test_role_mode_keeps_the_role_so_each_unit_assumes_it_afresh(scanner_role, auditor_keys):

@@ -157,6 +157,12 @@ def aws(monkeypatch):
 
 
 @pytest.fixture
+def ambient_base_identity(settings):
+    """SCANNER_BASE_IDENTITY=ambient: saved accounts use this process's (fake) AWS credentials."""
+    settings.SCANNER_BASE_IDENTITY = "ambient"
+
+
+@pytest.fixture
 def auditor_keys(aws, monkeypatch) -> dict:
     """Keys of a read-only IAM user in moto, with moto's authentication switched on."""
     return moto_user_keys(monkeypatch, user_name="auditor", policy=AUDITOR_POLICY)

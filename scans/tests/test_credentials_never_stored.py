@@ -144,10 +144,9 @@ def test_command_scan_leaves_no_trace(aws, log_capture, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_scheduled_scan_from_the_base_identity_leaves_no_trace(
-    client, aws, log_capture, monkeypatch, settings
+    client, aws, ambient_base_identity, log_capture, monkeypatch
 ):
     """Canary keys as the host's own credentials: a schedule scans a saved account with them."""
-    settings.SCANNER_BASE_IDENTITY = "ambient"
     seed_region("eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)

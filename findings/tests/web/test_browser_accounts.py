@@ -14,11 +14,6 @@ from testing.factories import MEMBER_ROLE_ARN, create_member
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def ambient(settings):
-    settings.SCANNER_BASE_IDENTITY = "ambient"
-
-
 def add_account(browser, site: str) -> None:
     browser.get(f"{site}/scans/accounts/")
     browser.find_element(By.LINK_TEXT, "Add an account").click()
@@ -40,7 +35,7 @@ def press_test_connection(browser) -> str:
 
 @pytest.mark.parametrize("window", [(1400, 1000), PHONE], ids=["desktop", "phone"])
 def test_an_operator_adds_an_account_and_tests_its_connection(
-    browser, live_site, aws, ambient, window
+    browser, live_site, aws, ambient_base_identity, window
 ):
     create_member(username="olga", group="operator")
     browser.set_window_size(*window)

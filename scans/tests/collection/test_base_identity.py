@@ -15,18 +15,13 @@ from testing.factories import MEMBER_ROLE_ARN
 from testing.processes import embedded_env, run_manage
 
 
-@pytest.fixture
-def ambient(settings):
-    settings.SCANNER_BASE_IDENTITY = "ambient"
-
-
 def test_the_base_identity_is_off_unless_switched_on():
     # The environment holds keys (the autouse fixture): off means they are not even read.
     with pytest.raises(BaseIdentityUnavailable, match="SCANNER_BASE_IDENTITY=ambient"):
         ambient_credentials()
 
 
-def test_ambient_reads_the_standard_provider_chain(ambient, monkeypatch):
+def test_ambient_reads_the_standard_provider_chain(ambient_base_identity, monkeypatch):
     monkeypatch.setenv("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLETOKEN")
     credentials = ambient_credentials()
     assert credentials.access_key_id == TEST_ACCESS_KEY_ID
@@ -35,7 +30,7 @@ def test_ambient_reads_the_standard_provider_chain(ambient, monkeypatch):
     assert TEST_SECRET_ACCESS_KEY not in repr(credentials)
 
 
-def test_a_host_without_credentials_gets_a_clear_error(ambient, monkeypatch):
+def test_a_host_without_credentials_gets_a_clear_error(ambient_base_identity, monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
@@ -46,7 +41,9 @@ def test_a_host_without_credentials_gets_a_clear_error(ambient, monkeypatch):
         ambient_credentials()
 
 
-def test_the_role_is_assumed_into_its_account_and_only_its_keys_come_back(aws, ambient):
+def test_the_role_is_assumed_into_its_account_and_only_its_keys_come_back(
+    aws, ambient_base_identity
+):
     base = ambient_credentials()
     role = assumed_role_credentials(base, role_arn=MEMBER_ROLE_ARN, external_id="Partner-42")
     assert role.access_key_id.startswith("ASIA")
@@ -80,7 +77,9 @@ def test_an_unknown_base_identity_refuses_to_start(tmp_path):
     assert "SCANNER_BASE_IDENTITY must be 'none' or 'ambient'" in result.stderr
 
 
-def test_a_profile_whose_keys_cannot_be_fetched_is_a_clear_error(ambient, monkeypatch, tmp_path):
+def test_a_profile_whose_keys_cannot_be_fetched_is_a_clear_error(
+    ambient_base_identity, monkeypatch, tmp_path
+):
     """An SSO profile that was never signed in: botocore finds it, then cannot get its keys."""
     config = tmp_path / "config"
     config.write_text(

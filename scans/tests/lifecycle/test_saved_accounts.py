@@ -20,12 +20,7 @@ from testing.factories import create_saved_account, create_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ambient(settings):
-    settings.SCANNER_BASE_IDENTITY = "ambient"
-
-
-def test_scan_now_assumes_the_role_and_the_vault_holds_only_its_keys(aws, ambient):
+def test_scan_now_assumes_the_role_and_the_vault_holds_only_its_keys(aws, ambient_base_identity):
     account = create_saved_account()
     user = create_user()
     scan = saved_account_scan_start(account=account, user=user)
@@ -41,7 +36,7 @@ def test_scan_now_assumes_the_role_and_the_vault_holds_only_its_keys(aws, ambien
     assert credentials.role_arn == credentials.external_id == ""
 
 
-def test_each_scan_records_the_base_identity_use_without_identifiers(aws, ambient):
+def test_each_scan_records_the_base_identity_use_without_identifiers(aws, ambient_base_identity):
     account = create_saved_account()
     scan = saved_account_scan_start(account=account, user=create_user())
     event = AuditEvent.objects.get(action=AuditEvent.Action.BASE_IDENTITY_USED)
@@ -58,7 +53,7 @@ def test_each_scan_records_the_base_identity_use_without_identifiers(aws, ambien
     assert account.external_id not in recorded + event.target
 
 
-def test_a_second_scan_is_refused_while_one_runs(aws, ambient):
+def test_a_second_scan_is_refused_while_one_runs(aws, ambient_base_identity):
     account = create_saved_account()
     # Units start on commit, which this test's transaction never does: the scan stays running.
     saved_account_scan_start(account=account)
@@ -67,7 +62,9 @@ def test_a_second_scan_is_refused_while_one_runs(aws, ambient):
     assert Scan.objects.count() == 1
 
 
-def test_the_check_holds_under_the_account_lock_for_a_start_that_raced_it(aws, ambient):
+def test_the_check_holds_under_the_account_lock_for_a_start_that_raced_it(
+    aws, ambient_base_identity
+):
     account = create_saved_account()
     first = saved_account_scan_start(account=account)
     credentials = vault_get(scan_id=first.id).credentials
@@ -78,7 +75,7 @@ def test_the_check_holds_under_the_account_lock_for_a_start_that_raced_it(aws, a
     assert list(Scan.objects.values_list("id", flat=True)) == [first.id]
 
 
-def test_a_finished_scan_does_not_block_the_next(aws, ambient):
+def test_a_finished_scan_does_not_block_the_next(aws, ambient_base_identity):
     account = create_saved_account()
     first = saved_account_scan_start(account=account)
     Scan.objects.filter(id=first.id).update(status=Scan.Status.SUCCEEDED)
@@ -92,7 +89,7 @@ def test_without_a_base_identity_nothing_is_started(aws):
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.BASE_IDENTITY_USED).exists()
 
 
-def test_test_connection_shows_the_masked_account(aws, ambient):
+def test_test_connection_shows_the_masked_account(aws, ambient_base_identity):
     account = create_saved_account()
     result = saved_account_connection_test(account=account, user=create_user())
     assert result.succeeded
@@ -117,7 +114,9 @@ def guarded_role(aws) -> str:
 
 
 @pytest.fixture
-def auditor_as_base_identity(guarded_role, auditor_keys, ambient, monkeypatch) -> None:
+def auditor_as_base_identity(
+    guarded_role, auditor_keys, ambient_base_identity, monkeypatch
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", auditor_keys["access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", auditor_keys["secret_access_key"])
 

@@ -86,11 +86,6 @@ def test_saving_keeps_one_schedule_row_in_step_with_the_account():
     assert not Schedule.objects.filter(name=schedule_name(account.pk)).exists()
 
 
-@pytest.fixture
-def ambient(settings):
-    settings.SCANNER_BASE_IDENTITY = "ambient"
-
-
 def scheduled_account() -> SavedAccount:
     return saved_account_create(
         user=None,
@@ -113,7 +108,7 @@ RUNS = pytest.mark.django_db(transaction=True)
 
 
 @RUNS
-def test_runs_missed_during_downtime_give_one_scan_not_one_per_slot(aws, ambient):
+def test_runs_missed_during_downtime_give_one_scan_not_one_per_slot(aws, ambient_base_identity):
     account = scheduled_account()
     first_slot = saved_account_next_run(account_id=account.pk)
     # Down from before the first slot until three slots were missed.
@@ -129,7 +124,7 @@ def test_runs_missed_during_downtime_give_one_scan_not_one_per_slot(aws, ambient
 
 
 @RUNS
-def test_a_run_due_while_a_scan_runs_is_skipped_and_recorded(aws, ambient):
+def test_a_run_due_while_a_scan_runs_is_skipped_and_recorded(aws, ambient_base_identity):
     account = scheduled_account()
     running = create_scan(status=Scan.Status.RUNNING, saved_account=account)
     first_slot = saved_account_next_run(account_id=account.pk)

@@ -16,11 +16,6 @@ CONFIGURATION = ("111122223333", "SecureScopeAudit", "Partner-External-42")
 
 
 @pytest.fixture
-def ambient(settings):
-    settings.SCANNER_BASE_IDENTITY = "ambient"
-
-
-@pytest.fixture
 def operator(client):
     user = create_member(username="olga", group="operator")
     client.force_login(user)
@@ -116,7 +111,7 @@ def test_a_bad_schedule_or_role_is_refused(client, operator, fields, field, erro
     assert SavedAccount.objects.count() == 0
 
 
-def test_test_connection_shows_the_masked_account(client, operator, aws, ambient):
+def test_test_connection_shows_the_masked_account(client, operator, aws, ambient_base_identity):
     account = create_saved_account()
     response = client.post(reverse("scans:account_test", args=[account.pk]))
     assert response.status_code == 200
@@ -135,7 +130,7 @@ def test_test_connection_without_a_base_identity_says_so(client, operator):
     assert "Traceback" not in response.content.decode()
 
 
-def test_scan_now_starts_a_scan_that_links_back(client, operator, aws, ambient):
+def test_scan_now_starts_a_scan_that_links_back(client, operator, aws, ambient_base_identity):
     account = create_saved_account()
     response = client.post(reverse("scans:account_scan", args=[account.pk]))
     scan = Scan.objects.get()

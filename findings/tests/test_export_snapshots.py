@@ -256,3 +256,8 @@ def test_a_state_and_its_compressed_copy_count_once_against_the_cap(
     assert len(files) == 4
     assert len({path.name.split(".")[0] for path in files}) == 2
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files)
+
+
+def test_a_snapshot_is_handed_to_the_server_in_large_blocks(client, viewer, scan):
+    response, _ = download(client, scan)
+    assert response.block_size == export_snapshots.SERVE_BLOCK_BYTES >= 64 * 1024

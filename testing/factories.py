@@ -8,7 +8,7 @@ from django.utils import timezone
 from advice.models import Advice
 from findings.models import Finding, Mute
 from findings.services import finding_fingerprint
-from scans.models import Scan, ScanRegion
+from scans.models import OrganizationRun, Scan, ScanRegion
 
 
 def create_user(
@@ -40,6 +40,16 @@ def create_scan(**overrides) -> Scan:
         Scan.objects.filter(id=scan.id).update(created_at=created_at)
         scan.created_at = created_at
     return scan
+
+
+def create_organization_run(**overrides) -> OrganizationRun:
+    values = {
+        "account_hash": "a" * 64,
+        "account_label": "****9012",
+        "role_name": "OrganizationAccountAccessRole",
+        "regions": ["us-east-1"],
+    }
+    return OrganizationRun.objects.create(**{**values, **overrides})
 
 
 def create_scan_region(scan: Scan, **overrides) -> ScanRegion:

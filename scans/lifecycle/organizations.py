@@ -59,6 +59,8 @@ def organization_scan_start(
         raise CredentialsRejected(
             "An organization is scanned with its management account's own keys, not a role."
         )
+    # The external id is the members' role's; the keys' own account is scanned without one.
+    credentials = replace(credentials, external_id="")
     caller, partition, account_ids, regions = _organization_read(credentials, regions)
     run = OrganizationRun.objects.create(
         created_by_id=user.pk if user and user.is_authenticated else None,

@@ -45,6 +45,7 @@ def scan_urls(scan: Scan) -> list[str]:
         "token_id": [],  # nor API tokens (findings/api/tests/test_canary.py calls the API)
         "base_id": [scan.id],
         "head_id": [scan.id],
+        "run_id": [scan.organization_run_id] if scan.organization_run_id else [],
     }
     urls = []
     for name, pattern in named_routes():

@@ -11,13 +11,11 @@ import logging
 import re
 from dataclasses import replace
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth.models import AbstractBaseUser
 
 from scans.collection.aws import (
     AwsCredentials,
     CredentialsRejected,
-    error_code,
     prove_credentials,
 )
 from scans.collection.organization_accounts import active_account_ids
@@ -70,43 +68,34 @@ def organization_scan_start(
         regions=regions,
     )
     not_assumed = []
-    for account_id in account_ids:
-        member = credentials
-        if account_id != caller:
-            member = replace(
-                credentials,
-                role_arn=member_role_arn(
-                    partition=partition, account_id=account_id, role_name=role_name
-                ),
-                external_id=external_id,
-            )
-        try:
-            scan_start(
-                credentials=member,
-                regions=regions,
-                user=user,
-                source=source,
-                executor=executor,
-                organization_run=run,
-            )
-        except CredentialsRejected as error:
-            not_assumed.append({"account": account_label(account_id), "reason": str(error)})
-        except ClientError as error:
-            not_assumed.append(
-                {
-                    "account": account_label(account_id),
-                    "reason": f"AWS refused ({error_code(error)}).",
-                }
-            )
-        except BotoCoreError as error:
-            not_assumed.append(
-                {
-                    "account": account_label(account_id),
-                    "reason": f"Could not reach AWS ({type(error).__name__}).",
-                }
-            )
-    run.not_assumed = not_assumed
-    run.save(update_fields=["not_assumed"])
+    try:
+        for account_id in account_ids:
+            member = credentials
+            if account_id != caller:
+                member = replace(
+                    credentials,
+                    role_arn=member_role_arn(
+                        partition=partition, account_id=account_id, role_name=role_name
+                    ),
+                    external_id=external_id,
+                )
+            try:
+                scan_start(
+                    credentials=member,
+                    regions=regions,
+                    user=user,
+                    source=source,
+                    executor=executor,
+                    organization_run=run,
+                )
+            except CredentialsRejected as error:
+                # Any refusal of AssumeRole or of the role's first call lands here, in words
+                # that name no account (scans.collection.aws.prove_credentials).
+                not_assumed.append({"account": account_label(account_id), "reason": str(error)})
+    finally:
+        # The vault going down stops the loop; the accounts started so far run on.
+        run.not_assumed = not_assumed
+        run.save(update_fields=["not_assumed"])
     logger.info(
         "Organization run %s: %d accounts, %d not assumed",
         run.id,

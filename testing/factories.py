@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from advice.models import Advice
 from findings.models import Finding, Mute
-from findings.services import finding_fingerprint
+from findings.selectors import finding_counts
+from findings.services import finding_fingerprint, finding_tallies_store
 from scans.models import OrganizationRun, Scan, ScanRegion
 
 
@@ -50,6 +51,15 @@ def create_organization_run(**overrides) -> OrganizationRun:
         "regions": ["us-east-1"],
     }
     return OrganizationRun.objects.create(**{**values, **overrides})
+
+
+def close_scan(scan: Scan) -> Scan:
+    """What closing a scan stores: its counts by status and severity, then its tallies."""
+    scan.finding_counts = finding_counts(scan_id=scan.id)
+    scan.severity_counts = scan.finding_counts.get(Finding.Status.FAIL, {})
+    scan.save(update_fields=["finding_counts", "severity_counts"])
+    finding_tallies_store(scan_id=scan.id)
+    return scan
 
 
 def create_scan_region(scan: Scan, **overrides) -> ScanRegion:

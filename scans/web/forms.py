@@ -134,6 +134,15 @@ class ScanForm(forms.Form):
         # on a form error like the role ARN, so only the keys must be pasted again.
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    expires_at = forms.DateTimeField(
+        label="Credentials expire at (UTC)",
+        required=False,
+        help_text="Optional, e.g. 2026-11-27 18:30. The Expiration of `aws configure "
+        "export-credentials` or of the console's temporary keys.",
+    )
+    start_anyway = forms.BooleanField(
+        label="Start even if the credentials may expire first", required=False
+    )
     organization = forms.BooleanField(
         label="Scan the whole organization",
         required=False,
@@ -152,15 +161,6 @@ class ScanForm(forms.Form):
         ],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="With the whole organization; the external id above, if any, goes with it.",
-    )
-    expires_at = forms.DateTimeField(
-        label="Credentials expire at (UTC)",
-        required=False,
-        help_text="Optional, e.g. 2026-11-27 18:30. The Expiration of `aws configure "
-        "export-credentials` or of the console's temporary keys.",
-    )
-    start_anyway = forms.BooleanField(
-        label="Start even if the credentials may expire first", required=False
     )
     regions = RegionListField(
         required=False,

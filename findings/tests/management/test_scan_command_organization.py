@@ -7,19 +7,12 @@ from django.core.management import CommandError, call_command
 
 from findings.exports import export_json
 from findings.selectors import finding_list
+from findings.tests.management.test_scan_command import run_scan
 from scans.models import OrganizationRun, Scan
 from securescope.privacy import account_label
 from testing.organizations import moto_organization
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_scan(*args: str) -> int:
-    try:
-        call_command("scan", *args)
-    except CommandError as error:
-        return error.returncode
-    return 0
 
 
 def use_keys(monkeypatch, keys: dict[str, str]) -> None:

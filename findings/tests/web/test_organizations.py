@@ -122,28 +122,25 @@ def test_page_reads_the_same_number_of_queries_for_more_accounts(client, viewer,
             page(client, run)
         return len(captured)
 
-    for account_id in ("444444444444", "555555555555", "666666666666"):
-        scan = account_scan(run, account_id, LOUD)
-        create_mute(
-            account_hash=scan.account_hash,
-            account_label=scan.account_label,
-            rule_id="EC2_SG_SSH_OPEN",
-            owner=viewer,
-        )
+    def add_accounts(account_ids: tuple[str, ...]) -> None:
+        """Accounts with a mute each and an earlier scan for the trend."""
+        for account_id in account_ids:
+            scan = account_scan(run, account_id, LOUD)
+            create_mute(
+                account_hash=scan.account_hash,
+                account_label=scan.account_label,
+                rule_id="EC2_SG_SSH_OPEN",
+                owner=viewer,
+            )
+            create_scan(
+                account_hash=scan.account_hash,
+                account_label=scan.account_label,
+                created_at=timezone.now() - timedelta(days=1),
+            )
+
+    add_accounts(("444444444444", "555555555555", "666666666666"))
     first = queries()
-    for account_id in ("777777777777", "888888888888", "999999999999"):
-        scan = account_scan(run, account_id, LOUD)
-        create_mute(
-            account_hash=scan.account_hash,
-            account_label=scan.account_label,
-            rule_id="EC2_SG_SSH_OPEN",
-            owner=viewer,
-        )
-        create_scan(
-            account_hash=scan.account_hash,
-            account_label=scan.account_label,
-            created_at=timezone.now() - timedelta(days=1),
-        )
+    add_accounts(("777777777777", "888888888888", "999999999999"))
     assert queries() == first
 
 

@@ -11,6 +11,11 @@ from testing.factories import create_user
 from testing.organizations import moto_organization
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Keys of the form's shape, for the requests that fail before any AWS call.
+KEYS = {
+    "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+    "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
 
 
 def test_the_whole_organization_is_scanned_and_its_page_follows(client, aws, monkeypatch):
@@ -42,8 +47,7 @@ def test_keys_outside_an_organization_get_a_form_error_and_store_nothing(client,
     response = client.post(
         reverse("scans:new"),
         {
-            "access_key_id": "AKIAIOSFODNN7EXAMPLE",
-            "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            **KEYS,
             "organization": "on",
             "regions": ["eu-west-1"],
         },
@@ -66,8 +70,7 @@ def test_organization_options_are_validated(client, extra, field, message):
     response = client.post(
         reverse("scans:new"),
         {
-            "access_key_id": "AKIAIOSFODNN7EXAMPLE",
-            "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            **KEYS,
             "organization": "on",
             **extra,
         },
@@ -79,8 +82,7 @@ def test_an_external_id_goes_with_the_organization_without_a_role_arn():
 
     form = ScanForm(
         {
-            "access_key_id": "AKIAIOSFODNN7EXAMPLE",
-            "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            **KEYS,
             "organization": "on",
             "external_id": "org-external-id",
         }

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import replace
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from scans.collection.aws import (
     AwsCredentials,
@@ -41,7 +41,7 @@ def organization_scan_start(
     role_name: str = DEFAULT_MEMBER_ROLE,
     external_id: str = "",
     regions: list[str] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     source: str = Scan.Source.WEB,
     executor: str | None = None,
 ) -> OrganizationRun:
@@ -60,8 +60,9 @@ def organization_scan_start(
     # The external id is the members' role's; the keys' own account is scanned without one.
     credentials = replace(credentials, external_id="")
     caller, partition, account_ids, regions = _organization_read(credentials, regions)
+    starter = user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
     run = OrganizationRun.objects.create(
-        created_by_id=user.pk if user and user.is_authenticated else None,
+        created_by_id=starter.pk if starter else None,
         account_hash=account_hash(caller),
         account_label=account_label(caller),
         role_name=role_name,
@@ -83,7 +84,7 @@ def organization_scan_start(
                 scan_start(
                     credentials=member,
                     regions=regions,
-                    user=user,
+                    user=starter,
                     source=source,
                     executor=executor,
                     organization_run=run,

@@ -20,7 +20,8 @@ KEYS = {
 
 def test_the_whole_organization_is_scanned_and_its_page_follows(client, aws, monkeypatch):
     organization = moto_organization(monkeypatch)
-    client.force_login(create_user())
+    user = create_user()
+    client.force_login(user)
     response = client.post(
         reverse("scans:new"),
         {
@@ -37,6 +38,8 @@ def test_the_whole_organization_is_scanned_and_its_page_follows(client, aws, mon
     scans = [scan_wait(scan_id=scan.id, timeout=120) for scan in run.scans.all()]
     assert len(scans) == 1 + len(organization.members)
     assert {scan.status for scan in scans} == {Scan.Status.SUCCEEDED}
+    assert run.created_by == user
+    assert {scan.created_by_id for scan in scans} == {user.pk}
     html = client.get(response.url).content.decode()
     assert all(account_label(refused) in html for refused in organization.refused)
     assert "Scans of 3 accounts of the organization started; 1 could not be assumed." in html

@@ -161,11 +161,7 @@ class Command(BaseCommand):
             raise CommandError(output_problem, returncode=EXIT_BAD_INPUT)
         external_id = _external_id(options["external_id"], options.get("stdin") or sys.stdin)
         form = self._form(options, {"role_arn": options["role_arn"], "external_id": external_id})
-        problem = credential_expiry_problem(
-            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
-        )
-        if problem:
-            self.stderr.write(f"warning: {problem}")
+        self._warn_if_expiring(form)
         try:
             scan = scan_start(
                 credentials=form.credentials(),
@@ -202,6 +198,13 @@ class Command(BaseCommand):
             raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
         return form
 
+    def _warn_if_expiring(self, form: ScanForm) -> None:
+        problem = credential_expiry_problem(
+            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
+        )
+        if problem:
+            self.stderr.write(f"warning: {problem}")
+
     def _organization(self, options: dict) -> None:
         """Scan every account of the organization; one export per account scan in the
         --output folder, and summary.json. Exits as for the worst account; an account whose
@@ -221,6 +224,7 @@ class Command(BaseCommand):
                 "external_id": external_id,
             },
         )
+        self._warn_if_expiring(form)
         try:
             run = organization_scan_start(
                 credentials=form.credentials(),

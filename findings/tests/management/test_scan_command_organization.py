@@ -1,5 +1,6 @@
 """`manage.py scan --organization`: an export per account scan, summary.json, worst exit code."""
 
+import io
 import json
 
 import pytest
@@ -62,11 +63,22 @@ def test_writes_each_account_export_and_a_summary_and_exits_partial_on_a_refused
         assert account_id not in every_file
 
 
-def test_exit_code_is_the_worst_accounts(aws, monkeypatch, tmp_path):
+def test_exit_code_is_the_worst_accounts_and_expiring_keys_are_warned_of(
+    aws, monkeypatch, tmp_path
+):
     organization = moto_organization(monkeypatch, members=1, refused=0)
     use_keys(monkeypatch, organization.keys)
-    base = ["--organization", "--regions", "eu-west-1", "--output", str(tmp_path)]
-    assert run_scan(*base, "--fail-on", "info") == 3
+    monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z")
+    stderr = io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "scan",
+            *("--organization", "--regions", "eu-west-1", "--output", str(tmp_path)),
+            *("--fail-on", "info"),
+            stderr=stderr,
+        )
+    assert raised.value.returncode == 3
+    assert "warning: These credentials have already expired." in stderr.getvalue()
     failing = [scan.severity_counts for scan in Scan.objects.all()]
     assert any(sum(counts.values()) for counts in failing)
 

@@ -179,3 +179,11 @@ def test_pages_need_a_login(client, run):
     response = client.get(reverse("organizations:detail", args=[run.id]))
     assert response.status_code == 302
     assert client.get(reverse("organizations:export", args=[run.id, "csv"])).status_code == 302
+
+
+def test_staff_read_a_run_in_the_admin_and_may_not_change_it(client, run):
+    client.force_login(create_user(username="admin", is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:scans_organizationrun_change", args=[run.id]))
+    assert page.status_code == 200
+    assert "****7777" in page.content.decode()
+    assert client.get(reverse("admin:scans_organizationrun_add")).status_code == 403

@@ -13,6 +13,7 @@ from findings.tests.web.test_browser_edges import (
     sideways_overflow,
     sign_in,
 )
+from scans.models import Scan
 from securescope.privacy import account_hash, account_label
 from testing.factories import create_finding, create_organization_run, create_scan, create_user
 
@@ -89,3 +90,20 @@ def test_organization_pages_do_not_scroll_sideways_at_phone_width(browser, live_
         wait(browser).until(ec.presence_of_element_located((By.ID, "content")))
         shoot(browser, f"phone-{name}")
         assert sideways_overflow(browser) <= 0, browser.execute_script(STICKING_OUT)
+
+
+def test_the_page_follows_the_scans_until_the_last_one_ends(browser, live_site, world):
+    running = world["scans"]["111111111111"]
+    Scan.objects.filter(id=running.id).update(status=Scan.Status.RUNNING, severity_counts={})
+    sign_in(browser, live_site)
+    browser.get(f"{live_site}/organizations/{world['run'].id}/")
+    notice = browser.find_element(By.CSS_SELECTOR, "p.notice[hx-trigger]")
+    assert "still being scanned" in notice.text
+    Scan.objects.filter(id=running.id).update(
+        status=Scan.Status.SUCCEEDED, severity_counts=COUNTS["111111111111"]
+    )
+    wait(browser).until(ec.staleness_of(notice))
+    assert not browser.find_elements(By.CSS_SELECTOR, "p.notice[hx-trigger]")
+    medium = browser.find_elements(By.CSS_SELECTOR, "table.heatmap tbody tr")[2]
+    assert medium.find_element(By.CSS_SELECTOR, "th").text == "****1111"
+    assert "Succeeded" in medium.text

@@ -9,7 +9,7 @@ from advice.models import Advice
 from findings.models import Finding, Mute
 from findings.selectors import finding_counts
 from findings.services import finding_fingerprint, finding_tallies_store
-from scans.models import SavedAccount, Scan, ScanRegion
+from scans.models import OrganizationRun, SavedAccount, Scan, ScanRegion
 
 
 def create_user(
@@ -55,6 +55,16 @@ def create_saved_account(**overrides) -> SavedAccount:
         "regions": ["eu-west-1"],
     }
     return SavedAccount.objects.create(**{**values, **overrides})
+
+
+def create_organization_run(**overrides) -> OrganizationRun:
+    values = {
+        "account_hash": "a" * 64,
+        "account_label": "****9012",
+        "role_name": "OrganizationAccountAccessRole",
+        "regions": ["us-east-1"],
+    }
+    return OrganizationRun.objects.create(**{**values, **overrides})
 
 
 def close_scan(scan: Scan) -> Scan:

@@ -12,27 +12,17 @@ from securescope.privacy import find_identifiers
 
 logger = logging.getLogger(__name__)
 
-# Dotted host names under any two-letter (country) top-level domain or a common generic or
-# private one, beyond the AWS-style ones privacy.py knows. Wider than privacy.py on purpose; not
-# every dotted word, so that a JMESPath query such as cluster.identity.oidc.issuer can pass.
-_TLDS = (
-    "com|net|org|io|dev|app|cloud|info|biz|tech|online|site|aws|internal|intranet|local|lan"
-    "|corp|home|private|example|test|localdomain|[a-z]{2}"
-)
-_HOSTNAME = re.compile(
-    rf"\b(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})\b(?![.-]?\w)", re.I
-)
-
-
 # Values that look like identifiers but name nothing of the customer's, as the catalog's curated
 # remediation uses them: service principals (sts.amazonaws.com; a customer host under
 # amazonaws.com has more labels), AWS-managed policies, and ARN templates whose account is a
 # <placeholder>, or empty with a <placeholder> resource (arn:aws:s3:::<bucket-name>).
+# A template's resource part runs to the next space, quote or comma, and never over the start of
+# another ARN; a template that still holds an identifier of another kind is no template.
 _PUBLIC_VALUES = re.compile(
     r"(?<![\w.-])[a-z0-9-]+\.amazonaws\.com\b"
     r"|\barn:aws[a-z-]*:iam::aws:policy/[\w/+=,.@-]+"
-    r"|\barn:aws[a-z-]*:[a-z0-9-]*:(?:<[a-z-]+>)?:<[a-z-]+>:[^\s\"',]*"
-    r"|\barn:aws[a-z-]*:[a-z0-9-]*:(?:<[a-z-]+>)?::<[a-z-]+>[^\s\"',]*"
+    r"|\barn:aws[a-z-]*:[a-z0-9-]*:(?:<[a-z-]+>)?:<[a-z-]+>:(?:(?!arn:)[^\s\"',])*"
+    r"|\barn:aws[a-z-]*:[a-z0-9-]*:(?:<[a-z-]+>)?::<[a-z-]+>(?:(?!arn:)[^\s\"',])*"
 )
 
 
@@ -44,11 +34,14 @@ class PromptRefused(ValueError):
 
 def identifier_kinds(text: str) -> list[str]:
     """The kinds of identifier in `text` (never the identifiers themselves)."""
-    text = _PUBLIC_VALUES.sub("<public>", text)
-    kinds = find_identifiers(text)
-    if "hostname" not in kinds and _HOSTNAME.search(text):
-        kinds.append("hostname")
-    return kinds
+    return find_identifiers(_PUBLIC_VALUES.sub(_public_or_kept, text))
+
+
+def _public_or_kept(match: re.Match[str]) -> str:
+    value = match.group(0)
+    if value.startswith("arn:") and find_identifiers(value.split(":", 2)[-1]):
+        return value
+    return "<public>"
 
 
 def prompt_check(text: str) -> str:

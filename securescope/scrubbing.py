@@ -1,4 +1,4 @@
-"""Keep AWS key material out of log lines and exception reports.
+"""Keep AWS key material and resource identifiers out of log lines and exception reports.
 
 Credentials travel in `AwsCredentials` (whose repr hides them) and the scan form's secret fields
 (kept out of reports by `sensitive_post_parameters`). This is the net under both: whatever text
@@ -12,6 +12,8 @@ import traceback
 from typing import Any
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+
+from securescope.privacy import redact_identifiers
 
 SUBSTITUTE = "[scrubbed]"
 # The scan form's fields that hold key material, and the AWS environment variables for them.
@@ -37,9 +39,14 @@ _KEY_MATERIAL = re.compile(
 )
 
 
+# The shared identifier patterns a log line is scrubbed of: those that never name one of our own
+# things. Scan ids are UUIDs, and server addresses and host names are the operator's own.
+LOGGED_IDENTIFIER_KINDS = ("arn", "account_id", "resource_id", "access_key_id", "email")
+
+
 def scrub(text: str) -> str:
     text = _NAMED_VALUE.sub(lambda m: f"{m['name']}{m['sep']}{SUBSTITUTE}", text)
-    return _KEY_MATERIAL.sub(SUBSTITUTE, text)
+    return redact_identifiers(_KEY_MATERIAL.sub(SUBSTITUTE, text), LOGGED_IDENTIFIER_KINDS)
 
 
 def traceback_without_message(error: BaseException) -> str:

@@ -344,8 +344,11 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 # Many passwords for one user from one address, or one address trying many users, locks. A user
-# name alone never does: anyone could lock the admin out by failing on purpose.
+# name alone never does: anyone could lock the admin out by failing on purpose. An address has
+# a higher limit of its own: many people may share one (an office's NAT).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "securescope.throttling.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every management command's output; failures still log.
 AXES_VERBOSE = False

@@ -75,10 +75,21 @@ def _exact_world_sources(permission: dict[str, Any]) -> list[str]:
 # A world-open group that no network interface uses exposes nothing yet: its port findings
 # say so (`attached: false`) and fail at this severity instead of the rule's.
 UNATTACHED_SEVERITY = "low"
+# What a failing port finding says of the group's attachment when the interfaces could not be
+# listed: the group may be in use, so the rule's own severity stands.
+ATTACHMENT_UNKNOWN = "unknown"
 
 
 def _in_context(resource: Resource, result: Result) -> Result:
-    """A failing port result with the group's attachment, when the collector counted it."""
+    """A failing port result with the group's attachment: counted by the collector, or unknown
+    (with the reason) when the network interfaces could not be listed."""
+    if "NetworkInterfaceCount" in resource.missing:
+        evidence = {
+            **result.evidence,
+            "attached": ATTACHMENT_UNKNOWN,
+            "attached_unknown_reason": resource.missing["NetworkInterfaceCount"],
+        }
+        return Result(result.status, evidence)
     count = resource.data.get("NetworkInterfaceCount")
     if count is None:
         return result

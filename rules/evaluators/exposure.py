@@ -156,6 +156,35 @@ def path_load_balancer_to_weak_instance(resource: Resource, *, params: dict) -> 
     )
 
 
+@evaluator("path_reachable_interface_port", params={"ports": PORTS}, required=("ports",))
+def path_reachable_interface_port(resource: Resource, *, params: dict) -> Result:
+    """FAIL when the internet reaches one of `ports` (or every port) of a network interface
+    that no instance owns: a task, function, database or loose interface with a public
+    address."""
+    data = resource.data
+    reachable = data.get("reachable_ports", [])
+    chain = [
+        {"step": "public_address", "kind": data.get("public_address")},
+        {"step": "route", "kind": data.get("route")},
+        {"step": "security_group", "world_open_ports": data.get("world_open_ports", [])},
+        {"step": "network_acl", "admitted_ports": data.get("acl_admitted_ports", [])},
+        {
+            "step": "network_interface",
+            "interface_type": data.get("interface_type"),
+            "attached": bool(data.get("attached")),
+            "requester_managed": bool(data.get("requester_managed")),
+            "reachable_ports": reachable,
+            "all_ports": bool(data.get("all_ports")),
+        },
+    ]
+    return _decide(
+        bool(data.get("all_ports")) or any(port in reachable for port in params["ports"]),
+        resource,
+        _evidence(data, chain),
+        links=NETWORK_FIELDS,
+    )
+
+
 @evaluator(
     "instance_wears_powerful_role",
     params={"power": one_of(("admin", "escalation"))},

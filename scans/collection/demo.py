@@ -233,6 +233,8 @@ def seed_account(endpoint: str, *, regions: list[str] = DEMO_REGIONS, scale: int
         for region in regions
     )
     build_global(endpoint)
+    if DEMO_REGIONS[0] in regions:
+        demo_exposure.build_interface_paths(_client_factory(endpoint), DEMO_REGIONS[0])
     return created
 
 

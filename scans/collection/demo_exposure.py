@@ -7,6 +7,10 @@
   gateway only, with no public address (near miss: no route in).
 - Load balancer: an internet-facing balancer forwarding to an app server that answers IMDSv1
   (full); an internal balancer forwarding to another such server (near miss).
+- Interface no instance owns: a database's interface with an Elastic IP and PostgreSQL open to
+  the world in the public subnet (full); the same interface in the subnet behind the NAT
+  gateway (near miss: no internet gateway route). Planted last, once the rest of the account
+  exists, so that the resources before them keep their seeded ids.
 - EKS (demo.py's clusters): the public cluster runs nodes on the admin role (full); the private
   one does not (near miss).
 """
@@ -17,6 +21,9 @@ from typing import Any
 from scans.collection.aws import GLOBAL_API_REGION
 from scans.collection.demo_plants import NODE_TRUST, ClientFor
 
+EDGE_CIDR = "10.1.0.0/16"
+PUBLIC_CIDR = "10.1.0.0/24"
+PRIVATE_CIDR = "10.1.2.0/24"
 PROFILE_POLICIES = {
     "edge-admin": {"Effect": "Allow", "Action": "*", "Resource": "*"},
     "edge-reader": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::logs"},
@@ -57,13 +64,13 @@ def _world_group(ec2: Any, vpc: str, name: str, port: int) -> str:
 def build_exposure_paths(client: ClientFor, region: str, image: str, zones: list[str]) -> None:
     ec2 = client("ec2", region)
     profiles = _profiles(client)
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock=EDGE_CIDR)["Vpc"]["VpcId"]
     public, second_public, private = (
         ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
         for cidr, zone in (
-            ("10.1.0.0/24", zones[0]),
+            (PUBLIC_CIDR, zones[0]),
             ("10.1.1.0/24", zones[-1]),
-            ("10.1.2.0/24", zones[0]),
+            (PRIVATE_CIDR, zones[0]),
         )
     )
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -132,3 +139,20 @@ def _balancer(
         Port=443,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group["TargetGroupArn"]}],
     )
+
+
+def build_interface_paths(client: ClientFor, region: str) -> None:
+    """The interface paths, in the edge VPC that build_exposure_paths made in `region`."""
+    ec2 = client("ec2", region)
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "cidr-block", "Values": [EDGE_CIDR]}])["Vpcs"]
+    database = _world_group(ec2, vpc["VpcId"], "edge-database", 5432)
+    for cidr in (PUBLIC_CIDR, PRIVATE_CIDR):
+        (subnet,) = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": [cidr]}])[
+            "Subnets"
+        ]
+        interface = ec2.create_network_interface(SubnetId=subnet["SubnetId"], Groups=[database])
+        address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        ec2.associate_address(
+            AllocationId=address,
+            NetworkInterfaceId=interface["NetworkInterface"]["NetworkInterfaceId"],
+        )

@@ -56,6 +56,7 @@ PLANTED_BOTH_WAYS = (
     "EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1",
     "EXPOSURE_LOAD_BALANCER_WEAK_TARGET",
     "EXPOSURE_EKS_ENDPOINT_POWERFUL_CLUSTER",
+    "EXPOSURE_REACHABLE_INTERFACE_RISKY_PORT",
     "EC2_INSTANCE_WEARS_ADMIN_ROLE",
 )
 # Account-wide settings exist once: the demo shows one side, the other is in the rule's cases.

@@ -63,6 +63,22 @@ def _balancer(**overrides) -> dict:
     return {**node, **overrides}
 
 
+def _interface(**overrides) -> dict:
+    node = {
+        "interface_type": "interface",
+        "attached": True,
+        "requester_managed": True,
+        "public_address": "public_ipv4",
+        "route": "internet_gateway",
+        "world_open_ports": [5432],
+        "acl_admitted_ports": [5432],
+        "reachable_ports": [5432],
+        "all_ports": False,
+        "built_from": [],
+    }
+    return {**node, **overrides}
+
+
 WEAK_TARGET = {"port": 8080, "imds_v1": True, "role_admin": False}
 
 
@@ -120,6 +136,22 @@ CASES = {
             _balancer(world_open_listener_ports=[], weak_targets=[WEAK_TARGET]),
         ],
         "NOT_EVALUATED": [Example(_balancer(), missing={"TargetGroups": DENIED})],
+    },
+    "EXPOSURE_REACHABLE_INTERFACE_RISKY_PORT": {
+        "FAIL": [
+            _interface(),
+            _interface(interface_type="lambda", reachable_ports=[], all_ports=True),
+            _interface(attached=False, public_address="elastic_ip", reachable_ports=[22]),
+        ],
+        "PASS": [
+            _interface(reachable_ports=[443]),
+            _interface(public_address=None, reachable_ports=[]),
+            _interface(interface_type="vpc_endpoint", route="none", reachable_ports=[]),
+        ],
+        "NOT_EVALUATED": [
+            Example(_interface(reachable_ports=[]), missing={"route": DENIED}),
+            Example(_interface(), missing={"network_acl": DENIED}),
+        ],
     },
     "EC2_INSTANCE_WEARS_ADMIN_ROLE": {
         "FAIL": [_instance(role=ADMIN_ROLE)],

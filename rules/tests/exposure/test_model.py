@@ -13,7 +13,7 @@ from rules.exposure.model import exposure_nodes
 from rules.loading import load_catalog
 from rules.schema import Catalog
 from scans.collection.collectors import REGISTRY
-from scans.collection.context import CollectContext
+from scans.collection.context import CollectContext, Denied
 from scans.collection.inventory import AccountContext
 from securescope.privacy import resource_hash
 from securescope.resources import Resource
@@ -126,6 +126,33 @@ def test_world_open_group_not_attached_breaks_the_path_and_is_reported_as_such(a
     assert groups[unattached].severity == "low"
     assert groups[attached].evidence["attached"] is True
     assert groups[attached].severity is None
+
+
+def test_world_open_group_whose_attachment_is_unknown_says_so_at_the_rules_severity(account):
+    group = account.group("ssh", 22)
+    ctx = CollectContext(session=boto3.Session(), account=AccountContext(ACCOUNT), region=REGION)
+    real_paginate = ctx.paginate
+
+    def paginate(service, operation, result_key, **params):
+        if operation == "describe_network_interfaces":
+            raise Denied("ec2:DescribeNetworkInterfaces", "missing permission (AccessDenied)")
+        return real_paginate(service, operation, result_key, **params)
+
+    ctx.paginate = paginate  # type: ignore[method-assign]
+    resources = REGISTRY["ec2.security_groups"].collect(ctx)
+    rules = tuple(rule for rule in load_catalog().rules if rule.id == "EC2_SG_ADMIN_PORTS_IPV4")
+    (found,) = [
+        found
+        for found in evaluate(Catalog(rules=rules, errors=()), resources)
+        if found.resource.data["GroupId"] == group
+    ]
+    assert found.result.status == "FAIL"
+    # Not "attached: false": the group may well be in use, so the catalog's severity stands.
+    assert found.result.evidence["attached"] == "unknown"
+    assert found.result.evidence["attached_unknown_reason"] == (
+        "missing permission (AccessDenied): ec2:DescribeNetworkInterfaces"
+    )
+    assert found.result.severity is None
 
 
 def test_private_subnet_behind_nat_only_breaks_the_path(account):

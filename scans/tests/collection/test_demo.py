@@ -190,6 +190,27 @@ def test_demo_account_command_serves_the_account_for_the_scan_command(migrated_d
         )
         assert scan.returncode == 3, scan.stderr
         assert output.stat().st_size > 0
+        # Role mode: the keys assume a role (external id from the environment) and the scan
+        # runs on its session, the permission check included.
+        role_output = tmp_path / "demo-role.json"
+        role_scan = run_manage(
+            {
+                **env,
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+                "AWS_SECRET_ACCESS_KEY": DEMO_SECRET_ACCESS_KEY,
+                "SCAN_EXTERNAL_ID": "demo-external-id",
+            },
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--role-arn",
+            f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/auditor",
+            "--output",
+            str(role_output),
+        )
+        assert role_scan.returncode == 0, role_scan.stderr
+        assert role_output.stat().st_size > 0
     finally:
         server.terminate()
         server.wait(timeout=30)

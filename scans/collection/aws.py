@@ -21,6 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 GLOBAL_API_REGION = "us-east-1"
+# botocore's own default.
+DEFAULT_POOL_CONNECTIONS = 10
 # Each AssumeRole asks for an hour; botocore assumes again 15 minutes before the end.
 ROLE_SESSION_SECONDS = 3600
 DENIED_ERROR_CODES = frozenset(
@@ -74,7 +76,9 @@ class CredentialsRejected(Exception):
     """The keys could not be proven; the message is safe to show to the user."""
 
 
-def aws_config(*, total_max_attempts: int | None = None) -> Config:
+def aws_config(
+    *, total_max_attempts: int | None = None, max_pool_connections: int | None = None
+) -> Config:
     return Config(
         # total_max_attempts counts the first try, as AWS_MAX_ATTEMPTS does for the AWS CLI and
         # SDKs; botocore's max_attempts would be one more (it counts retries).
@@ -85,6 +89,9 @@ def aws_config(*, total_max_attempts: int | None = None) -> Config:
         connect_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         read_timeout=settings.AWS_CALL_TIMEOUT_SECONDS,
         user_agent_extra="SecureScope",
+        # Keep-alive connections kept per client: as many as its requests in flight, so none
+        # is opened for one request and dropped after it.
+        max_pool_connections=max_pool_connections or DEFAULT_POOL_CONNECTIONS,
     )
 
 
@@ -122,6 +129,7 @@ def new_client(
     endpoint_url: str = "",
     *,
     total_max_attempts: int | None = None,
+    max_pool_connections: int | None = None,
 ):
     # One at a time in the process: scan units start together, and the first client of a
     # service parses its model while the others wait for the shared copy instead of each
@@ -131,7 +139,9 @@ def new_client(
             service,
             region_name=region,
             endpoint_url=endpoint_url or None,
-            config=aws_config(total_max_attempts=total_max_attempts),
+            config=aws_config(
+                total_max_attempts=total_max_attempts, max_pool_connections=max_pool_connections
+            ),
         )
 
 

@@ -6,10 +6,13 @@ which can contain ARNs or account ids.
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import boto3
 import botocore.loaders
 import botocore.session
+import botocore.utils
 from botocore.config import Config
 from botocore.credentials import (
     AssumeRoleCredentialFetcher,
@@ -104,8 +107,21 @@ _session_lock = threading.Lock()
 _client_lock = threading.Lock()
 
 
+def _timestamp(value: Any) -> datetime:
+    """A timestamp of an AWS answer. Nearly all are ISO 8601, which the standard library reads
+    several times faster than botocore's general parser (dateutil's), a tenth of a scan's CPU;
+    anything else goes to botocore's."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return botocore.utils.parse_timestamp(value)
+
+
 def _session(core: botocore.session.Session, **keys: str | None) -> boto3.Session:
     core.register_component("data_loader", _shared_loader)
+    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
     with _session_lock:
         session = boto3.Session(botocore_session=core, **keys)
         # Each boto3 session appends boto3's data folder to the loader's paths: keep one.

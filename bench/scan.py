@@ -7,8 +7,9 @@ Starts a moto server on 127.0.0.1, builds the world (bench/world.py's account at
 --regions), then for each delay (0: moto directly; otherwise through bench/latency_proxy.py)
 runs the floor (bench/floor.py) and `manage.py scan` --runs times each, and prints medians: wall
 time from process start to the export written, requests against the floor's, the time the units
-spent writing findings and building the exposure model (ScanRegion.timings), peak memory, and
-the API calls per operation.
+spent writing findings and building the exposure model (ScanRegion.timings), the scan
+process's CPU seconds (user and system; in production the workers' CPU is not in it), peak
+memory, and the API calls per operation.
 
 Modes: `embedded` scans in the command's own thread pool on SQLite under a temporary DATA_DIR;
 `production` starts a real `manage.py qcluster` (Q_CLUSTER_NAME=scans) on PostgreSQL and Redis

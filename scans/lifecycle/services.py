@@ -420,19 +420,21 @@ def _unit_collect_and_store(unit: ScanRegion, *, scan_id: uuid.UUID | str, regio
         return
     # Asked before every request: from memory, kept current by the watch's own thread.
     credentials_gone = VaultWatch(scan_id=scan_id)
-    ctx = CollectContext(
-        session=scan_session(entry.credentials),
-        endpoint_url=entry.credentials.endpoint_url,
-        account=AccountContext(entry.identity.account_id, entry.identity.partition),
-        region=region,
-        should_stop=credentials_gone,
-        scan_id=scan_id,
-    )
-    started = time.perf_counter()
     try:
-        collection = _collect(ctx, progress=_unit_progress(unit))
+        ctx = CollectContext(
+            session=scan_session(entry.credentials),
+            endpoint_url=entry.credentials.endpoint_url,
+            account=AccountContext(entry.identity.account_id, entry.identity.partition),
+            region=region,
+            should_stop=credentials_gone,
+            scan_id=scan_id,
+        )
+        started = time.perf_counter()
+        try:
+            collection = _collect(ctx, progress=_unit_progress(unit))
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
         credentials_gone.close()
     if _credentials_gone(scan_id):
         raise ScanStopped

@@ -239,6 +239,7 @@ def main() -> int:
     from django.urls import reverse
 
     from scans.models import Scan
+    from securescope.heap import startup_heap_freeze
 
     call_command("migrate", verbosity=0)
     sizes = [int(size) for size in args.findings.split(",")]
@@ -268,6 +269,8 @@ def main() -> int:
             cursor.execute("VACUUM ANALYZE findings_finding")
 
     client = signed_in_client()
+    # As each gunicorn worker does once it has loaded the app (deploy/gunicorn.conf.py).
+    startup_heap_freeze()
     largest = scans[max(sizes)]
     url = reverse("findings:table", args=[largest.id])
     variants = dict(PAGE_VARIANTS)

@@ -56,10 +56,14 @@ TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 def post_worker_init(worker: object) -> None:
     """In each worker, once it forked and loaded the app: the embedded mode runs django-q2's
     schedules (the housekeeping) in a thread of its own, as a qcluster would in production.
-    With several workers, each has one; a database lock lets one of them run each due job."""
+    With several workers, each has one; a database lock lets one of them run each due job.
+    The loaded app is then frozen out of the garbage collector's full passes
+    (securescope/heap.py)."""
+    from securescope.heap import startup_heap_freeze
     from securescope.scheduler import scheduler_start
 
     scheduler_start()
+    startup_heap_freeze()
 
 
 def worker_exit(server: object, worker: object) -> None:

@@ -16,17 +16,17 @@ for the scan have no findings, so their requirements are not evaluated, never pa
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, Min
 
 from findings.models import Finding
-from findings.tallies import Tally, stored_tallies
-from rules.loading import load_catalog
-from scans.models import Scan
 from securescope.frameworks import Framework, all_frameworks, version_mappings
+
+# Iterating an enum class is slow, and a scan is scored over thousands of requirements.
+FINDING_STATUSES = tuple(Finding.Status)
 
 
 @dataclass
@@ -36,7 +36,7 @@ class ComplianceTally:
     name: str
     version: str = ""
     rule_ids: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FINDING_STATUSES, 0))
     sections: list["ComplianceTally"] = field(default_factory=list)
 
     @property
@@ -113,6 +113,9 @@ class RequirementStatus(models.TextChoices):
     MANUAL = "MANUAL", "manual"
 
 
+REQUIREMENT_STATUSES = tuple(RequirementStatus)
+
+
 @dataclass
 class RequirementResult:
     """One requirement of a framework version, judged by the findings of the rules mapping it."""
@@ -121,7 +124,7 @@ class RequirementResult:
     title: str
     level: int | None
     rule_ids: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Finding.Status, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FINDING_STATUSES, 0))
     # Its rules that were off in the scan, and those below the severity floor.
     disabled: list[str] = field(default_factory=list)
     below_floor: list[str] = field(default_factory=list)
@@ -164,7 +167,7 @@ class RequirementResult:
 
 
 def _counted(requirements: Iterable[RequirementResult]) -> dict[RequirementStatus, int]:
-    counts = dict.fromkeys(RequirementStatus, 0)
+    counts = dict.fromkeys(REQUIREMENT_STATUSES, 0)
     for requirement in requirements:
         counts[requirement.status] += 1
     return counts
@@ -176,8 +179,9 @@ class StatusCounts:
 
     requirements: list[RequirementResult]
 
-    @property
+    @cached_property
     def counts(self) -> dict[RequirementStatus, int]:
+        """Read once the requirements are all in: every figure of a score reads it."""
         return _counted(self.requirements)
 
     @property
@@ -346,75 +350,4 @@ def framework_scores(
     order = list(registry)
     return sorted(
         scores, key=lambda s: (order.index(s.framework_id), _section_key(s.version or "0"))
-    )
-
-
-def _scan_tallies(scan: Scan) -> list[Tally]:
-    """The scan's tallies, stored when it closed (one query), or counted from its findings."""
-    if scan.is_finished and scan.finding_counts:
-        return stored_tallies(scan_id=scan.id)
-    rows = (
-        Finding.objects.filter(scan_id=scan.id)
-        .values("rule_id", "region", "status", "severity", "resource_type")
-        .annotate(count=Count("id"), first=Min("id"))
-        .order_by()
-    )
-    examples = {row["rule_id"]: row["first"] for row in rows}
-    mappings = dict(
-        Finding.objects.filter(id__in=examples.values()).values_list("rule_id", "compliance")
-    )
-    return [
-        Tally(
-            rule_id=row["rule_id"],
-            region=row["region"],
-            status=row["status"],
-            severity=row["severity"],
-            title="",
-            service="",
-            resource_type=row["resource_type"],
-            compliance=mappings.get(row["rule_id"], {}),
-            count=row["count"],
-            new_count=0,
-            compared_with=None,
-        )
-        for row in rows
-    ]
-
-
-def compliance_scores(
-    *,
-    scan: Scan,
-    severities: list[str] | None = None,
-    level: int | None = None,
-    tallies: list[Tally] | None = None,
-    excluded: Callable[[Tally], bool] | None = None,
-) -> list[FrameworkScore]:
-    """The scan's frameworks scored per requirement. `severities`: the severity floor;
-    `tallies`: the scan's, when the caller read them; `excluded`: tallies left out (a diff's
-    regions that cannot be compared)."""
-    tallies = _scan_tallies(scan) if tallies is None else tallies
-    settings = scan.rule_settings or {}
-    overrides = settings.get("severity_overrides", {})
-    severity = {rule.id: overrides.get(rule.id, rule.severity) for rule in load_catalog().rules}
-    mappings = {rule.id: rule.compliance for rule in load_catalog().rules}
-    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Finding.Status, 0))
-    for tally in tallies:
-        # The mapping and severity the scan stored win over today's catalog.
-        mappings[tally.rule_id] = tally.compliance
-        severity[tally.rule_id] = tally.severity
-        if excluded is not None and excluded(tally):
-            continue
-        if severities is None or tally.severity in severities:
-            per_rule[tally.rule_id][tally.status] += tally.count
-    below_floor = (
-        [rule_id for rule_id, value in severity.items() if value not in severities]
-        if severities is not None
-        else []
-    )
-    return framework_scores(
-        per_rule,
-        mappings,
-        disabled=settings.get("disabled", []),
-        below_floor=below_floor,
-        level=level,
     )

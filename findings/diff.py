@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from findings.comparison import Comparison, scan_comparison
-from findings.compliance import RequirementStatus, compliance_scores
+from findings.compliance import RequirementStatus
 from findings.models import Finding
+from findings.scan_scores import compliance_scores
 from findings.selectors import EXPORT_ORDER
 from scans.models import Scan
 from securescope.csv_safety import csv_writer

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from advice.prompts import SECTIONS as ADVICE_SECTIONS
 from advice.selectors import AdviceLookup
 from findings.columns import EXPORTED_COLUMNS, JSON_COLUMNS
-from findings.compliance import FrameworkScore, compliance_scores
+from findings.compliance import FrameworkScore
 from findings.models import Finding
 from findings.ocsf import CONTENT_TYPE as OCSF_CONTENT_TYPE
 from findings.ocsf import FILE_EXTENSION as OCSF_FILE_EXTENSION
@@ -24,6 +24,7 @@ from findings.ocsf import export_ocsf
 from findings.report_html import CONTENT_TYPE as HTML_CONTENT_TYPE
 from findings.report_html import export_html, scan_coverage
 from findings.report_markdown import export_markdown
+from findings.scan_scores import compliance_scores
 from findings.selectors import muted_failing_by_severity
 from scans.models import Scan
 from securescope.csv_safety import csv_writer

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from findings.models import Finding
 from findings.services import finding_fingerprint
+from findings.tallies import Tally
 from scans.models import Scan
 from securescope.severity import Severity
 
@@ -90,7 +91,19 @@ def _fingerprint(link: dict[str, str]) -> str:
     )
 
 
-def reachable_resource_count(*, scan: Scan) -> int:
+def reachable_resource_count(*, scan: Scan, tallies: list[Tally] | None = None) -> int:
     """Resources at the end of at least one failing path: reachable from the internet, with
-    administrator, escalation or metadata-service credentials behind them."""
-    return path_findings(scans=[scan]).values("resource_hash").distinct().count()
+    administrator, escalation or metadata-service credentials behind them. `tallies`: the
+    closed scan's stored tallies, which name the path rules that failed: the count then reads
+    those rules' findings alone instead of every failing finding of the scan."""
+    findings = path_findings(scans=[scan])
+    if tallies:
+        failed_paths = {
+            tally.rule_id
+            for tally in tallies
+            if tally.service == PATH_SERVICE and tally.status == Finding.Status.FAIL
+        }
+        if not failed_paths:
+            return 0
+        findings = findings.filter(rule_id__in=sorted(failed_paths))
+    return findings.values("resource_hash").distinct().count()

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Subquery
 
 from findings.charts import BarChart, TrendChart, severity_trend, value_bars
-from findings.compliance import FrameworkScore, compliance_scores
+from findings.compliance import FrameworkScore
 from findings.exposure import reachable_resource_count
 from findings.models import Finding
+from findings.scan_scores import closed_scans_scores, compliance_scores
 from findings.selectors import AccountMutes, Change, MutedFilter, account_mutes
 from findings.tallies import (
     RuleGroup,
     ScanCounts,
     by_severity,
     stored_tallies,
-    stored_tallies_by_scan,
 )
 from scans.models import Scan
 from securescope.severity import Severity
@@ -135,16 +135,8 @@ def _score_trend(
 ) -> list[tuple[Scan, list[FrameworkScore]]]:
     """Benchmark scores of the account's last scans that stored tallies, oldest first."""
     tallied = [scan for scan in scans if scan.finding_counts]
-    tallies = stored_tallies_by_scan(scan_ids=[scan.id for scan in tallied])
-    return [
-        (
-            scan,
-            _benchmarks(
-                compliance_scores(scan=scan, severities=severities, tallies=tallies[scan.id])
-            ),
-        )
-        for scan in reversed(tallied)
-    ]
+    scores = closed_scans_scores(scans=tallied, severities=severities)
+    return [(scan, _benchmarks(scores[scan.id])) for scan in reversed(tallied)]
 
 
 def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) -> AccountOverview:
@@ -187,7 +179,7 @@ def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) ->
         trend_stacks=stacks,
         score_trend=_score_trend(history, severities),
         top_rules=top,
-        exposed=reachable_resource_count(scan=scan),
+        exposed=reachable_resource_count(scan=scan, tallies=stored),
     )
     if len(history) > 1:
         overview.new_failing = ScanCounts(

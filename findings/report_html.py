@@ -17,8 +17,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 
 from findings.charts import value_bars
-from findings.compliance import compliance_scores
 from findings.models import Finding
+from findings.scan_scores import compliance_scores
 from findings.selectors import MutedFilter, finding_list
 from rules.loading import load_catalog
 from rules.schema import Rule

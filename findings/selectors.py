@@ -1,5 +1,6 @@
 """Read queries over findings and mutes: lists, one finding, its history and mutes, counts."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models
@@ -109,7 +110,15 @@ def muted_condition(account_hash: str) -> Q | None:
     Mutes are few (people write them), so one small query and an IN list keep the findings
     count an index scan, where a correlated EXISTS would probe the mutes once per finding.
     """
-    rows = list(active_mutes(account_hash=account_hash).values_list("rule_id", "fingerprint"))
+    return mutes_condition(
+        active_mutes(account_hash=account_hash).values_list("rule_id", "fingerprint")
+    )
+
+
+def mutes_condition(rows: Iterable[tuple[str, str]]) -> Q | None:
+    """(rule id, fingerprint) mutes as a condition on findings; an empty fingerprint mutes the
+    whole rule. None when there is none."""
+    rows = list(rows)
     whole_rules = {rule_id for rule_id, fingerprint in rows if not fingerprint}
     fingerprints = {fingerprint for _, fingerprint in rows if fingerprint}
     condition = None

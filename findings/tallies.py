@@ -7,13 +7,16 @@ answers from its few hundred FindingTally rows plus one small query for its mute
 running scan, or a filter the tallies cannot answer ("resolved"), counts the findings.
 """
 
+import json
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from findings.comparison import scan_comparison
 from findings.models import Finding, FindingTally
@@ -54,19 +57,33 @@ class Tally:
 
 
 TALLY_FIELDS = tuple(Tally.__dataclass_fields__)
+COMPLIANCE_INDEX = TALLY_FIELDS.index("compliance")
+
+
+def _tally_rows(tallies: QuerySet[FindingTally], *leading: str) -> Iterator[tuple]:
+    """Tally rows with their compliance mapping decoded once per distinct text: a scan's
+    tallies repeat each rule's mapping once per region, status and severity, and decoding the
+    same JSON hundreds of times was most of the cost of reading them."""
+    fields = [*leading, *TALLY_FIELDS]
+    position = len(leading) + COMPLIANCE_INDEX
+    fields[position] = "compliance_text"
+    decoded: dict[str, dict[str, Any]] = {}
+    rows = tallies.annotate(compliance_text=Cast("compliance", TextField())).values_list(*fields)
+    for row in rows:
+        text = row[position]
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        yield (*row[:position], decoded[text], *row[position + 1 :])
 
 
 def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
-    return [
-        Tally(*row)
-        for row in FindingTally.objects.filter(scan_id=scan_id).values_list(*TALLY_FIELDS)
-    ]
+    return [Tally(*row) for row in _tally_rows(FindingTally.objects.filter(scan_id=scan_id))]
 
 
 def stored_tallies_by_scan(*, scan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Tally]]:
     """The tallies of several scans, in one query."""
     by_scan: dict[uuid.UUID, list[Tally]] = {scan_id: [] for scan_id in scan_ids}
-    rows = FindingTally.objects.filter(scan_id__in=scan_ids).values_list("scan_id", *TALLY_FIELDS)
+    rows = _tally_rows(FindingTally.objects.filter(scan_id__in=scan_ids), "scan_id")
     for scan_id, *values in rows:
         by_scan[scan_id].append(Tally(*values))
     return by_scan

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from scans.models import Scan, ScanRegion
+from scans.models import OrganizationRun, Scan, ScanRegion
 
 
 class ScanRegionInline(admin.TabularInline):
@@ -22,4 +22,17 @@ class ScanAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Scans and findings end only through retention (purge_scans), which audits itself.
+        return False
+
+
+@admin.register(OrganizationRun)
+class OrganizationRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "account_label", "role_name", "created_by"]
+    readonly_fields = [f.name for f in OrganizationRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Its scans go through retention; the run only groups them.
         return False

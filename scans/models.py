@@ -8,6 +8,33 @@ from securescope.resources import GLOBAL_REGION
 from securescope.severity import Severity
 
 
+class OrganizationRun(models.Model):
+    """One scan of an AWS organization: a scan per member account, started together.
+
+    The member scans point here, so pages and exports can roll them up. Accounts whose role
+    could not be assumed have no scan: `not_assumed` lists them, masked, with the reason.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The management (or delegated administrator) account the member list came from.
+    account_hash = models.CharField(max_length=64, db_index=True)
+    account_label = models.CharField(max_length=16)
+    role_name = models.CharField(max_length=64)
+    regions = models.JSONField(default=list)
+    # [{"account": masked label, "reason": why the role could not be assumed}], by label.
+    not_assumed = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Organization of {self.account_label} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Scan(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -47,6 +74,10 @@ class Scan(models.Model):
     # (scans.collection.permissions.scan_permission_record).
     minimal_permissions = models.JSONField(default=dict)
     error = models.TextField(blank=True)
+    # The organization scan this account's scan is part of, if any.
+    organization_run = models.ForeignKey(
+        OrganizationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("scans/", include("scans.web.urls")),
     path("scans/", include("findings.web.scan_urls")),
     path("findings/", include("findings.web.urls")),
+    path("organizations/", include("findings.web.organization_urls")),
     path("advice/", include("advice.web.urls")),
     path("rules/", include("rules.web.urls")),
     path("api/", include("findings.api.urls")),

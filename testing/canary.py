@@ -66,3 +66,14 @@ def assert_no_canary(text: str | bytes, where: str) -> None:
         assert needle not in text, f"credential found in {where}"
         # A prefix long enough to identify the key also counts as a leak.
         assert needle[:12] not in text, f"credential prefix found in {where}"
+
+
+def assert_no_trace(responses: list, logs: str) -> None:
+    """No canary in any response (body and headers), the database, the logs or DATA_DIR."""
+    for response in responses:
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert_no_canary(body, f"response {response.status_code}")
+        assert_no_canary(str(response.headers), "response headers")
+    assert_no_canary(database_dump(), "the database")
+    assert_no_canary(logs, "the logs")
+    assert_no_canary(data_files(), "the data folder")

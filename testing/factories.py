@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from advice.models import Advice
 from findings.models import Finding, Mute
-from findings.services import finding_fingerprint
-from scans.models import Scan, ScanRegion
+from findings.selectors import finding_counts
+from findings.services import finding_fingerprint, finding_tallies_store
+from scans.models import OrganizationRun, Scan, ScanRegion
 
 
 def create_user(
@@ -39,6 +40,25 @@ def create_scan(**overrides) -> Scan:
         # auto_now_add ignores a value given to create().
         Scan.objects.filter(id=scan.id).update(created_at=created_at)
         scan.created_at = created_at
+    return scan
+
+
+def create_organization_run(**overrides) -> OrganizationRun:
+    values = {
+        "account_hash": "a" * 64,
+        "account_label": "****9012",
+        "role_name": "OrganizationAccountAccessRole",
+        "regions": ["us-east-1"],
+    }
+    return OrganizationRun.objects.create(**{**values, **overrides})
+
+
+def close_scan(scan: Scan) -> Scan:
+    """What closing a scan stores: its counts by status and severity, then its tallies."""
+    scan.finding_counts = finding_counts(scan_id=scan.id)
+    scan.severity_counts = scan.finding_counts.get(Finding.Status.FAIL, {})
+    scan.save(update_fields=["finding_counts", "severity_counts"])
+    finding_tallies_store(scan_id=scan.id)
     return scan
 
 

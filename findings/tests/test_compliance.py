@@ -5,15 +5,14 @@ import json
 import pytest
 from django.urls import reverse
 
-from findings.compliance import RequirementStatus, compliance_scores
-from findings.selectors import finding_counts
-from findings.services import finding_tallies_store
+from findings.compliance import RequirementStatus
+from findings.scan_scores import compliance_scores
 from rules.loading import load_catalog
 from scans.collection.aws import AwsCredentials
 from scans.lifecycle.services import scan_start, scan_wait
 from securescope.frameworks import get_framework, version_mappings
 from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
-from testing.factories import create_finding, create_mute, create_scan, create_user
+from testing.factories import close_scan, create_finding, create_mute, create_scan, create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +37,6 @@ def finding(scan, rule_id: str, status: str, index: int, **overrides):
 
 def _catalog_mapping(rule_id: str) -> dict:
     return next(rule.compliance for rule in load_catalog().rules if rule.id == rule_id)
-
-
-def close(scan):
-    """What closing a scan stores: its counts, then its tallies."""
-    scan.finding_counts = finding_counts(scan_id=scan.id)
-    scan.save(update_fields=["finding_counts"])
-    finding_tallies_store(scan_id=scan.id)
-    return scan
 
 
 def foundations(scan, version: str = V3, **options):
@@ -80,7 +71,7 @@ def scan():
 @pytest.mark.parametrize("tallied", [False, True], ids=["counted-live", "stored-tallies"])
 def test_each_requirement_status(scan, tallied):
     if tallied:
-        close(scan)
+        close_scan(scan)
     score = foundations(scan)
 
     root_mfa = requirement(score, "1.5")
@@ -235,7 +226,7 @@ def test_compliance_page_filters_by_level(client, scan):
 
 def test_compliance_page_query_count_is_fixed(client, scan, django_assert_max_num_queries):
     client.force_login(create_user())
-    close(scan)
+    close_scan(scan)
     with django_assert_max_num_queries(7):
         client.get(reverse("scan_pages:compliance", args=[scan.id]))
 
@@ -273,7 +264,7 @@ def test_compliance_page_of_a_real_moto_scan_scores_requirements(client, aws):
 
 
 def test_every_surface_shows_the_same_score(client, scan):
-    close(scan)
+    close_scan(scan)
     # The overview shows each benchmark's newest version; the catalog maps v5.0.0 beside v3.0.0.
     score = foundations(scan, version=V5)
     client.force_login(create_user())

@@ -1,6 +1,7 @@
 """Exports of finished scans: rendered once per state, served with an ETag, renewed when a mute
 or the advice changes, and never kept for a running scan."""
 
+import gzip
 import stat
 from datetime import timedelta
 
@@ -199,3 +200,64 @@ def test_the_api_serves_the_same_snapshot(client, viewer, scan):
         HTTP_IF_NONE_MATCH=page["ETag"],
     )
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("export_format", sorted(EXPORTERS))
+def test_a_client_that_accepts_gzip_gets_the_snapshot_compressed(
+    client, viewer, scan, export_format
+):
+    plain, plain_body = download(client, scan, export_format)
+    packed, packed_body = download(client, scan, export_format, **{"Accept-Encoding": "br, gzip"})
+    assert packed.status_code == 200
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed_body) == plain_body == rendered_now(scan, export_format)
+    assert int(packed["Content-Length"]) == len(packed_body)
+    assert "Accept-Encoding" in packed["Vary"]
+    assert "Accept-Encoding" in plain["Vary"]
+    assert packed["ETag"] != plain["ETag"]
+    _again, again_body = download(client, scan, export_format, **{"Accept-Encoding": "gzip"})
+    assert again_body == packed_body, "the same state compresses to the same bytes"
+    cached, _ = download(
+        client, scan, export_format, **{"Accept-Encoding": "gzip", "If-None-Match": packed["ETag"]}
+    )
+    assert cached.status_code == 304
+    assert cached["ETag"] == packed["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("header", "compressed"),
+    [
+        ("gzip", True),
+        ("deflate, gzip;q=0.5", True),
+        ("*", True),
+        ("GZIP", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, identity", False),
+        ("identity", False),
+        ("", False),
+        ("gzipped", False),
+    ],
+)
+def test_gzip_is_served_only_where_the_client_accepts_it(client, viewer, scan, header, compressed):
+    response, body = download(client, scan, **{"Accept-Encoding": header})
+    assert (response.get("Content-Encoding") == "gzip") is compressed
+    assert (gzip.decompress(body) if compressed else body) == rendered_now(scan)
+
+
+def test_a_state_and_its_compressed_copy_count_once_against_the_cap(
+    client, viewer, scan, monkeypatch
+):
+    monkeypatch.setattr(export_snapshots, "SNAPSHOTS_PER_SCAN", 2)
+    url = reverse("findings:export", args=[scan.id, "json"])
+    for severity in ("critical", "high", "medium"):
+        client.get(url, {"severity": severity}, headers={"Accept-Encoding": "gzip"})
+        client.get(url, {"severity": severity})
+    files = snapshot_files(scan)
+    assert len(files) == 4
+    assert len({path.name.split(".")[0] for path in files}) == 2
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files)
+
+
+def test_a_snapshot_is_handed_to_the_server_in_large_blocks(client, viewer, scan):
+    response, _ = download(client, scan)
+    assert response.block_size == export_snapshots.SERVE_BLOCK_BYTES >= 64 * 1024

@@ -5,7 +5,8 @@ import pytest
 from findings.exports import EXPORTERS
 from findings.exposure import exposure_paths, latest_succeeded_scans, reachable_resource_count
 from findings.selectors import finding_list
-from testing.factories import create_finding, create_scan
+from findings.tallies import stored_tallies
+from testing.factories import close_scan, create_finding, create_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,26 @@ def test_reachable_resources_are_counted_once_whatever_their_paths():
     _path(scan, resource_hash="3" * 64)
     _path(scan, resource_hash="4" * 64, status="PASS")
     assert reachable_resource_count(scan=scan) == 2
+
+
+def test_a_closed_scan_counts_reachable_resources_from_the_path_rules_its_tallies_name(
+    django_assert_num_queries,
+):
+    scan = create_scan()
+    _path(scan)
+    _path(scan, rule_id="EXPOSURE_REACHABLE_INSTANCE_ROLE_IMDSV1", severity="high")
+    _path(scan, resource_hash="4" * 64, status="PASS")
+    create_finding(scan, resource_hash="5" * 64)
+    close_scan(scan)
+    tallies = stored_tallies(scan_id=scan.id)
+    assert reachable_resource_count(scan=scan, tallies=tallies) == 1
+    quiet = create_scan(account_hash="c" * 64)
+    create_finding(quiet)
+    _path(quiet, status="PASS")
+    close_scan(quiet)
+    quiet_tallies = stored_tallies(scan_id=quiet.id)
+    with django_assert_num_queries(0):
+        assert reachable_resource_count(scan=quiet, tallies=quiet_tallies) == 0
 
 
 @pytest.mark.parametrize("export_format", sorted(EXPORTERS))

@@ -9,12 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from findings.models import FindingTally
-from findings.selectors import finding_counts, finding_list
-from findings.services import finding_tallies_store
+from findings.selectors import finding_list
 from findings.tallies import ScanCounts
 from scans.lifecycle.services import scan_finalize_if_complete
 from scans.models import Scan, ScanRegion
 from testing.factories import (
+    close_scan,
     create_finding,
     create_mute,
     create_scan,
@@ -49,23 +49,15 @@ def populate(scan, *, count: int, shift: int = 0) -> None:
         )
 
 
-def close(scan):
-    """What closing a scan stores: its counts, then its tallies."""
-    scan.finding_counts = finding_counts(scan_id=scan.id)
-    scan.save(update_fields=["finding_counts"])
-    finding_tallies_store(scan_id=scan.id)
-    return scan
-
-
 @pytest.fixture
 def scans():
     now = timezone.now()
     before = create_scan(created_at=now - timedelta(days=1), finished_at=now)
     populate(before, count=70, shift=1)
-    close(before)
+    close_scan(before)
     scan = create_scan(finished_at=now)
     populate(scan, count=90)
-    close(scan)
+    close_scan(scan)
     owner = create_user(username="owner")
     create_mute(
         account_hash=scan.account_hash,
@@ -147,7 +139,7 @@ def test_rule_groups_order_by_severity_then_count_and_count_every_status(scans):
 def test_a_closed_scan_counts_without_reading_its_findings():
     scan_without_mutes = create_scan(account_hash="e" * 64, finished_at=timezone.now())
     populate(scan_without_mutes, count=30)
-    close(scan_without_mutes)
+    close_scan(scan_without_mutes)
     with CaptureQueriesContext(connection) as queries:
         counts = ScanCounts(scan_without_mutes, {"status": "FAIL", "search": "root"})
         counts.total()

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from findings.diff import export_diff_markdown, scan_diff
 from findings.exports import EXPORTERS
-from findings.selectors import finding_counts, finding_list
-from findings.services import finding_tallies_store
+from findings.selectors import finding_list
 from scans.models import Scan, ScanRegion
 from testing.factories import (
+    close_scan,
     create_finding,
     create_mute,
     create_scan,
@@ -32,14 +32,6 @@ from testing.factories import (
 pytestmark = pytest.mark.django_db
 
 CRITICAL = {"rule_id": "IAM_ROOT_MFA", "severity": "critical", "title": "Root user has no MFA"}
-
-
-def closed(scan: Scan) -> Scan:
-    scan.finding_counts = finding_counts(scan_id=scan.id)
-    scan.severity_counts = scan.finding_counts["FAIL"]
-    scan.save(update_fields=["finding_counts", "severity_counts"])
-    finding_tallies_store(scan_id=scan.id)
-    return scan
 
 
 def days_ago(days: float):
@@ -60,7 +52,7 @@ def good_then_cancelled():
     create_scan_region(good, status=ScanRegion.Status.SUCCEEDED)
     create_finding(good, resource_hash="1" * 64)
     create_finding(good, resource_hash="2" * 64)
-    closed(good)
+    close_scan(good)
     cancelled = create_scan(
         status=Scan.Status.CANCELLED,
         created_at=days_ago(1),
@@ -68,7 +60,7 @@ def good_then_cancelled():
         error="Cancelled by olga.",
     )
     create_scan_region(cancelled, status=ScanRegion.Status.CANCELLED, error="Cancelled.")
-    closed(cancelled)
+    close_scan(cancelled)
     return good, cancelled
 
 
@@ -85,7 +77,7 @@ def test_the_next_good_scan_is_compared_with_the_last_good_one(client, user, goo
     later = create_scan(finished_at=timezone.now())
     create_finding(later, resource_hash="1" * 64)
     create_finding(later, resource_hash="2" * 64)
-    closed(later)
+    close_scan(later)
     assert finding_list(scan=later, change="new").count() == 0, "not 2 new"
     (account,) = client.get(reverse("home")).context["accounts"]
     assert account.scan == later
@@ -126,10 +118,10 @@ def rule_switched_off():
     for index in range(3):
         create_finding(before, resource_hash=f"{index:064x}")
     create_finding(before, **CRITICAL, resource_hash="c" * 64, region="global")
-    closed(before)
+    close_scan(before)
     after = create_scan(finished_at=timezone.now(), rule_settings={"disabled": ["EC2_SG_SSH_OPEN"]})
     create_finding(after, **CRITICAL, resource_hash="c" * 64, region="global")
-    closed(after)
+    close_scan(after)
     return before, after
 
 
@@ -179,13 +171,13 @@ def one_of_seven_muted():
     before = create_scan(created_at=days_ago(1), finished_at=days_ago(1))
     for index in range(7):
         create_finding(before, **CRITICAL, resource_hash=f"{index:064x}", region="global")
-    closed(before)
+    close_scan(before)
     scan = create_scan(finished_at=timezone.now())
     findings = [
         create_finding(scan, **CRITICAL, resource_hash=f"{index:064x}", region="global")
         for index in range(7)
     ]
-    closed(scan)
+    close_scan(scan)
     create_mute(
         account_hash=scan.account_hash,
         account_label=scan.account_label,

@@ -2,8 +2,11 @@ import re
 from typing import Any, cast
 
 from django import forms
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from findings.models import Finding
 from findings.selectors import SORT_KEYS, Change, MutedFilter
@@ -26,6 +29,42 @@ def _section_label(value: str) -> str:
     return f"{framework.short_label} {number}" if framework else value
 
 
+class QuickSelect(forms.Select):
+    """A select written out in Python. Django renders each option through its own template
+    include; the compliance section select has hundreds of options, and rendering them cost a
+    findings page more than its rows did. Same elements and attributes as Django's templates."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _ in widget["optgroups"]:
+            rendered = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (option["value"], flatatt(option["attrs"]), option["label"])
+                    for option in options
+                ),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
+                if group_name
+                else rendered
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(groups)),  # noqa: S308 - each part went through format_html
+        )
+
+
 class FindingFilterForm(forms.Form):
     severity = forms.MultipleChoiceField(
         required=False, choices=Severity.choices, widget=forms.CheckboxSelectMultiple
@@ -37,18 +76,21 @@ class FindingFilterForm(forms.Form):
         help_text="Comma-separated rule ids, as the compliance view links them.",
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Finding.Status.choices]
+        required=False, choices=[("", "Any status"), *Finding.Status.choices], widget=QuickSelect
     )
-    service = forms.ChoiceField(required=False, label="Service")
-    region = forms.ChoiceField(required=False, label="Region")
-    resource_type = forms.ChoiceField(required=False, label="Resource type")
-    section = forms.ChoiceField(required=False, label="Compliance section")
+    service = forms.ChoiceField(required=False, label="Service", widget=QuickSelect)
+    region = forms.ChoiceField(required=False, label="Region", widget=QuickSelect)
+    resource_type = forms.ChoiceField(required=False, label="Resource type", widget=QuickSelect)
+    section = forms.ChoiceField(required=False, label="Compliance section", widget=QuickSelect)
     change = forms.ChoiceField(
         required=False,
         label="Since previous scan",
         choices=[("", "Any change"), *Change.choices],
+        widget=QuickSelect,
     )
-    muted = forms.ChoiceField(required=False, label="Muted", choices=MutedFilter.choices)
+    muted = forms.ChoiceField(
+        required=False, label="Muted", choices=MutedFilter.choices, widget=QuickSelect
+    )
     q = forms.CharField(required=False, max_length=100, label="Search rule titles")
     sort = forms.ChoiceField(
         required=False,

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from findings import reveal
 from findings.charts import region_charts, section_chart
-from findings.compliance import compliance_scores
 from findings.identify import IdentifyFailed
 from findings.models import Finding
+from findings.scan_scores import compliance_scores
 from findings.selectors import previous_scan
 from findings.tallies import ScanCounts
 from findings.web.forms import ComplianceFilterForm, IdentifyForm

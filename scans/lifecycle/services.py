@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -52,7 +53,7 @@ from scans.collection.vault import (
 )
 from scans.lifecycle.hooks import findings_port, scan_closed
 from scans.lifecycle.selectors import recent_scan_seconds
-from scans.models import Scan, ScanRegion
+from scans.models import OrganizationRun, Scan, ScanRegion
 from securescope.executor import enqueue_scan_units, enqueue_tasks
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, account_label
@@ -114,6 +115,7 @@ def scan_start(
     user: AbstractBaseUser | None = None,
     source: str = Scan.Source.WEB,
     executor: str | None = None,
+    organization_run: OrganizationRun | None = None,
 ) -> Scan:
     """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
 
@@ -139,6 +141,7 @@ def scan_start(
                 regions=regions,
                 rule_settings=rule_settings_snapshot(),
                 minimal_permissions=denied_by_policy,
+                organization_run=organization_run,
             )
             _scan_units_create(scan, executor=executor)
             _audit_scan_started(scan, user)
@@ -155,20 +158,28 @@ def _credentials_proven(
     """The caller, the regions to scan and what its policy denies; the session it used ends
     with this call."""
     session, identity = prove_credentials(credentials)
-    if not regions:
-        try:
-            regions = enabled_regions(session, credentials.endpoint_url)
-        except ClientError as error:
-            raise CredentialsRejected(
-                "These keys may not list the account's regions (ec2:DescribeRegions); "
-                f"choose the regions to scan. ({error_code(error)})"
-            ) from None
+    regions = regions_to_scan(session, credentials.endpoint_url, regions)
     # Here, not in a unit: the credentials are at hand, and the scan page can show the result
     # from its first load.
     denied_by_policy = policy_denials(
         session=session, caller_arn=identity.arn, endpoint_url=credentials.endpoint_url
     )
-    return identity, sorted(set(regions)), denied_by_policy
+    return identity, regions, denied_by_policy
+
+
+def regions_to_scan(
+    session: boto3.Session, endpoint_url: str, regions: list[str] | None
+) -> list[str]:
+    """`regions`, or every region the account has enabled when none are given; sorted."""
+    if not regions:
+        try:
+            regions = enabled_regions(session, endpoint_url)
+        except ClientError as error:
+            raise CredentialsRejected(
+                "These keys may not list the account's regions (ec2:DescribeRegions); "
+                f"choose the regions to scan. ({error_code(error)})"
+            ) from None
+    return sorted(set(regions))
 
 
 def _sessions_released() -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from scans.collection.aws import AwsCredentials
+from scans.lifecycle.organizations import DEFAULT_MEMBER_ROLE, ROLE_NAME_PATTERN
 from scans.models import Scan
 
 
@@ -145,6 +146,25 @@ class ScanForm(forms.Form):
     start_anyway = forms.BooleanField(
         label="Start even if the credentials may expire first", required=False
     )
+    organization = forms.BooleanField(
+        label="Scan the whole organization",
+        required=False,
+        help_text="With the management (or a delegated administrator) account's keys: each "
+        "ACTIVE account is scanned through the role below, the keys' own account with the keys.",
+    )
+    member_role_name = forms.CharField(
+        label="Role name in each member account",
+        required=False,
+        max_length=64,
+        initial=DEFAULT_MEMBER_ROLE,
+        validators=[
+            RegexValidator(
+                ROLE_NAME_PATTERN, "A role name is 1 to 64 of A-Z, 0-9 and +=,.@-_ (no path)."
+            )
+        ],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="With the whole organization; the external id above, if any, goes with it.",
+    )
     regions = RegionListField(
         required=False,
         choices=region_choices,
@@ -158,8 +178,17 @@ class ScanForm(forms.Form):
         key_id = cleaned.get("access_key_id", "")
         if key_id.startswith("ASIA") and not cleaned.get("session_token"):
             self.add_error("session_token", "Temporary keys (ASIA...) need their session token.")
-        if cleaned.get("external_id") and not cleaned.get("role_arn"):
+        organization = self.cleaned_data.get("organization")
+        if cleaned.get("external_id") and not (cleaned.get("role_arn") or organization):
             self.add_error("external_id", "An external id is only used with a role to assume.")
+        if organization and self.cleaned_data.get("role_arn"):
+            self.add_error(
+                "role_arn",
+                "An organization is scanned with the management account's own keys: leave the "
+                "role empty and name the members' role below.",
+            )
+        if organization and not self.cleaned_data.get("member_role_name"):
+            self.cleaned_data["member_role_name"] = DEFAULT_MEMBER_ROLE
         return cleaned
 
     def credentials(self) -> AwsCredentials:

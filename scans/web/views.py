@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -11,6 +12,7 @@ from scans.collection.aws import CredentialsRejected
 from scans.collection.vault import VaultUnavailable
 from scans.lifecycle import selectors
 from scans.lifecycle.housekeeping import scan_units_reap
+from scans.lifecycle.organizations import organization_scan_start
 from scans.lifecycle.services import (
     credential_expiry_problem,
     scan_cancel,
@@ -66,6 +68,8 @@ def scan_new(request: HttpRequest) -> HttpResponse:
         if problem and not form.cleaned_data["start_anyway"]:
             form.add_error("expires_at", problem)
             return render(request, "scans/new.html", {"form": form})
+        if form.cleaned_data["organization"]:
+            return _organization_start(request, form)
         try:
             scan = scan_start(
                 credentials=form.credentials(),
@@ -78,6 +82,28 @@ def scan_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Scan of {scan.account_label} started.")
             return redirect("scan_pages:detail", scan_id=scan.id)
     return render(request, "scans/new.html", {"form": form})
+
+
+def _organization_start(request: HttpRequest, form: ScanForm) -> HttpResponse:
+    """A scan of every account of the keys' organization; its roll-up page follows them."""
+    try:
+        run = organization_scan_start(
+            credentials=form.credentials(),
+            role_name=form.cleaned_data["member_role_name"],
+            external_id=form.cleaned_data["external_id"],
+            regions=form.cleaned_data["regions"],
+            user=request.user,
+        )
+    except (CredentialsRejected, VaultUnavailable) as error:
+        form.add_error(None, str(error))
+        return render(request, "scans/new.html", {"form": form})
+    scanned = run.scans.count()
+    messages.success(
+        request,
+        f"Scans of {scanned} account{pluralize(scanned)} of the organization started"
+        + (f"; {len(run.not_assumed)} could not be assumed." if run.not_assumed else "."),
+    )
+    return redirect("organizations:detail", run_id=run.id)
 
 
 @permission_required("scans.start_scan", raise_exception=True)

@@ -18,6 +18,7 @@ from testing.factories import (
     create_finding,
     create_member,
     create_mute,
+    create_organization_run,
     create_scan,
     create_user,
 )
@@ -63,6 +64,10 @@ EXPECTED = {
     "findings:severity": (LOGIN, 405, 405),
     "advice:scan": (LOGIN, 200, 200),
     "rules:list": (LOGIN, 200, 200),
+    # Organization scans: read-only roll-ups of the member accounts' scans, like the overview.
+    "organizations:list": (LOGIN, 200, 200),
+    "organizations:detail": (LOGIN, 200, 200),
+    "organizations:export": (LOGIN, 200, 200),
     # The API takes a bearer token and no session (findings/api/tests cover each role's token).
     "api_docs": (LOGIN, 200, 200),
     "api_tokens:list": (LOGIN, 200, 200),
@@ -129,7 +134,8 @@ def unnamed_routes(patterns=None, namespace: str = "") -> list[str]:
 @pytest.fixture
 def world():
     earlier = create_scan(created_at=timezone.now() - timedelta(days=1), finished_at=timezone.now())
-    scan = create_scan(finished_at=timezone.now())
+    run = create_organization_run()
+    scan = create_scan(finished_at=timezone.now(), organization_run=run)
     create_finding(earlier)
     finding = create_finding(scan)
     operator = create_member(username="olga", group="operator")
@@ -147,6 +153,7 @@ def world():
         "token_id": "1",
         "base_id": earlier.id,
         "head_id": scan.id,
+        "run_id": run.id,
         "export_format": "csv",
         "object_id": "1",
         "id": "1",

@@ -25,14 +25,16 @@ from django.utils.dateparse import parse_datetime
 from advice.providers import advice_disabled_reason
 from advice.selectors import advice_progress
 from advice.services import advice_wait
-from findings.exports import EXPORTERS, REVEALED_EXPORTERS
+from findings.exports import EXPORTERS, FILE_EXTENSIONS, REVEALED_EXPORTERS
 from findings.identifiers import Identity
 from findings.identify import IdentifyFailed
 from findings.models import Finding
+from findings.organizations import organization_rollup, rollup_json
 from findings.reveal import resources_list
 from findings.selectors import finding_list
 from scans.collection.aws import AwsCredentials, CredentialsRejected
 from scans.collection.vault import VaultUnavailable
+from scans.lifecycle.organizations import DEFAULT_MEMBER_ROLE, organization_scan_start
 from scans.lifecycle.selectors import scan_region_list
 from scans.lifecycle.services import credential_expiry_problem, scan_start, scan_wait
 from scans.models import Scan
@@ -40,6 +42,8 @@ from scans.web.forms import ScanForm
 from securescope.severity import Severity
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_THRESHOLD, EXIT_PARTIAL = 1, 2, 3, 4
+# Which exit code an organization scan ends with when its accounts call for several.
+EXIT_PRECEDENCE = (EXIT_FAILED, EXIT_THRESHOLD, EXIT_PARTIAL)
 
 
 def _output_problem(output: str | None) -> str | None:
@@ -54,6 +58,18 @@ def _output_problem(output: str | None) -> str | None:
         return f"--output {output}: the folder {folder} does not exist"
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return f"--output {output} is not writable"
+    return None
+
+
+def _organization_problem(options: dict) -> str | None:
+    """Why the options do not make an organization scan, found before anything runs."""
+    output = options["output"]
+    if not output or not Path(output).is_dir() or not os.access(output, os.W_OK):
+        return "--organization writes one file per account: --output must be a writable folder"
+    for option in ("role_arn", "external_id", "reveal", "advice"):
+        if options[option]:
+            name = "--" + option.replace("_", "-")
+            return f"{name} does not go with --organization (see --role-name, --external-id-env)"
     return None
 
 
@@ -92,6 +108,24 @@ class Command(BaseCommand):
             "never the value itself, which every user would see in ps",
         )
         parser.add_argument(
+            "--organization",
+            action="store_true",
+            help="scan every ACTIVE account of the keys' organization, each through --role-name; "
+            "--output names a folder for one export per account and summary.json",
+        )
+        parser.add_argument(
+            "--role-name",
+            default=DEFAULT_MEMBER_ROLE,
+            help=f"with --organization: the role to assume in each member (default "
+            f"{DEFAULT_MEMBER_ROLE})",
+        )
+        parser.add_argument(
+            "--external-id-env",
+            default="",
+            metavar="VAR",
+            help="with --organization: the environment variable holding the members' external id",
+        )
+        parser.add_argument(
             "--workers",
             action="store_true",
             help="enqueue to the qcluster workers instead of scanning in this process",
@@ -113,6 +147,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if options["organization"]:
+            self._organization(options)
+            return
         if options["reveal"] and options["format"] not in REVEALED_EXPORTERS:
             raise CommandError(
                 f"--reveal writes {' or '.join(REVEALED_EXPORTERS)} exports, "
@@ -123,27 +160,8 @@ class Command(BaseCommand):
         if output_problem:
             raise CommandError(output_problem, returncode=EXIT_BAD_INPUT)
         external_id = _external_id(options["external_id"], options.get("stdin") or sys.stdin)
-        regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
-        form = ScanForm(
-            data={
-                "access_key_id": os.environ.get("AWS_ACCESS_KEY_ID", ""),
-                "secret_access_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-                "session_token": os.environ.get("AWS_SESSION_TOKEN", ""),
-                "role_arn": options["role_arn"],
-                "external_id": external_id,
-                "regions": regions,
-            }
-        )
-        if not form.is_valid():
-            problems = "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-            )
-            raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
-        problem = credential_expiry_problem(
-            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
-        )
-        if problem:
-            self.stderr.write(f"warning: {problem}")
+        form = self._form(options, {"role_arn": options["role_arn"], "external_id": external_id})
+        self._warn_if_expiring(form)
         try:
             scan = scan_start(
                 credentials=form.credentials(),
@@ -160,6 +178,87 @@ class Command(BaseCommand):
         identities = self._reveal(scan, form.credentials()) if options["reveal"] else None
         self._export(scan, options["format"], options["output"], identities)
         self._exit(scan, options["fail_on"])
+
+    def _form(self, options: dict, fields: dict[str, object]) -> ScanForm:
+        """The keys from the environment and the options, validated as the New scan form's."""
+        regions = [r.strip() for r in (options["regions"] or "").split(",") if r.strip()]
+        form = ScanForm(
+            data={
+                "access_key_id": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+                "secret_access_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+                "session_token": os.environ.get("AWS_SESSION_TOKEN", ""),
+                "regions": regions,
+                **fields,
+            }
+        )
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            raise CommandError(f"Invalid input ({problems})", returncode=EXIT_BAD_INPUT)
+        return form
+
+    def _warn_if_expiring(self, form: ScanForm) -> None:
+        problem = credential_expiry_problem(
+            expires_at=self._expiration(), access_key_id=form.cleaned_data["access_key_id"]
+        )
+        if problem:
+            self.stderr.write(f"warning: {problem}")
+
+    def _organization(self, options: dict) -> None:
+        """Scan every account of the organization; one export per account scan in the
+        --output folder, and summary.json. Exits as for the worst account; an account whose
+        role could not be assumed counts as a partial scan."""
+        problem = _organization_problem(options)
+        if problem:
+            raise CommandError(problem, returncode=EXIT_BAD_INPUT)
+        variable = options["external_id_env"]
+        external_id = os.environ.get(variable, "") if variable else ""
+        if variable and not external_id:
+            raise CommandError(f"{variable} is not set", returncode=EXIT_BAD_INPUT)
+        form = self._form(
+            options,
+            {
+                "organization": True,
+                "member_role_name": options["role_name"],
+                "external_id": external_id,
+            },
+        )
+        self._warn_if_expiring(form)
+        try:
+            run = organization_scan_start(
+                credentials=form.credentials(),
+                role_name=form.cleaned_data["member_role_name"],
+                external_id=form.cleaned_data["external_id"],
+                regions=form.cleaned_data["regions"],
+                source=Scan.Source.COMMAND,
+                executor=None if options["workers"] else "thread",
+            )
+        except (CredentialsRejected, VaultUnavailable) as error:
+            raise CommandError(str(error), returncode=EXIT_BAD_INPUT) from None
+        scans = list(run.scans.order_by("account_label", "id"))
+        self.stderr.write(
+            f"Organization of {run.account_label}: {len(scans)} accounts, "
+            f"{len(run.regions)} regions, {len(run.not_assumed)} not assumed"
+        )
+        for account in run.not_assumed:
+            self.stderr.write(f"    not assumed: {account['account']}: {account['reason']}")
+        deadline = time.monotonic() + options["timeout"]
+        folder = Path(options["output"])
+        extension = FILE_EXTENSIONS.get(options["format"], options["format"])
+        verdicts = []
+        for scan in scans:
+            scan = self._wait_with_progress(scan, max(deadline - time.monotonic(), 0))
+            self._export(scan, options["format"], str(folder / f"{scan.id}.{extension}"), None)
+            verdicts.append(_verdict(scan, options["fail_on"]))
+        rollup = organization_rollup(run_id=run.id, severities=Severity.values)
+        (folder / "summary.json").write_text(rollup_json(rollup), encoding="utf-8")
+        self.stderr.write(f"Wrote {folder / 'summary.json'}")
+        if run.not_assumed:
+            verdicts.append((EXIT_PARTIAL, "Some accounts' role could not be assumed."))
+        worst = sorted((v for v in verdicts if v), key=lambda v: EXIT_PRECEDENCE.index(v[0]))
+        if worst:
+            raise CommandError(worst[0][1], returncode=worst[0][0])
 
     def _expiration(self) -> datetime | None:
         """AWS_CREDENTIAL_EXPIRATION, the variable `aws configure export-credentials` sets."""
@@ -258,22 +357,25 @@ class Command(BaseCommand):
             sys.stdout.flush()
 
     def _exit(self, scan: Scan, fail_on: str | None) -> None:
-        if scan.status == Scan.Status.FAILED:
-            raise CommandError("Every region of the scan failed.", returncode=EXIT_FAILED)
-        if scan.status == Scan.Status.CANCELLED:
-            raise CommandError("The scan was cancelled.", returncode=EXIT_FAILED)
-        if fail_on:
-            failing = finding_list(
-                scan_id=scan.id,
-                severities=Severity.at_or_above(fail_on),
-                status=Finding.Status.FAIL,
-            ).count()
-            if failing:
-                raise CommandError(
-                    f"{failing} failing findings at or above {fail_on}.",
-                    returncode=EXIT_THRESHOLD,
-                )
-        if scan.status == Scan.Status.PARTIAL:
-            raise CommandError(
-                "The scan is partial: some regions or collectors failed.", returncode=EXIT_PARTIAL
-            )
+        verdict = _verdict(scan, fail_on)
+        if verdict:
+            raise CommandError(verdict[1], returncode=verdict[0])
+
+
+def _verdict(scan: Scan, fail_on: str | None) -> tuple[int, str] | None:
+    """The exit code and message the scan calls for, or None when it exits 0."""
+    if scan.status == Scan.Status.FAILED:
+        return EXIT_FAILED, "Every region of the scan failed."
+    if scan.status == Scan.Status.CANCELLED:
+        return EXIT_FAILED, "The scan was cancelled."
+    if fail_on:
+        failing = finding_list(
+            scan_id=scan.id,
+            severities=Severity.at_or_above(fail_on),
+            status=Finding.Status.FAIL,
+        ).count()
+        if failing:
+            return EXIT_THRESHOLD, f"{failing} failing findings at or above {fail_on}."
+    if scan.status == Scan.Status.PARTIAL:
+        return EXIT_PARTIAL, "The scan is partial: some regions or collectors failed."
+    return None

@@ -15,24 +15,20 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
 from findings.models import Mute
-from findings.selectors import finding_counts
-from findings.services import finding_tallies_store
 from findings.tests.browser import PASSWORD, shoot, wait
 from scans.models import Scan, ScanRegion
-from testing.factories import create_finding, create_member, create_scan, create_scan_region
+from testing.factories import (
+    close_scan,
+    create_finding,
+    create_member,
+    create_scan,
+    create_scan_region,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GROUP = "AWS::EC2::SecurityGroup"
 OPEN_GROUP = "a" * 64
-
-
-def close(scan: Scan) -> Scan:
-    scan.finding_counts = finding_counts(scan_id=scan.id)
-    scan.severity_counts = scan.finding_counts["FAIL"]
-    scan.save(update_fields=["finding_counts", "severity_counts"])
-    finding_tallies_store(scan_id=scan.id)
-    return scan
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def scans():
     yesterday = timezone.now() - timedelta(days=1)
     before = create_scan(created_at=yesterday, finished_at=yesterday)
     create_finding(before, rule_id="EC2_SG_SSH_OPEN", resource_hash=OPEN_GROUP, resource_type=GROUP)
-    close(before)
+    close_scan(before)
     scan = create_scan(finished_at=timezone.now(), rule_settings={"disabled": ["EC2_SG_SSH_OPEN"]})
     for rule_id in ("EC2_SG_RDP_OPEN", "EC2_SG_ALL_OPEN"):
         create_finding(scan, rule_id=rule_id, resource_hash=OPEN_GROUP, resource_type=GROUP)
@@ -60,7 +56,7 @@ def scans():
             resource_type="AWS::EC2::Volume",
             resource_hash=f"{index:064x}",
         )
-    close(scan)
+    close_scan(scan)
     partial = create_scan(
         status=Scan.Status.PARTIAL, created_at=timezone.now() + timedelta(minutes=1)
     )
@@ -68,7 +64,7 @@ def scans():
     create_scan_region(
         partial, region="eu-west-1", status=ScanRegion.Status.FAILED, error="Throttled by AWS."
     )
-    close(partial)
+    close_scan(partial)
     return before, scan, partial
 
 

@@ -1,9 +1,13 @@
 """The findings filter offers the sections of every versioned framework in the registry."""
 
+from dataclasses import replace
+
 import pytest
 
+from findings.web import choices
 from findings.web.choices import finding_filter_choices
 from findings.web.forms import FindingFilterForm
+from rules.loading import load_catalog
 from testing.factories import create_scan
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +29,14 @@ def test_section_choices_are_labelled_with_the_frameworks_short_label():
         ("cis_aws_compute:2.6", "CIS Compute 2.6"),
         ("cis_eks:5.4.1", "CIS EKS 5.4.1"),
     ]
+
+
+def test_the_options_follow_the_catalog_when_it_is_parsed_again(monkeypatch):
+    scan = create_scan(regions=["eu-west-1"])
+    catalog = load_catalog()
+    assert "newservice" not in finding_filter_choices(scan=scan)["service"]
+    edited = replace(catalog.rules[0], id="NEW_RULE", service="newservice")
+    monkeypatch.setattr(choices, "load_catalog", lambda: replace(catalog, rules=(edited,)))
+    options = finding_filter_choices(scan=scan)
+    assert options["service"] == ["newservice"]
+    assert options["region"] == ["global", "eu-west-1"]

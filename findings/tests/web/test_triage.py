@@ -11,11 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from findings.models import Finding, Mute
-from findings.selectors import finding_counts, finding_list
-from findings.services import finding_tallies_store
+from findings.selectors import finding_list
 from findings.triage import cursor_encode
 from securescope.models import AuditEvent
-from testing.factories import create_finding, create_member, create_scan
+from testing.factories import close_scan, create_finding, create_member, create_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +22,6 @@ HX = {"HX-Request": "true"}
 GROUP = "AWS::EC2::SecurityGroup"
 # One world-open security group fails three rules; the root account one.
 OPEN_GROUP = "a" * 64
-
-
-def close(scan):
-    scan.finding_counts = finding_counts(scan_id=scan.id)
-    scan.save(update_fields=["finding_counts"])
-    finding_tallies_store(scan_id=scan.id)
-    return scan
 
 
 @pytest.fixture
@@ -73,7 +65,7 @@ def scan():
         resource_type="AWS::IAM::AccountSummary",
         resource_hash="c" * 64,
     )
-    return close(scan)
+    return close_scan(scan)
 
 
 def page(client, scan, **params):
@@ -167,7 +159,7 @@ def many():
         )
         for index in range(350)
     )
-    return close(scan)
+    return close_scan(scan)
 
 
 @pytest.mark.parametrize("sort", ["severity", "-severity", "rule", "-region"])

@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from findings.compliance import RequirementStatus, compliance_scores
+from findings.compliance import RequirementStatus
 from findings.models import Finding
+from findings.scan_scores import compliance_scores
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
 from scans.lifecycle.services import scan_start, scan_wait

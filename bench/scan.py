@@ -7,8 +7,9 @@ Starts a moto server on 127.0.0.1, builds the world (bench/world.py's account at
 --regions), then for each delay (0: moto directly; otherwise through bench/latency_proxy.py)
 runs the floor (bench/floor.py) and `manage.py scan` --runs times each, and prints medians: wall
 time from process start to the export written, requests against the floor's, the time the units
-spent writing findings and building the exposure model (ScanRegion.timings), peak memory, and
-the API calls per operation.
+spent writing findings and building the exposure model (ScanRegion.timings), the scan
+process's CPU seconds (user and system; in production the workers' CPU is not in it), peak
+memory, and the API calls per operation.
 
 Modes: `embedded` scans in the command's own thread pool on SQLite under a temporary DATA_DIR;
 `production` starts a real `manage.py qcluster` (Q_CLUSTER_NAME=scans) on PostgreSQL and Redis
@@ -53,6 +54,8 @@ BENCH_SECRET_KEY = "bench-only-secret-key-EXAMPLE-not-for-any-installation-01234
 @dataclass
 class Run:
     wall: float
+    # User plus system CPU of the scan command's process (its own threads scan in embedded mode).
+    cpu_s: float
     peak_rss_mib: float
     scan_id: str
 
@@ -125,7 +128,8 @@ def timed_scan(env: dict[str, str], regions: list[str], workers: bool, output: P
     # 0: done; 4: partial. moto's unimplemented APIs are "not evaluated", never a failed region.
     if process.returncode not in (0, 4) or not output.exists():
         raise RuntimeError(f"manage.py scan exited {process.returncode}:\n{stderr}")
-    return Run(wall, usage.ru_maxrss / 1024, SCAN_ID.search(stderr)[1])
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, SCAN_ID.search(stderr)[1])
 
 
 def _descendants(pid: int) -> list[int]:
@@ -250,10 +254,10 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
     )
     print(
         "| delay | floor requests | floor s | scan requests | scan s (min-max) | target s "
-        "| ratio | met | findings | writes s (share of unit time) "
+        "| ratio | met | scan CPU s | findings | writes s (share of unit time) "
         "| exposure model s (share of unit time) | peak RSS MiB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
         floor_requests = statistics.median(requests for requests, _, _ in result["floors"])
         floor_s = statistics.median(seconds for _, seconds, _ in result["floors"])
@@ -272,6 +276,7 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
             f"| {statistics.median(f['requests'] for f in figures):.0f} "
             f"| {wall:.2f} ({min(walls):.2f}-{max(walls):.2f}) | {target:.2f} "
             f"| {wall / floor_s:.2f} | {'yes' if wall <= target else 'NO'} "
+            f"| {statistics.median(run.cpu_s for run, _ in result['runs']):.2f} "
             f"| {figures[-1]['findings']} | {write:.2f} ({share:.1%}) "
             f"| {model:.3f} ({model_share:.2%}) | {peak:.0f} |"
         )

@@ -17,6 +17,9 @@ from rules.schema import Catalog, Rule, RuleError, rule_from_entry
 logger = logging.getLogger(__name__)
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+# libyaml's safe loader where PyYAML was built with it: the same documents, read in a tenth of the
+# time (the pure-Python one was a tenth of a scan command's CPU).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_catalog(files: dict[str, bytes]) -> Catalog:
@@ -25,7 +28,7 @@ def parse_catalog(files: dict[str, bytes]) -> Catalog:
     errors: list[str] = []
     for name, content in files.items():
         try:
-            document = yaml.safe_load(content) or {}
+            document = yaml.load(content, Loader=SAFE_LOADER) or {}  # noqa: S506 (a safe loader)
         except yaml.YAMLError as error:
             errors.append(f"{name}: not valid YAML: {error}")
             continue

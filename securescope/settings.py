@@ -196,9 +196,14 @@ if SCANNER_BASE_IDENTITY not in ("none", "ambient"):
 VAULT_TTL_SECONDS = env.int("VAULT_TTL_SECONDS", default=3600)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=8)
 AWS_CALL_TIMEOUT_SECONDS = env.int("AWS_CALL_TIMEOUT_SECONDS", default=20)
-# Client-side pace per (account, service, region), bursts up to twice this: a scan shares the
-# account's API budget with production.
+# Client-side pace per (account, region, service): AWS's published throttle of each service
+# (securescope/ratelimit.py), never refilling faster than AWS_CALLS_PER_SECOND, which is also the
+# pace (bursts twice it) of services whose throttle AWS does not publish. AWS_API_SHARE scales
+# every bucket down, for accounts whose own workloads need the rest of AWS's budget.
 AWS_CALLS_PER_SECOND = env.float("AWS_CALLS_PER_SECOND", default=20.0)
+AWS_API_SHARE = env.float("AWS_API_SHARE", default=1.0)
+if not 0 < AWS_API_SHARE <= 1:
+    raise ImproperlyConfigured("AWS_API_SHARE must be more than 0 and at most 1.")
 # High-cardinality per-item calls (snapshot and image attributes, per-bucket S3 calls) stop at
 # this many per unit, with a warning.
 SCAN_PER_ITEM_CALL_CAP = env.int("SCAN_PER_ITEM_CALL_CAP", default=500)

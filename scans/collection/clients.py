@@ -1,7 +1,9 @@
 """AWS clients for one scan unit: one per (service, region), every request paced and counted.
 
 Each request (every page included) first asks whether the scan should stop, then takes a token
-from the account's rate limiter for its service and region, and is counted per operation.
+from the account's rate limiter for its service and region, and is counted per operation. The
+clients come from the unit's one session and keep as many connections alive as the unit has
+requests in flight.
 """
 
 import threading
@@ -14,7 +16,7 @@ import boto3
 
 from scans.collection.aws import new_client
 from scans.collection.inventory import AccountContext
-from securescope.ratelimit import rate_limiter
+from securescope.ratelimit import Bucket, rate_limiter
 
 
 class ScanStopped(Exception):
@@ -42,6 +44,7 @@ class ClientFactory:
         api_region: str,
         endpoint_url: str = "",
         should_stop: Callable[[], bool] | None = None,
+        max_pool_connections: int | None = None,
     ) -> None:
         self.session = session
         self.account = account
@@ -49,8 +52,10 @@ class ClientFactory:
         self.endpoint_url = endpoint_url
         # Asked before every request (pages included): the call boundary where a cancel lands.
         self.should_stop = should_stop
+        self.max_pool_connections = max_pool_connections
         self.api_calls: Counter[str] = Counter()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._buckets: dict[tuple[str, str], Bucket] = {}
         self._lock = threading.Lock()
 
     def stop_requested(self) -> bool:
@@ -61,7 +66,13 @@ class ClientFactory:
         key = (service, region or self.api_region)
         with self._lock:
             if key not in self._clients:
-                api_client = new_client(self.session, service, key[1], self.endpoint_url)
+                api_client = new_client(
+                    self.session,
+                    service,
+                    key[1],
+                    self.endpoint_url,
+                    max_pool_connections=self.max_pool_connections,
+                )
                 # Count and pace every request the client makes, each page included.
                 api_client.meta.events.register("before-call", self._before_call)
                 if service == "s3control" and "amazonaws" not in api_client.meta.endpoint_url:
@@ -83,6 +94,13 @@ class ClientFactory:
             raise ScanStopped
         service = model.service_model.service_name
         region = kwargs.get("context", {}).get("client_region") or self.api_region
-        rate_limiter(account=self.account.account_id, service=service, region=region).acquire()
+        self._bucket(service, region).acquire()
         with self._lock:
             self.api_calls[f"{service}:{model.name}"] += 1
+
+    def _bucket(self, service: str, region: str) -> Bucket:
+        bucket = self._buckets.get((service, region))
+        if bucket is None:
+            bucket = rate_limiter(account=self.account.account_id, service=service, region=region)
+            self._buckets[service, region] = bucket
+        return bucket

@@ -7,8 +7,10 @@ and the `PermissionLedger` (which actions were allowed, denied or unavailable, a
 """
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import boto3
@@ -18,6 +20,7 @@ from scans.collection.clients import ClientFactory, ScanStopped
 from scans.collection.inventory import AccountContext
 from scans.collection.ledger import CollectionError, Denied, PermissionLedger, Unavailable
 from scans.collection.memo import CallMemo
+from securescope.ratelimit import service_throttle
 from securescope.resources import GLOBAL_REGION, Resource
 
 # Collectors take the refusals they catch from here, with the context that raises them.
@@ -38,6 +41,14 @@ ACTION_OVERRIDES = {
     ("s3control", "get_public_access_block"): "s3:GetAccountPublicAccessBlock",
 }
 ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+# A unit's collectors run this many at a time.
+COLLECTOR_THREADS = 4
+# Per-item calls of one service run at most this many at a time in a unit, fewer where the
+# service's bucket refills slower (securescope.ratelimit): the bucket, not the pool, sets the pace.
+MAX_ITEM_THREADS = 8
+# Requests one client of the unit can have in flight: every collector, and one service's items.
+UNIT_CONNECTIONS = COLLECTOR_THREADS + MAX_ITEM_THREADS
 # The `Resource.missing` reason of an item kept past SCAN_PER_ITEM_CALL_CAP: listed, not read.
 NOT_INSPECTED = "not inspected: per-item call cap reached"
 # The ARN hashed for the stand-in of a type a unit could not list (the README's ARN table).
@@ -64,13 +75,58 @@ class CollectContext:
             api_region=self.api_region,
             endpoint_url=endpoint_url,
             should_stop=should_stop,
+            max_pool_connections=UNIT_CONNECTIONS,
         )
         self.memo = CallMemo(scan_id=scan_id, should_stop=should_stop)
         self.ledger = PermissionLedger()
+        self._item_pools: dict[str, ThreadPoolExecutor] = {}
+        self._item_pools_lock = threading.Lock()
+        self._in_item_pool = threading.local()
 
     def close(self) -> None:
         """Collection is over: the clients go, and with them the unit's hold on its keys."""
+        with self._item_pools_lock:
+            pools, self._item_pools = list(self._item_pools.values()), {}
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
         self.clients.close()
+
+    def fan_out(
+        self, service: str, function: Callable[[ItemT], ResultT], items: Iterable[ItemT]
+    ) -> list[ResultT]:
+        """`function(item)` for every item, in order, several at a time on the unit's pool for
+        `service` (per-item calls: snapshot attributes, per-cluster, per-bucket, per-key).
+
+        The first exception raised, in item order, is raised here and the items not started
+        are dropped. Called from inside one of its own items, it runs them one by one: a pool
+        never waits on itself.
+        """
+        items = list(items)
+        if len(items) < 2 or getattr(self._in_item_pool, "active", False):
+            return [function(item) for item in items]
+
+        def run(item: ItemT) -> ResultT:
+            self._in_item_pool.active = True
+            try:
+                return function(item)
+            finally:
+                self._in_item_pool.active = False
+
+        futures = [self._item_pool(service).submit(run, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def _item_pool(self, service: str) -> ThreadPoolExecutor:
+        with self._item_pools_lock:
+            if service not in self._item_pools:
+                size = max(1, min(MAX_ITEM_THREADS, int(service_throttle(service).refill)))
+                self._item_pools[service] = ThreadPoolExecutor(
+                    max_workers=size, thread_name_prefix=f"items-{service}"
+                )
+            return self._item_pools[service]
 
     @property
     def scan_id(self) -> str:

@@ -1,5 +1,5 @@
-"""The README's tables that the code decides: the read-only IAM policy the collectors need, and
-the ARN hashed for each resource type they produce.
+"""The README's tables that the code decides: the read-only IAM policy the collectors need, the
+ARN hashed for each resource type they produce, and the pace of AWS calls per service.
 
 Higher layers add tables of their own (`rules/readme_tables.py`: compliance coverage);
 `scans/management/readme.py` passes the whole set to `rewritten` and `stale_tables`. Each table
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import NOT_COLLECTED_ARN_FORM
 from scans.collection.permissions import policy_document, scan_actions
+from securescope.ratelimit import SERVICE_THROTTLES
 
 NOT_COLLECTED_ROW = (
     "| any type a unit could not list (denied or unavailable) | "
@@ -35,7 +36,24 @@ def arn_table() -> str:
     return "\n".join(["| resource type | ARN hashed |", "|---|---|", *rows, NOT_COLLECTED_ROW])
 
 
-TABLES: dict[str, Callable[[], str]] = {"iam-policy": iam_policy, "arn-table": arn_table}
+def pacing_table() -> str:
+    rows = [
+        f"| `{service}` | {throttle.burst:g} | {throttle.refill:g} | {throttle.source} |"
+        for service, throttle in sorted(SERVICE_THROTTLES.items())
+    ]
+    other = (
+        "| every other service | 2 x `AWS_CALLS_PER_SECOND` | `AWS_CALLS_PER_SECOND` "
+        "| AWS publishes no figure for the read calls a scan makes |"
+    )
+    header = "| service | bucket (calls at once) | refill (calls per second) | AWS's figure |"
+    return "\n".join([header, "|---|---|---|---|", *rows, other])
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "iam-policy": iam_policy,
+    "arn-table": arn_table,
+    "pacing-table": pacing_table,
+}
 
 
 def _markers(name: str) -> tuple[str, str]:

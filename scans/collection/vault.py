@@ -10,6 +10,8 @@ revealed), each under a key of its own purpose, so one kind of entry never decry
 
 import base64
 import json
+import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +24,8 @@ from django.conf import settings
 from django.core.cache import caches
 
 from scans.collection.aws import AwsCredentials, CallerIdentity
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,59 @@ def vault_get(*, scan_id: uuid.UUID | str) -> VaultEntry | None:
 
 def vault_delete(*, scan_id: uuid.UUID | str) -> None:
     caches["vault"].delete(_key(scan_id))
+    with _watches_lock:
+        watching = list(_watches.get(str(scan_id), ()))
+    for watch in watching:
+        watch.gone.set()
 
 
 def vault_contains(*, scan_id: uuid.UUID | str) -> bool:
-    """Whether the scan still has credentials: cheap enough to ask before every AWS call."""
+    """Whether the scan still has credentials (a round trip to the vault's cache)."""
     return caches["vault"].has_key(_key(scan_id))
+
+
+# How often a watch asks the vault: a scan cancelled in another process stops within this.
+VAULT_WATCH_SECONDS = 0.25
+_watches: dict[str, set["VaultWatch"]] = {}
+_watches_lock = threading.Lock()
+
+
+class VaultWatch:
+    """Whether a scan's credentials are gone, answered from memory, for a check before every
+    AWS call: a thread of its own asks the vault every VAULT_WATCH_SECONDS, and a delete in this
+    process tells it at once. `close()` ends the thread."""
+
+    def __init__(self, *, scan_id: uuid.UUID | str) -> None:
+        self.scan_id = str(scan_id)
+        self.gone = threading.Event()
+        self._closed = threading.Event()
+        with _watches_lock:
+            _watches.setdefault(self.scan_id, set()).add(self)
+        if not vault_contains(scan_id=self.scan_id):
+            self.gone.set()
+        threading.Thread(target=self._poll, name="vault-watch", daemon=True).start()
+
+    def _poll(self) -> None:
+        while not self._closed.wait(VAULT_WATCH_SECONDS) and not self.gone.is_set():
+            try:
+                gone = not vault_contains(scan_id=self.scan_id)
+            except Exception as error:
+                # The vault's cache is briefly out of reach: the scan goes on, asked again next.
+                logger.warning("Vault watch of scan %s: %s", self.scan_id, type(error).__name__)
+                continue
+            if gone:
+                self.gone.set()
+
+    def __call__(self) -> bool:
+        return self.gone.is_set()
+
+    def close(self) -> None:
+        self._closed.set()
+        with _watches_lock:
+            watching = _watches.get(self.scan_id, set())
+            watching.discard(self)
+            if not watching:
+                _watches.pop(self.scan_id, None)
 
 
 def seal(

@@ -32,12 +32,25 @@ from scans.collection.aws import (
     scan_session,
 )
 from scans.collection.collectors import Collector, collectors_for
-from scans.collection.context import CollectContext, Denied, ScanStopped, Unavailable
+from scans.collection.context import (
+    COLLECTOR_THREADS,
+    CollectContext,
+    Denied,
+    ScanStopped,
+    Unavailable,
+)
 from scans.collection.demo import DEMO_ACCOUNT_ID, DEMO_REGIONS, demo_credentials, demo_server
 from scans.collection.inventory import AccountContext
 from scans.collection.memo import scan_memo_delete
 from scans.collection.permissions import policy_denials, scan_permission_record
-from scans.collection.vault import VaultEntry, vault_contains, vault_delete, vault_get, vault_put
+from scans.collection.vault import (
+    VaultEntry,
+    VaultWatch,
+    vault_contains,
+    vault_delete,
+    vault_get,
+    vault_put,
+)
 from scans.lifecycle.hooks import findings_port, scan_closed
 from scans.lifecycle.selectors import recent_scan_seconds
 from scans.models import OrganizationRun, SavedAccount, Scan, ScanRegion
@@ -51,7 +64,6 @@ from securescope.severity import FindingStatus
 
 logger = logging.getLogger(__name__)
 
-COLLECTOR_THREADS = 4
 # Storing a unit's findings survives the database dropping out this many times, briefly.
 DB_WRITE_ATTEMPTS = 3
 DB_RETRY_DELAY_SECONDS = 2.0
@@ -436,19 +448,24 @@ def _unit_collect_and_store(unit: ScanRegion, *, scan_id: uuid.UUID | str, regio
     if entry is None:
         _unit_finish(unit, error="The scan's credentials expired or were removed.")
         return
-    ctx = CollectContext(
-        session=scan_session(entry.credentials),
-        endpoint_url=entry.credentials.endpoint_url,
-        account=AccountContext(entry.identity.account_id, entry.identity.partition),
-        region=region,
-        should_stop=partial(_credentials_gone, scan_id),
-        scan_id=scan_id,
-    )
-    started = time.perf_counter()
+    # Asked before every request: from memory, kept current by the watch's own thread.
+    credentials_gone = VaultWatch(scan_id=scan_id)
     try:
-        collection = _collect(ctx, progress=_unit_progress(unit))
+        ctx = CollectContext(
+            session=scan_session(entry.credentials),
+            endpoint_url=entry.credentials.endpoint_url,
+            account=AccountContext(entry.identity.account_id, entry.identity.partition),
+            region=region,
+            should_stop=credentials_gone,
+            scan_id=scan_id,
+        )
+        started = time.perf_counter()
+        try:
+            collection = _collect(ctx, progress=_unit_progress(unit))
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
+        credentials_gone.close()
     if _credentials_gone(scan_id):
         raise ScanStopped
     collected = time.perf_counter()

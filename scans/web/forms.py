@@ -1,5 +1,6 @@
 import re
 from collections import Counter
+from functools import cache
 
 import boto3
 from django import forms
@@ -18,8 +19,10 @@ class NoEchoTextInput(forms.TextInput):
         return None
 
 
+@cache
 def region_choices() -> list[tuple[str, str]]:
-    # From botocore's bundled endpoint data: no network call.
+    # From botocore's bundled endpoint data: no network call, but JSON worth parsing only once
+    # per process (a form builds its choices every time it is made or validated).
     return [(name, name) for name in boto3.session.Session().get_available_regions("ec2")]
 
 

@@ -39,32 +39,32 @@ def _with_permissions(
     vanished between the listing and the attribute call are dropped.
     """
     inspected = len(ctx.capped(items, cap=settings.SCAN_PER_ITEM_CALL_CAP, what=what))
-    refusal: str | None = None
-    enriched: list[tuple[dict[str, Any], dict[str, str]]] = []
-    for index, item in enumerate(items):
+
+    def read(item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]] | None:
         # The listed dicts are memoized and shared with other collectors: build new ones.
         data = dict(item)
-        missing: dict[str, str] = {}
-        if index >= inspected:
-            missing[field] = NOT_INSPECTED
-        elif refusal:
-            missing[field] = refusal
-        else:
-            try:
-                response = ctx.call("ec2", operation, Attribute=attribute, **{id_key: item[id_key]})
-            except (Denied, Unavailable) as error:
-                # The next item would be refused the same way; hundreds of AccessDenied calls
-                # only add noise to the account's CloudTrail.
-                refusal = error.summary
-                missing[field] = refusal
-            except ClientError as error:
-                if error_code(error).endswith(".NotFound"):
-                    continue
-                raise
-            else:
-                data[field] = response.get(field, [])
-        enriched.append((data, missing))
-    return enriched
+        try:
+            response = ctx.call("ec2", operation, Attribute=attribute, **{id_key: item[id_key]})
+        except (Denied, Unavailable) as error:
+            return data, {field: error.summary}
+        except ClientError as error:
+            if error_code(error).endswith(".NotFound"):
+                return None
+            raise
+        data[field] = response.get(field, [])
+        return data, {}
+
+    first, rest = items[: min(1, inspected)], items[1:inspected]
+    enriched = [read(item) for item in first]
+    refused = enriched[0][1].get(field) if enriched and enriched[0] is not None else None
+    if refused:
+        # The others would be refused the same way; hundreds of AccessDenied calls only add
+        # noise to the account's CloudTrail.
+        enriched += [(dict(item), {field: refused}) for item in rest]
+    else:
+        enriched += ctx.fan_out("ec2", read, rest)
+    enriched += [(dict(item), {field: NOT_INSPECTED}) for item in items[inspected:]]
+    return [entry for entry in enriched if entry is not None]
 
 
 @register(

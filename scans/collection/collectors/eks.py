@@ -181,8 +181,8 @@ def collect_clusters(ctx: CollectContext) -> list[Resource]:
     except CollectionError as error:
         oidc_error = error
     shared, shared_refused = _region_wide(ctx)
-    resources = []
-    for name in names:
+
+    def read(name: str) -> Resource:
         cluster = dict(ctx.call("eks", "describe_cluster", name=name)["cluster"])
         missing = dict(shared_refused)
         if oidc_error is not None:
@@ -201,5 +201,6 @@ def collect_clusters(ctx: CollectContext) -> list[Resource]:
         cluster.update(fields)
         missing.update(refused)
         arn = cluster.get("arn") or ctx.arn("eks", f"cluster/{name}")
-        resources.append(ctx.resource("AWS::EKS::Cluster", arn, cluster, missing=missing))
-    return resources
+        return ctx.resource("AWS::EKS::Cluster", arn, cluster, missing=missing)
+
+    return ctx.fan_out("eks", read, names)

@@ -68,8 +68,8 @@ def _collect_per_cluster(
     item_key: str,
     arn_key: str,
 ) -> list[Resource]:
-    resources = []
-    for cluster_name in ctx.paginate("eks", "list_clusters", "clusters"):
+
+    def read(cluster_name: str) -> list[Resource]:
         names = _unless_deleted(
             ctx.paginate,
             "eks",
@@ -79,11 +79,12 @@ def _collect_per_cluster(
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
         if not names:
-            continue
+            return []
         cluster = _cluster_version(ctx, cluster_name)
         if cluster is None:
-            continue
+            return []
         cluster_fields, missing = cluster
+        resources = []
         for name in names:
             response = _unless_deleted(
                 ctx.call, "eks", describe_operation, clusterName=cluster_name, **{name_param: name}
@@ -96,7 +97,10 @@ def _collect_per_cluster(
                     resource_type, item[arn_key], {**item, **cluster_fields}, missing=missing
                 )
             )
-    return resources
+        return resources
+
+    clusters = ctx.paginate("eks", "list_clusters", "clusters")
+    return [resource for found in ctx.fan_out("eks", read, clusters) for resource in found]
 
 
 @register(

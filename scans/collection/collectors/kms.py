@@ -66,18 +66,16 @@ def _key_data(ctx: CollectContext, key: dict[str, str]) -> KeyData | None:
 def collect_keys(ctx: CollectContext) -> list[Resource]:
     keys = ctx.paginate("kms", "list_keys", "Keys", PaginationConfig={"PageSize": PAGE_SIZE})
     inspected = len(ctx.capped(keys, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="KMS keys"))
-    resources = []
-    for index, key in enumerate(keys):
-        if index >= inspected:
-            # Kept unread (it may be AWS-managed) so its rules say "not evaluated".
-            read: KeyData | None = (
-                dict(key),
-                dict.fromkeys(NOT_INSPECTED_FIELDS, NOT_INSPECTED),
-            )
-        else:
-            read = _key_data(ctx, key)
-        if read is not None:
-            data, missing = read
-            arn = data.get("Arn") or key["KeyArn"]
-            resources.append(ctx.resource("AWS::KMS::Key", arn, data, missing=missing))
-    return resources
+    read: list[KeyData | None] = ctx.fan_out(
+        "kms", lambda key: _key_data(ctx, key), keys[:inspected]
+    )
+    # Kept unread (they may be AWS-managed) so their rules say "not evaluated".
+    read += [
+        (dict(key), dict.fromkeys(NOT_INSPECTED_FIELDS, NOT_INSPECTED)) for key in keys[inspected:]
+    ]
+    return [
+        ctx.resource("AWS::KMS::Key", data.get("Arn") or key["KeyArn"], data, missing=missing)
+        for key, entry in zip(keys, read, strict=True)
+        if entry is not None
+        for data, missing in [entry]
+    ]

@@ -145,16 +145,27 @@ def collect_buckets(ctx: CollectContext) -> list[Resource]:
     # and without one S3 returns every bucket up to the account quota.
     buckets = ctx.paginate("s3", "list_buckets", "Buckets")
     inspected = len(ctx.capped(buckets, cap=settings.SCAN_PER_ITEM_CALL_CAP, what="buckets"))
-    resources = []
-    for index, bucket in enumerate(buckets):
-        if index >= inspected:
-            # Kept, so its rules say "not evaluated" rather than the bucket vanishing.
-            data, missing = dict(bucket), dict.fromkeys(BUCKET_FIELDS, NOT_INSPECTED)
-        else:
-            try:
-                data, missing = _bucket_data(ctx, bucket)
-            except s3_calls.BucketGone:
-                continue
-        arn = f"arn:{ctx.account.partition}:s3:::{bucket['Name']}"
-        resources.append(ctx.resource("AWS::S3::Bucket", arn, data, missing=missing))
-    return resources
+
+    def read(bucket: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]] | None:
+        try:
+            return _bucket_data(ctx, bucket)
+        except s3_calls.BucketGone:
+            return None
+
+    entries = ctx.fan_out("s3", read, buckets[:inspected])
+    # Kept, so their rules say "not evaluated" rather than the buckets vanishing.
+    entries += [
+        (dict(bucket), dict.fromkeys(BUCKET_FIELDS, NOT_INSPECTED))
+        for bucket in buckets[inspected:]
+    ]
+    return [
+        ctx.resource(
+            "AWS::S3::Bucket",
+            f"arn:{ctx.account.partition}:s3:::{bucket['Name']}",
+            data,
+            missing=missing,
+        )
+        for bucket, entry in zip(buckets, entries, strict=True)
+        if entry is not None
+        for data, missing in [entry]
+    ]

@@ -1,5 +1,7 @@
 """Sessions built from pasted keys share botocore's parsed models, never their credentials."""
 
+import botocore.parsers
+import botocore.utils
 import pytest
 from moto.sts.models import STSBackend
 
@@ -80,3 +82,31 @@ def test_a_role_session_near_its_expiry_assumes_the_role_again(assumed, monkeypa
     assert set(assumed) == {(ROLE_ARN, "Partner-42", 900)}
     assert len(assumed) >= 3
     assert session.get_credentials().get_frozen_credentials().access_key != first_key
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-05-01T12:00:00.000Z",
+        "2024-05-01T12:00:00Z",
+        "2024-05-01T14:00:00+02:00",
+        "2024-05-01T12:00:00",
+        "Wed, 01 May 2024 12:00:00 GMT",
+        1714564800,
+    ],
+)
+def test_answers_timestamps_are_the_instants_botocore_reads(value):
+    assert scans_aws._timestamp(value) == botocore.utils.parse_timestamp(value)
+
+
+def test_scan_sessions_read_timestamps_without_botocores_general_parser(aws, monkeypatch):
+    def refuse(value: object) -> None:
+        raise AssertionError("botocore's general timestamp parser was used")
+
+    monkeypatch.setattr(botocore.parsers, "DEFAULT_TIMESTAMP_PARSER", refuse)
+    session = scans_aws.session_from_credentials(AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40))
+    ec2 = session.client("ec2", region_name="eu-west-1")
+
+    volume = ec2.create_volume(AvailabilityZone="eu-west-1a", Size=1)
+
+    assert volume["CreateTime"].year >= 2024

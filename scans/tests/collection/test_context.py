@@ -7,7 +7,12 @@ import boto3
 import pytest
 
 from scans.collection.collectors import Collector
-from scans.collection.context import CollectContext
+from scans.collection.context import (
+    COLLECTOR_THREADS,
+    MAX_ITEM_THREADS,
+    UNIT_CONNECTIONS,
+    CollectContext,
+)
 from scans.collection.inventory import AccountContext
 from scans.lifecycle import services
 from scans.tests.paging import serve_pages
@@ -65,14 +70,68 @@ def test_token_bucket_allows_its_burst_then_paces(monkeypatch):
     assert clock.slept == pytest.approx([0.25])
 
 
-def test_the_pace_follows_the_setting(settings):
+def test_the_pace_follows_the_settings(settings):
     settings.AWS_CALLS_PER_SECOND = 5
-    slow = rate_limiter(account=ACCOUNT_ID, service="ec2", region=REGION)
+    slow = rate_limiter(account=ACCOUNT_ID, service="eks", region=REGION)
     settings.AWS_CALLS_PER_SECOND = 50
-    fast = rate_limiter(account=ACCOUNT_ID, service="ec2", region=REGION)
+    fast = rate_limiter(account=ACCOUNT_ID, service="eks", region=REGION)
     assert (slow.rate, slow.burst) == (5, 10)
     assert (fast.rate, fast.burst) == (50, 100)
-    assert rate_limiter(account=ACCOUNT_ID, service="ec2", region=REGION) is fast
+    assert rate_limiter(account=ACCOUNT_ID, service="eks", region=REGION) is fast
+
+
+def test_per_item_calls_fan_out_in_order_and_several_at_a_time():
+    ctx = new_ctx()
+    # Two items wait for each other: made one after the other, the barrier breaks.
+    meeting = threading.Barrier(2, timeout=5)
+
+    def read(item: int) -> int:
+        if item < 2:
+            meeting.wait()
+        return item * 10
+
+    try:
+        assert ctx.fan_out("ec2", read, range(6)) == [0, 10, 20, 30, 40, 50]
+    finally:
+        ctx.close()
+    assert not meeting.broken
+
+
+def test_a_fan_out_inside_a_fan_out_runs_inline_instead_of_waiting_on_its_own_pool(settings):
+    settings.AWS_CALLS_PER_SECOND = 1  # a pool of one thread for the service
+    ctx = new_ctx()
+
+    def outer(item: int) -> list[int]:
+        return ctx.fan_out("eks", lambda inner: item * 10 + inner, [1, 2])
+
+    try:
+        assert ctx.fan_out("eks", outer, [1, 2]) == [[11, 12], [21, 22]]
+    finally:
+        ctx.close()
+
+
+def test_a_fan_out_raises_the_first_failure_in_item_order():
+    ctx = new_ctx()
+
+    def read(item: int) -> int:
+        if item % 2:
+            raise ValueError(item)
+        return item
+
+    try:
+        with pytest.raises(ValueError, match="1"):
+            ctx.fan_out("s3", read, range(5))
+    finally:
+        ctx.close()
+
+
+def test_a_units_clients_keep_a_connection_for_each_request_it_can_have_in_flight():
+    ctx = new_ctx()
+    try:
+        assert ctx.client("ec2").meta.config.max_pool_connections == UNIT_CONNECTIONS
+        assert UNIT_CONNECTIONS == COLLECTOR_THREADS + MAX_ITEM_THREADS
+    finally:
+        ctx.close()
 
 
 def test_every_request_each_page_included_takes_a_token_from_its_bucket(aws, monkeypatch):

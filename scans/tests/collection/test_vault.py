@@ -9,7 +9,14 @@ from django.core.cache import caches
 
 from conftest import TEST_REDIS_URL
 from scans.collection.aws import AwsCredentials, CallerIdentity
-from scans.collection.vault import VaultEntry, VaultUnavailable, vault_delete, vault_get, vault_put
+from scans.collection.vault import (
+    VaultEntry,
+    VaultUnavailable,
+    VaultWatch,
+    vault_delete,
+    vault_get,
+    vault_put,
+)
 
 SECRET = "VaultSecret/0123456789+abcdefghijklmnopq"
 ENTRY = VaultEntry(
@@ -51,6 +58,36 @@ def test_round_trip_and_delete(vault_backend):
     assert vault_get(scan_id=scan_id) == ENTRY
     vault_delete(scan_id=scan_id)
     assert vault_get(scan_id=scan_id) is None
+
+
+def test_a_watch_knows_at_once_when_this_process_deletes_the_credentials(vault_backend):
+    scan_id = uuid.uuid4()
+    vault_put(scan_id=scan_id, entry=ENTRY)
+    watch = VaultWatch(scan_id=scan_id)
+    try:
+        assert not watch()
+        vault_delete(scan_id=scan_id)
+        assert watch()
+    finally:
+        watch.close()
+
+
+def test_a_watch_notices_credentials_deleted_by_another_process(vault_backend):
+    scan_id = uuid.uuid4()
+    vault_put(scan_id=scan_id, entry=ENTRY)
+    watch = VaultWatch(scan_id=scan_id)
+    try:
+        # As a cancel in another process does: the entry goes, this process is not told.
+        caches["vault"].delete(f"securescope:vault:{scan_id}")
+        assert watch.gone.wait(timeout=10)
+    finally:
+        watch.close()
+
+
+def test_a_watch_of_a_scan_without_credentials_says_so_from_the_start():
+    watch = VaultWatch(scan_id=uuid.uuid4())
+    watch.close()
+    assert watch()
 
 
 def test_entry_expires_after_its_ttl(settings):

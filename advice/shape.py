@@ -4,7 +4,10 @@ Ports, flags, versions and enumerations decide the advice ("port 22 open to the 
 "IMDSv1 allowed", "Kubernetes 1.28"); day counts, dates and sizes only say how bad one resource
 is. Scalar numbers and date-like strings are replaced by a placeholder, so a thousand instances
 launched on different days share one shape and one generation. Numbers inside lists (open
-ports) are kept: they are the substance of the finding.
+ports) are kept: they are the substance of the finding. Resource hashes (the links an exposure
+path is built from) name one resource and say nothing the advice needs: they become a
+placeholder too, and so never reach a prompt, where a hash with twelve digits in a row would
+read as an account id and refuse it.
 """
 
 import hashlib
@@ -14,6 +17,8 @@ from typing import Any
 
 NUMBER = "<number>"
 DATE = "<date>"
+RESOURCE = "<resource>"
+_RESOURCE_HASH = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -28,6 +33,8 @@ def _normalized(value: Any, *, in_list: bool) -> Any:
         return value if in_list else NUMBER
     if isinstance(value, str) and _DATE.match(value):
         return DATE
+    if isinstance(value, str) and _RESOURCE_HASH.match(value):
+        return RESOURCE
     return value
 
 

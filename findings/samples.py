@@ -3,12 +3,13 @@
 A sample shows what the code produces, so it is made the way a user makes one: a demo scan
 through the whole pipeline, then each exporter. What changes from one run to the next is pinned
 so that the same code writes byte-identical samples: moto's random ids (seeded), the resource
-hash key, the scan's id and its times.
+hash key, the scan's id and its times, and the day moto stamps on what it creates (launch and
+creation dates in evidence), written as the scan's pinned day.
 """
 
 import urllib.request
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -51,17 +52,29 @@ def sample_file_name(export_format: str) -> str:
     return f"{SAMPLE_NAME}.{FILE_EXTENSIONS.get(export_format, export_format)}"
 
 
+def _pinned(text: str, *, scan: Scan, seeded_on: set[date]) -> str:
+    text = text.replace(str(scan.id), str(SAMPLE_SCAN_ID))
+    for day in seeded_on:
+        text = text.replace(day.isoformat(), SAMPLE_STARTED.date().isoformat())
+    return text
+
+
 def sample_exports() -> dict[str, str]:
     """File name -> content of the demo account's export in each format."""
+    # Two days when the seeding straddles midnight.
+    seeded_on = {datetime.now(UTC).date()}
     with override_settings(RESOURCE_HASH_KEY=SAMPLE_HASH_KEY):
         _seed_demo_account()
+        seeded_on.add(datetime.now(UTC).date())
         scan = scan_wait(scan_id=scan_start_demo().id, timeout=SCAN_TIMEOUT)
     try:
         scan = _pin_times(scan)
         return {
-            sample_file_name(export_format): "".join(
-                exporter(scan, finding_list(scan_id=scan.id))
-            ).replace(str(scan.id), str(SAMPLE_SCAN_ID))
+            sample_file_name(export_format): _pinned(
+                "".join(exporter(scan, finding_list(scan_id=scan.id))),
+                scan=scan,
+                seeded_on=seeded_on,
+            )
             for export_format, exporter in sorted(EXPORTERS.items())
         }
     finally:

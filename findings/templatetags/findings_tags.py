@@ -1,11 +1,16 @@
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from findings.identifiers import Identity
+from findings.tallies import RuleGroup
 from securescope.frameworks import UNMAPPED_KEY, all_frameworks, get_framework
 
 register = template.Library()
@@ -93,3 +98,53 @@ def unmapped_reason(compliance: dict[str, Any]) -> str:
 def identity_of(identities: dict[str, Identity] | None, resource_hash: str) -> Identity | None:
     """The revealed (or stored) identity of a hash on this page, or None."""
     return identities.get(resource_hash) if identities else None
+
+
+# Never a rule id (those are upper case): stands for one in a reversed URL.
+_RULE_PLACEHOLDER = "rule-id"
+_RULE_GROUP_BODY = (
+    '<tbody class="rule-group" data-rule="{rule}">\n'
+    "      <tr>\n"
+    '        <td><input type="checkbox" name="rule" value="{rule}" form="bulk"'
+    ' aria-label="Select every finding of {rule} shown"></td>\n'
+    '        <td><button type="button" class="expand small secondary" aria-expanded="false"'
+    ' aria-controls="rows-{rule}" data-expands="rows-{rule}" hx-get="{rows_url}?{query}"'
+    ' hx-target="#rows-{rule} td" hx-trigger="click once"><span class="visually-hidden">'
+    'Findings of {rule}</span><span aria-hidden="true" class="chevron"></span></button></td>\n'
+    '        <td><span class="sev {severity}">{severity}</span></td>\n'
+    "        <td><strong>{rule}</strong><br>{title}</td>\n"
+    '        <td class="number">{failing}</td>\n'
+    '        <td class="number">{passing}</td>\n'
+    '        <td class="number">{not_evaluated}</td>\n'
+    "      </tr>\n"
+    '      <tr class="rule-rows" id="rows-{rule}" hidden><td colspan="7"><p class="hint">'
+    "Loading…</p></td></tr>\n"
+    "    </tbody>\n    "
+)
+
+
+@register.simple_tag
+def rule_group_bodies(
+    groups: Iterable[RuleGroup], scan_id: object, filter_query: str
+) -> SafeString:
+    """One table body per rule of the grouped findings view. A page holds one per failing rule
+    (over a hundred on a real account), and a tag renders them at a fraction of a template
+    loop's cost; the rows' URL is reversed once."""
+    rows_url = reverse("findings:rule", args=[scan_id, _RULE_PLACEHOLDER])
+    return format_html_join(
+        "",
+        _RULE_GROUP_BODY,
+        (
+            {
+                "rule": group.rule_id,
+                "rows_url": rows_url.replace(_RULE_PLACEHOLDER, group.rule_id),
+                "query": filter_query,
+                "severity": group.severity,
+                "title": group.title,
+                "failing": localize(group.failing),
+                "passing": localize(group.passing),
+                "not_evaluated": localize(group.not_evaluated),
+            }
+            for group in groups
+        ),
+    )

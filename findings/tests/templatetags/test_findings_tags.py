@@ -1,9 +1,17 @@
 """The findings templates' filters and tags."""
 
+import uuid
+
 from django.template import Context, Template
+from django.urls import reverse
 
 from findings.reveal import Identity
-from findings.templatetags.findings_tags import SUMMARY_LENGTH, evidence_summary
+from findings.tallies import RuleGroup
+from findings.templatetags.findings_tags import (
+    SUMMARY_LENGTH,
+    evidence_summary,
+    rule_group_bodies,
+)
 
 
 def test_evidence_summary_lists_plain_values_and_counts_nested_ones():
@@ -53,3 +61,18 @@ def test_a_hash_cell_shows_a_revealed_identity_escaped():
     assert '<span class="identity"><strong>&lt;b&gt;</strong> ' in html
     assert '<code class="arn">arn:aws:ec2:us-east-1:123456789012:instance/i-1</code>' in html
     assert render_cell("ef" * 32, identities).count("identity") == 0
+
+
+def test_rule_group_bodies_link_each_rule_with_the_filters_escaped():
+    scan_id = uuid.uuid4()
+    group = RuleGroup(rule_id="EC2_SG_SSH_OPEN", title="SSH <open>", severity="high")
+    group.counts.update({"FAIL": 1234, "PASS": 2})
+    html = rule_group_bodies([group], scan_id, "status=FAIL&q=a")
+    rows_url = reverse("findings:rule", args=[scan_id, "EC2_SG_SSH_OPEN"])
+    assert f'hx-get="{rows_url}?status=FAIL&amp;q=a"' in html
+    assert 'data-rule="EC2_SG_SSH_OPEN"' in html
+    assert 'id="rows-EC2_SG_SSH_OPEN"' in html
+    assert "SSH &lt;open&gt;" in html
+    assert '<td class="number">1234</td>' in html
+    assert '<td class="number">2</td>' in html
+    assert rule_group_bodies([], scan_id, "") == ""

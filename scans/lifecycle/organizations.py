@@ -205,11 +205,19 @@ def _members_start(
     source: str,
     executor: str | None,
 ) -> None:
-    """Start a scan of each account, its units held back, then queue them all interleaved."""
+    """Start a scan of each account, its units held back, then queue them all interleaved.
+
+    A member the run already has a scan of was started by an attempt that died before it
+    queued anything (django-q2 runs the task again): its scan is kept and its units queued.
+    """
     not_assumed: list[dict[str, str]] = []
     started: list[Scan] = []
+    earlier = {scan.account_hash: scan for scan in run.scans.all()}
     try:
         for done, account_id in enumerate(account_ids, start=1):
+            if account_hash(account_id) in earlier:
+                started.append(earlier[account_hash(account_id)])
+                continue
             member = credentials
             if account_id != identity.account_id:
                 member = replace(

@@ -157,3 +157,34 @@ def test_a_start_the_reaper_gave_up_queues_nothing_when_it_wakes(organization, q
     organization_members_start(run_id=run.id, executor="record")
     assert queued == [(MEMBERS_START_TASK, (str(run.id),))]
     assert not Scan.objects.exists()
+
+
+def test_a_start_run_again_after_its_worker_died_starts_no_member_twice(
+    organization, queued, monkeypatch
+):
+    run = organization_scan_begin(
+        credentials=AwsCredentials(**organization.keys), regions=["eu-west-1"]
+    )
+
+    def worker_killed(*args, **kwargs):
+        raise SystemExit("killed")
+
+    # The first attempt dies after starting every member, before queueing their units and
+    # before deleting the keys (its finally blocks never ran).
+    with monkeypatch.context() as dying:
+        dying.setattr(organizations, "_members_release", worker_killed)
+        dying.setattr(organizations, "vault_delete", lambda **kwargs: None)
+        with pytest.raises(SystemExit):
+            organization_members_start(run_id=run.id, executor="record")
+    first = set(run.scans.values_list("id", flat=True))
+    assert len(first) == 1 + len(organization.members)
+
+    organization_members_start(run_id=run.id, executor="record")
+
+    run.refresh_from_db()
+    assert run.status == OrganizationRun.Status.STARTED
+    assert set(run.scans.values_list("id", flat=True)) == first
+    units = [call for task, call in queued if task == executor.UNIT_TASK]
+    assert sorted(units) == sorted(
+        (str(scan_id), unit) for scan_id in first for unit in ["global", "eu-west-1"]
+    )

@@ -77,11 +77,18 @@ def setup_django(database_url: str) -> None:
     }
 
 
-def create_bench_scan(findings: int, *, changed_every: int = 0):
+def create_bench_scan(
+    findings: int,
+    *,
+    changed_every: int = 0,
+    account_hash: str = BENCH_ACCOUNT_HASH,
+    account_label: str = "****BNCH",
+    organization_run=None,
+):
     """A finished scan with `findings` findings, written with COPY in seconds, then closed.
 
-    Resources are the same in every scan; `changed_every` shifts the status of every n-th
-    finding, so that a later scan has findings new since this one."""
+    Resources are the same in every scan of an account; `changed_every` shifts the status of
+    every n-th finding, so that a later scan has findings new since this one."""
     from django.db import connection, transaction
 
     from findings.columns import STORED_COLUMNS
@@ -92,10 +99,11 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
 
     rules = sorted(load_catalog().rules, key=lambda rule: rule.id)
     scan = Scan.objects.create(
-        account_hash=BENCH_ACCOUNT_HASH,
-        account_label="****BNCH",
+        account_hash=account_hash,
+        account_label=account_label,
         status=Scan.Status.RUNNING,
         regions=REGIONS,
+        organization_run=organization_run,
     )
     columns = ", ".join(STORED_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -105,8 +113,9 @@ def create_bench_scan(findings: int, *, changed_every: int = 0):
                 region = REGIONS[index // len(rules) % len(REGIONS)]
                 shift = 1 if changed_every and index % changed_every == 0 else 0
                 status = STATUSES[(index + shift) % len(STATUSES)]
+                block = index // RESOURCE_BLOCK
                 resource = hashlib.sha256(
-                    f"{rule.resource_type}|{region}|{index // RESOURCE_BLOCK}".encode()
+                    f"{account_hash}|{rule.resource_type}|{region}|{block}".encode()
                 ).hexdigest()
                 fingerprint = finding_fingerprint(
                     rule_id=rule.id, resource_hash=resource, region=region
@@ -166,8 +175,9 @@ def deep_cursor(scan, params: dict, row: int) -> dict:
     return {**params, "after": cursor_encode([getattr(before, name) for name in names])}
 
 
-def time_variants(client, url: str, variants: dict, requests: int) -> None:
-    print("| request | median ms | p95 ms |\n|---|---|---|")
+def time_variants(client, url: str, variants: dict, requests: int, *, header: bool = True) -> None:
+    if header:
+        print("| request | median ms | p95 ms |\n|---|---|---|")
     for name, params in variants.items():
         time_page(client, url, params, 3)  # warm the connection and the template cache
         median, p95 = time_page(client, url, params, requests)
@@ -229,11 +239,23 @@ def main() -> int:
     parser.add_argument(
         "--no-vacuum", action="store_true", help="time the pages before autovacuum has passed"
     )
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=0,
+        help="an organization run over this many accounts instead (bench/web_organization.py)",
+    )
+    parser.add_argument("--findings-per-account", type=int, default=100_000)
+    parser.add_argument("--mutes-per-account", type=int, default=0)
     args = parser.parse_args()
     setup_django(args.database_url)
     if args.export:
         export_child(*args.export)
         return 0
+    if args.accounts:
+        from web_organization import organization_bench
+
+        return organization_bench(args)
 
     from django.core.management import call_command
     from django.urls import reverse

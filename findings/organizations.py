@@ -64,8 +64,12 @@ class OrganizationRollup:
         return self.run.not_assumed
 
     @property
+    def starting(self) -> bool:
+        return self.run.status == OrganizationRun.Status.STARTING
+
+    @property
     def finished(self) -> bool:
-        return all(row.scan.is_finished for row in self.accounts)
+        return not self.starting and all(row.scan.is_finished for row in self.accounts)
 
 
 def organization_run_list() -> QuerySet[OrganizationRun]:

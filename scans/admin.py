@@ -27,7 +27,7 @@ class ScanAdmin(admin.ModelAdmin):
 
 @admin.register(OrganizationRun)
 class OrganizationRunAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "account_label", "role_name", "created_by"]
+    list_display = ["created_at", "account_label", "role_name", "status", "created_by"]
     readonly_fields = [f.name for f in OrganizationRun._meta.fields]
 
     def has_add_permission(self, request) -> bool:

@@ -73,10 +73,22 @@ class OrganizationRun(models.Model):
     could not be assumed have no scan: `not_assumed` lists them, masked, with the reason.
     """
 
+    class Status(models.TextChoices):
+        # The web form's runs start their members in a background task; the command's at once.
+        STARTING = "starting", "Starting"
+        STARTED = "started", "Started"
+        FAILED = "failed", "Failed to start"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STARTED)
+    # Members the start has gone through (scanned or not assumed), of the ACTIVE accounts.
+    members_done = models.PositiveIntegerField(default=0)
+    members_total = models.PositiveIntegerField(default=0)
+    # Why the start failed, in words that name no account.
+    error = models.TextField(blank=True)
     # The management (or delegated administrator) account the member list came from.
     account_hash = models.CharField(max_length=64, db_index=True)
     account_label = models.CharField(max_length=16)

@@ -2,6 +2,7 @@
 
 from scans.lifecycle.accounts import saved_account_scan_scheduled
 from scans.lifecycle.housekeeping import scan_units_reap
+from scans.lifecycle.organizations import organization_members_start
 from scans.lifecycle.services import scan_demo_launch, scan_unit_run
 
 
@@ -20,3 +21,8 @@ def reap_stalled_units() -> int:
 def scan_saved_account(account_id: int) -> str:
     """A saved account's schedule (scans/lifecycle/schedules.py) runs this."""
     return saved_account_scan_scheduled(account_id=account_id)
+
+
+def start_organization_members(run_id: str) -> None:
+    """An organization run begun from the web form starts its members here."""
+    organization_members_start(run_id=run_id)

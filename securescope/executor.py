@@ -9,8 +9,9 @@ account's server, which lives here) asks for the thread executor whatever the se
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, zip_longest
 
 from django.conf import settings
 from django.db import connections
@@ -87,3 +88,15 @@ def enqueue_scan_units(
     enqueue_tasks(
         UNIT_TASK, [(str(scan_id), region) for region in units], cluster="scans", executor=executor
     )
+
+
+def enqueue_scan_units_round_robin(
+    *, scans: Sequence[tuple[uuid.UUID | str, list[str]]], executor: str | None = None
+) -> None:
+    """The units of several scans, (scan id, its units), queued one scan's unit at a time:
+    each scan's first unit, then each one's second, and so on. Workers take tasks in the order
+    they were queued, so every account of an organization is under way early and none waits
+    behind another's whole scan."""
+    by_round = zip_longest(*([(str(scan_id), unit) for unit in units] for scan_id, units in scans))
+    calls = [call for call in chain.from_iterable(by_round) if call is not None]
+    enqueue_tasks(UNIT_TASK, calls, cluster="scans", executor=executor)

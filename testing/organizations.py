@@ -1,8 +1,11 @@
 """An AWS organization in moto: member accounts with a role to assume, one that refuses it."""
 
 import json
+import time
+import uuid
 from dataclasses import dataclass
 
+from scans.models import OrganizationRun
 from testing.aws import moto_user_keys
 
 MANAGEMENT_ACCOUNT = "123456789012"
@@ -58,3 +61,14 @@ def moto_organization(monkeypatch, *, members: int = 2, refused: int = 1) -> Org
     }
     keys = moto_user_keys(monkeypatch, user_name="management", policy=json.dumps(policy))
     return Organization(keys, MANAGEMENT_ACCOUNT, sorted(reachable), sorted(denied), [closed])
+
+
+def organization_started(*, run_id: uuid.UUID | str, timeout: float = 60) -> OrganizationRun:
+    """The run once its background start has ended (started or failed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = OrganizationRun.objects.get(id=run_id)
+        if run.status != OrganizationRun.Status.STARTING:
+            return run
+        time.sleep(0.1)
+    raise TimeoutError(f"organization run {run_id} did not start within {timeout:.0f} s")

@@ -121,13 +121,15 @@ def scan_start(
     executor: str | None = None,
     saved_account: SavedAccount | None = None,
     organization_run: OrganizationRun | None = None,
+    enqueue_units: bool = True,
 ) -> Scan:
     """Prove the keys, then create the scan and enqueue one unit per region plus the global one.
 
     The scan starts with the actions its policy check found denied, so its page lists them
     before any unit runs into them. A scan of a `saved_account` links to it, and is refused
-    while another scan of that account runs. Raises CredentialsRejected, VaultUnavailable or
-    AccountScanRunning (nothing stored).
+    while another scan of that account runs. Without `enqueue_units` the units are created
+    pending and the caller queues them (an organization interleaves its members' units).
+    Raises CredentialsRejected, VaultUnavailable or AccountScanRunning (nothing stored).
     """
     try:
         identity, regions, denied_by_policy = _credentials_proven(credentials, regions)
@@ -152,7 +154,7 @@ def scan_start(
                 minimal_permissions=denied_by_policy,
                 organization_run=organization_run,
             )
-            _scan_units_create(scan, executor=executor)
+            _scan_units_create(scan, executor=executor, enqueue=enqueue_units)
             _audit_scan_started(scan, user)
     except BaseException:
         vault_delete(scan_id=scan_id)
@@ -211,13 +213,20 @@ def sessions_released() -> None:
     gc.collect()
 
 
-def _scan_units_create(scan: Scan, *, executor: str | None) -> None:
-    """One unit per region plus the global one, run once the transaction commits."""
-    units = [GLOBAL_REGION, *scan.regions]
+def scan_unit_names(scan: Scan) -> list[str]:
+    """The scan's units in the order they are queued: the global one, then its regions."""
+    return [GLOBAL_REGION, *scan.regions]
+
+
+def _scan_units_create(scan: Scan, *, executor: str | None, enqueue: bool = True) -> None:
+    """One unit per region plus the global one, run once the transaction commits (unless the
+    caller queues them itself)."""
+    units = scan_unit_names(scan)
     ScanRegion.objects.bulk_create(ScanRegion(scan=scan, region=name) for name in units)
-    transaction.on_commit(
-        partial(enqueue_scan_units, scan_id=scan.id, units=units, executor=executor)
-    )
+    if enqueue:
+        transaction.on_commit(
+            partial(enqueue_scan_units, scan_id=scan.id, units=units, executor=executor)
+        )
 
 
 def _audit_scan_started(scan: Scan, user: AbstractBaseUser | None) -> None:

@@ -12,7 +12,7 @@ from scans.collection.aws import CredentialsRejected
 from scans.collection.vault import VaultUnavailable
 from scans.lifecycle import selectors
 from scans.lifecycle.housekeeping import scan_units_reap
-from scans.lifecycle.organizations import organization_scan_start
+from scans.lifecycle.organizations import organization_scan_begin
 from scans.lifecycle.services import (
     credential_expiry_problem,
     scan_cancel,
@@ -85,9 +85,10 @@ def scan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _organization_start(request: HttpRequest, form: ScanForm) -> HttpResponse:
-    """A scan of every account of the keys' organization; its roll-up page follows them."""
+    """A scan of every account of the keys' organization, started in the background; its
+    roll-up page shows the start's progress, then follows the scans."""
     try:
-        run = organization_scan_start(
+        run = organization_scan_begin(
             credentials=form.credentials(),
             role_name=form.cleaned_data["member_role_name"],
             external_id=form.cleaned_data["external_id"],
@@ -97,11 +98,9 @@ def _organization_start(request: HttpRequest, form: ScanForm) -> HttpResponse:
     except (CredentialsRejected, VaultUnavailable) as error:
         form.add_error(None, str(error))
         return render(request, "scans/new.html", {"form": form})
-    scanned = run.scans.count()
+    total = run.members_total
     messages.success(
-        request,
-        f"Scans of {scanned} account{pluralize(scanned)} of the organization started"
-        + (f"; {len(run.not_assumed)} could not be assumed." if run.not_assumed else "."),
+        request, f"Starting scans of the organization's {total} account{pluralize(total)}."
     )
     return redirect("organizations:detail", run_id=run.id)
 

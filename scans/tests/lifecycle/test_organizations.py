@@ -7,6 +7,7 @@ from scans.collection.vault import vault_get
 from scans.lifecycle.organizations import organization_scan_start
 from scans.lifecycle.services import scan_wait
 from scans.models import OrganizationRun, Scan
+from securescope import executor
 from securescope.privacy import account_hash, account_label
 from testing.aws import moto_user_keys
 from testing.organizations import moto_organization
@@ -99,3 +100,33 @@ def test_a_role_name_aws_would_refuse_is_refused_before_any_call(role_name):
         organization_scan_start(
             credentials=AwsCredentials("AKIAIOSFODNN7EXAMPLE", "x" * 40), role_name=role_name
         )
+
+
+def test_members_units_are_queued_after_every_member_started_one_account_at_a_time(
+    organization, monkeypatch
+):
+    queued = []
+
+    def record(task: str, calls: list[tuple], cluster: str) -> None:
+        # Every member has been started (its scan and units exist) when the first unit is queued.
+        assert Scan.objects.count() == 1 + len(organization.members)
+        queued.extend(calls)
+
+    monkeypatch.setitem(executor.EXECUTORS, "record", record)
+    run = organization_scan_start(
+        credentials=AwsCredentials(**organization.keys),
+        regions=["eu-west-1", "us-east-1"],
+        executor="record",
+    )
+    scans = [
+        str(scan_id) for scan_id in run.scans.order_by("created_at").values_list("id", flat=True)
+    ]
+    assert queued == [
+        (scan_id, unit) for unit in ["global", "eu-west-1", "us-east-1"] for scan_id in scans
+    ]
+    run.refresh_from_db()
+    assert (run.status, run.members_done, run.members_total) == (
+        OrganizationRun.Status.STARTED,
+        len(organization.members) + len(organization.refused) + 1,
+        len(organization.members) + len(organization.refused) + 1,
+    )

@@ -3,12 +3,14 @@
 import pytest
 from django.urls import reverse
 
+from scans.lifecycle.organizations import organization_members_start
 from scans.lifecycle.services import scan_wait
 from scans.models import OrganizationRun, Scan
 from scans.web.forms import ScanForm
+from securescope import executor
 from securescope.privacy import account_label
 from testing.factories import create_user
-from testing.organizations import moto_organization
+from testing.organizations import moto_organization, organization_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Keys of the form's shape, for the requests that fail before any AWS call.
@@ -32,8 +34,8 @@ def test_the_whole_organization_is_scanned_and_its_page_follows(client, aws, mon
             "regions": ["eu-west-1"],
         },
     )
-    run = OrganizationRun.objects.get()
     assert response.status_code == 302
+    run = organization_started(run_id=OrganizationRun.objects.get().id)
     assert response.url == reverse("organizations:detail", args=[run.id])
     scans = [scan_wait(scan_id=scan.id, timeout=120) for scan in run.scans.all()]
     assert len(scans) == 1 + len(organization.members)
@@ -42,7 +44,28 @@ def test_the_whole_organization_is_scanned_and_its_page_follows(client, aws, mon
     assert {scan.created_by_id for scan in scans} == {user.pk}
     html = client.get(response.url).content.decode()
     assert all(account_label(refused) in html for refused in organization.refused)
-    assert "Scans of 3 accounts of the organization started; 1 could not be assumed." in html
+    assert "Starting scans of the organization&#x27;s 4 accounts." in html
+
+
+def test_the_run_page_shows_the_starts_progress_until_every_member_is_started(
+    client, aws, monkeypatch, settings
+):
+    organization = moto_organization(monkeypatch)
+    monkeypatch.setitem(executor.EXECUTORS, "record", lambda task, calls, cluster: None)
+    settings.SCAN_EXECUTOR = "record"
+    client.force_login(create_user())
+    response = client.post(
+        reverse("scans:new"),
+        {**organization.keys, "organization": "on", "regions": ["eu-west-1"]},
+    )
+    run = OrganizationRun.objects.get()
+    page = client.get(response.url).content.decode()
+    assert "Starting 0 of 4 accounts" in page
+    assert 'hx-trigger="every 5s"' in page
+    organization_members_start(run_id=run.id, executor="record")
+    page = client.get(response.url).content.decode()
+    assert "Starting" not in page
+    assert account_label(organization.members[0]) in page
 
 
 def test_keys_outside_an_organization_get_a_form_error_and_store_nothing(client, aws):

@@ -18,7 +18,6 @@ of the command and of the largest process of each cluster.
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -28,8 +27,8 @@ from pathlib import Path
 
 import boto3
 from scan import (
-    BENCH,
     ROOT,
+    floor,
     manage,
     mode_env,
     peak_rss_mib,
@@ -40,7 +39,6 @@ from world import REGIONS
 from scans.collection.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, seed_account
 
 MEMBER_ROLE = "OrganizationAccountAccessRole"
-FLOOR_LINE = re.compile(r"floor: (\d+) requests, ([\d.]+) s wall")
 
 
 def management_client(service: str, endpoint: str, region: str = "us-east-1"):
@@ -120,7 +118,7 @@ def build_organization(endpoint: str, members: int, regions: list[str]) -> list[
     return accounts
 
 
-def floor(
+def summed_floor(
     env: dict[str, str], endpoint: str, accounts: list[dict], regions: int
 ) -> tuple[int, float]:
     """bench/floor.py for each account in turn: requests and wall seconds, summed."""
@@ -129,23 +127,9 @@ def floor(
         account_env = {**env, **keys}
         if "AWS_SESSION_TOKEN" not in keys:
             account_env.pop("AWS_SESSION_TOKEN", None)
-        done = subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                str(BENCH / "floor.py"),
-                "--endpoint",
-                endpoint,
-                "--regions",
-                f"{regions}",
-            ],
-            env=account_env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        match = FLOOR_LINE.search(done.stdout)
-        requests += int(match[1])
-        seconds += float(match[2])
+        account_requests, account_seconds, _ = floor(account_env, endpoint, regions)
+        requests += account_requests
+        seconds += account_seconds
     return requests, seconds
 
 
@@ -244,7 +228,7 @@ def main() -> int:
             import django
 
             django.setup()
-            floor_requests, floor_seconds = floor(env, endpoint, accounts, args.regions)
+            floor_requests, floor_seconds = summed_floor(env, endpoint, accounts, args.regions)
             print(f"floor: {floor_requests} requests, {floor_seconds:.1f} s", flush=True)
             rows = []
             for clusters in [int(count) for count in args.clusters.split(",")]:

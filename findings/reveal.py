@@ -28,10 +28,9 @@ from findings.identify import IdentifyFailed
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials, error_code, prove_credentials
 from scans.collection.collectors import Collector, Scope, collectors_for
-from scans.collection.context import CollectContext, CollectionError
+from scans.collection.context import COLLECTOR_THREADS, CollectContext, CollectionError
 from scans.collection.inventory import AccountContext
 from scans.collection.vault import sealed_delete, sealed_exists, sealed_get, sealed_put
-from scans.lifecycle.services import COLLECTOR_THREADS
 from scans.models import Scan
 from securescope.models import AuditEvent
 from securescope.privacy import account_hash, resource_hash

@@ -97,7 +97,7 @@ def findings_store(*, scan_id: object, evaluations: Iterable[Evaluation]) -> Sto
 
     Each batch is a savepoint inside the caller's transaction, not a transaction of its own: a
     scan unit stores its findings and its end in one transaction
-    (scans.lifecycle.services._unit_store), so a unit has all its findings or none, and the
+    (scans.lifecycle.units._unit_store), so a unit has all its findings or none, and the
     batches commit together.
     """
     result = StoreResult()

@@ -3,7 +3,8 @@
 from scans.lifecycle.accounts import saved_account_scan_scheduled
 from scans.lifecycle.housekeeping import scan_units_reap
 from scans.lifecycle.organizations import organization_members_start
-from scans.lifecycle.services import scan_demo_launch, scan_unit_run
+from scans.lifecycle.services import scan_demo_launch
+from scans.lifecycle.units import scan_unit_run
 
 
 def run_scan_unit(scan_id: str, region: str) -> None:

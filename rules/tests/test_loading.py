@@ -29,7 +29,7 @@ def test_yaml_edit_between_two_scans_is_seen_by_the_second(aws, catalog_copy, mo
     seed_region(REGION)
     # Scans read the catalog copy through the same cached loader they use in production.
     monkeypatch.setattr(
-        "scans.lifecycle.services.load_catalog", lambda: loading.load_catalog(catalog_copy)
+        "scans.lifecycle.units.load_catalog", lambda: loading.load_catalog(catalog_copy)
     )
     assert scan_severities("EC2_SG_SSH_OPEN") == {"high"}
 

@@ -37,7 +37,7 @@ def catalog_with_a_broken_rule() -> Catalog:
 def test_a_raising_rule_is_not_evaluated_and_the_others_are_stored(aws, monkeypatch, caplog):
     seed_region(REGION)
     broken = catalog_with_a_broken_rule()
-    monkeypatch.setattr("scans.lifecycle.services.load_catalog", lambda: broken)
+    monkeypatch.setattr("scans.lifecycle.units.load_catalog", lambda: broken)
     caplog.set_level(logging.ERROR, logger="rules.engine")
 
     scan = scan_start(

@@ -19,7 +19,7 @@ from scans.collection.demo import (
     seed_account,
 )
 from scans.collection.inventory import AccountContext
-from scans.lifecycle.services import _collect
+from scans.lifecycle.units import _collect
 from securescope.resources import GLOBAL_REGION
 
 PLANTED_BOTH_WAYS = (

@@ -90,7 +90,7 @@ def test_a_crash_while_starting_a_scan_leaks_nothing(aws, monkeypatch, settings,
 
 
 def test_a_crash_inside_a_scan_unit_leaks_nothing(aws, monkeypatch, server_log):
-    monkeypatch.setattr("scans.lifecycle.services._collect", exploding)
+    monkeypatch.setattr("scans.lifecycle.units._collect", exploding)
     client = Client()
     client.force_login(create_user())
 

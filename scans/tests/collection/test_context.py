@@ -14,7 +14,7 @@ from scans.collection.context import (
     CollectContext,
 )
 from scans.collection.inventory import AccountContext
-from scans.lifecycle import services
+from scans.lifecycle import units
 from scans.tests.paging import serve_pages
 from securescope import ratelimit
 from securescope.ratelimit import TokenBucket, rate_limiter
@@ -168,9 +168,9 @@ def test_a_units_collectors_run_concurrently(monkeypatch):
         return []
 
     stubs = [Collector(f"stub.{n}", "ec2", "region", (), (), meet) for n in ("first", "second")]
-    monkeypatch.setattr(services, "collectors_for", lambda scope: stubs)
+    monkeypatch.setattr(units, "collectors_for", lambda scope: stubs)
 
-    collection = services._collect(new_ctx())
+    collection = units._collect(new_ctx())
 
     assert collection.errors == []
     assert not meeting.broken

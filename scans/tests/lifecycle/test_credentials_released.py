@@ -12,7 +12,7 @@ import pytest
 from scans.collection.aws import AwsCredentials
 from scans.collection.collectors import REGISTRY
 from scans.collection.context import CollectContext
-from scans.lifecycle import services
+from scans.lifecycle import services, units
 from scans.lifecycle.services import scan_cancel, scan_start, scan_wait
 from scans.models import Scan, ScanRegion
 
@@ -51,7 +51,9 @@ def releases(monkeypatch) -> list[str]:
         original()
         released.append(threading.current_thread().name)
 
+    # The scan's start lets go in one module, each unit in the other.
     monkeypatch.setattr(services, "sessions_released", noted)
+    monkeypatch.setattr(units, "sessions_released", noted)
     return released
 
 

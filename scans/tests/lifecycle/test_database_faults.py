@@ -7,10 +7,11 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 import findings.port
-import scans.lifecycle.services
+import scans.lifecycle.units
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
-from scans.lifecycle.services import DB_WRITE_ATTEMPTS, scan_start, scan_wait
+from scans.lifecycle.services import scan_start, scan_wait
+from scans.lifecycle.units import DB_WRITE_ATTEMPTS
 from scans.models import Scan, ScanRegion
 from testing.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, seed_region
 from testing.factories import create_user
@@ -22,7 +23,7 @@ KEYS = AwsCredentials(TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY)
 
 @pytest.fixture
 def no_retry_delay(monkeypatch):
-    monkeypatch.setattr(scans.lifecycle.services, "DB_RETRY_DELAY_SECONDS", 0.1)
+    monkeypatch.setattr(scans.lifecycle.units, "DB_RETRY_DELAY_SECONDS", 0.1)
 
 
 def terminate_this_connection() -> None:

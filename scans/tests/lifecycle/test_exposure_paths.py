@@ -7,7 +7,8 @@ import pytest
 
 from findings.models import Finding
 from scans.collection.aws import AwsCredentials
-from scans.lifecycle.services import scan_start, scan_unit_run
+from scans.lifecycle.services import scan_start
+from scans.lifecycle.units import scan_unit_run
 from scans.models import ScanRegion
 from securescope.privacy import resource_hash
 from testing.exposure import ACCOUNT, ADMIN_POLICY, Account

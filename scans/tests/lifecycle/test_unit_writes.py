@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scans.collection.aws import AwsCredentials
-from scans.lifecycle.services import scan_start, scan_unit_run
+from scans.lifecycle.services import scan_start
+from scans.lifecycle.units import scan_unit_run
 from scans.models import ScanRegion
 from testing.aws import seed_region
 

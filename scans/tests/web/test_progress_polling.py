@@ -12,7 +12,7 @@ from django.utils import timezone
 from scans.collection.collectors import Collector
 from scans.collection.context import CollectContext
 from scans.collection.inventory import AccountContext
-from scans.lifecycle import services
+from scans.lifecycle import units
 from scans.models import Scan, ScanRegion
 from securescope.resources import Resource
 from testing.factories import create_scan, create_scan_region, create_user
@@ -168,10 +168,10 @@ def test_the_progress_table_grows_as_each_collector_ends(client, monkeypatch):
         Collector(name, "ec2", "region", (), (), fn)
         for name, fn in (("slow", slow), ("quick", quick))
     ]
-    monkeypatch.setattr(services, "collectors_for", lambda scope: stubs)
+    monkeypatch.setattr(units, "collectors_for", lambda scope: stubs)
     client.force_login(create_user())
     tables = []
-    record = services._unit_progress(unit)
+    record = units._unit_progress(unit)
 
     def record_and_look(done: int, resources: int) -> None:
         record(done, resources)
@@ -182,7 +182,7 @@ def test_the_progress_table_grows_as_each_collector_ends(client, monkeypatch):
     ctx = CollectContext(
         session=boto3.Session(), account=AccountContext("123456789012"), region="eu-west-1"
     )
-    services._collect(ctx, progress=record_and_look)
+    units._collect(ctx, progress=record_and_look)
 
     assert [
         (t.context["units"][0].collectors_done, t.context["units"][0].resources_collected)

@@ -35,6 +35,10 @@ else:
     # Embedded mode keeps the credential vault and the scan thread pool inside the process: a
     # second worker would not see the keys the first one stored, nor its running scans.
     workers = 1
+# gunicorn's 2 s default lets a busy worker's main loop, running late, close a kept-alive
+# connection whose next request has already arrived (the client sees it dropped with no
+# response: benoitc/gunicorn#2241); bench/load.py met that at load 8 with three workers.
+keepalive = 10
 # No max_requests: recycling a worker would kill the scans running in its thread pool.
 # No runtime control socket (gunicorn 25+): nothing here uses gunicornc, and resizing the
 # workers at run time would break the one-process rule above.

@@ -23,6 +23,10 @@ class Finding(models.Model):
     compliance = models.JSONField(default=dict)
     # Stable across scans of one account: rule, resource hash and region.
     fingerprint = models.CharField(max_length=64)
+    # Failing here and not in the scan the tallies compared with (FindingTally.compared_with),
+    # marked when the scan closes: "new since the previous scan" then reads a small index
+    # instead of looking each failing finding up in the previous scan.
+    is_new = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["rule_id", "region", "resource_type", "resource_hash"]
@@ -50,6 +54,16 @@ class Finding(models.Model):
                 models.F("resource_type"),
                 models.F("resource_hash"),
                 name="finding_severity_order",
+            ),
+            models.Index(
+                models.F("scan"),
+                Severity.rank_expression(),
+                models.F("rule_id"),
+                models.F("region"),
+                models.F("resource_type"),
+                models.F("resource_hash"),
+                condition=models.Q(is_new=True),
+                name="finding_new_severity_order",
             ),
         ]
         constraints = [

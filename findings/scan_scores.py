@@ -8,7 +8,7 @@ keeps the scores of the closed scans it scored last, for the catalog it scored t
 
 import threading
 import uuid
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db.models import Count, Min
@@ -19,6 +19,7 @@ from findings.tallies import Tally, stored_tallies, stored_tallies_by_scan
 from rules.loading import load_catalog
 from rules.schema import Catalog
 from scans.models import Scan
+from securescope.recent import RecentlyUsed
 
 CLOSED_SCAN_SCORES_KEPT = 64
 
@@ -29,7 +30,9 @@ class _ClosedScanScores:
 
     def __init__(self) -> None:
         self.catalog: Catalog | None = None
-        self.scores: OrderedDict[tuple, list[FrameworkScore]] = OrderedDict()
+        self.scores: RecentlyUsed[tuple, list[FrameworkScore]] = RecentlyUsed(
+            CLOSED_SCAN_SCORES_KEPT
+        )
         self.lock = threading.Lock()
 
     def get(self, catalog: Catalog, key: tuple) -> list[FrameworkScore] | None:
@@ -37,17 +40,11 @@ class _ClosedScanScores:
             if self.catalog is not catalog:
                 self.catalog = catalog
                 self.scores.clear()
-            if key not in self.scores:
-                return None
-            self.scores.move_to_end(key)
-            return self.scores[key]
+        return self.scores.get(key)
 
     def put(self, catalog: Catalog, key: tuple, scores: list[FrameworkScore]) -> None:
-        with self.lock:
-            if self.catalog is catalog:
-                self.scores[key] = scores
-                while len(self.scores) > CLOSED_SCAN_SCORES_KEPT:
-                    self.scores.popitem(last=False)
+        if self.catalog is catalog:
+            self.scores.put(key, scores)
 
 
 _closed_scan_scores = _ClosedScanScores()

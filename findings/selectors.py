@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from findings.comparison import scan_comparison
-from findings.models import Finding, Mute
+from findings.models import Finding, FindingTally, Mute
 from scans.models import Scan, ScanRegion
 from securescope.severity import Severity
 
@@ -52,21 +52,34 @@ EXPORT_ORDER = ("rule_id", "region", "resource_type", "resource_hash")
 COMPARED_FIELDS = ("id", "account_hash", "created_at", "status", "regions", "rule_settings")
 
 
+def _earlier_succeeded(scan: Scan) -> QuerySet[Scan]:
+    return Scan.objects.filter(
+        account_hash=scan.account_hash, created_at__lt=scan.created_at, status=Scan.Status.SUCCEEDED
+    ).order_by("-created_at")
+
+
 def previous_scan(*, scan: Scan) -> Scan | None:
     """The last succeeded scan of the same account before this one.
 
     A partial, failed or cancelled scan lacks whole regions: compared with it, everything they
     held would read as resolved, and then as new again on the next good scan.
     """
-    return (
-        Scan.objects.filter(
-            account_hash=scan.account_hash,
-            created_at__lt=scan.created_at,
-            status=Scan.Status.SUCCEEDED,
+    return _earlier_succeeded(scan).first()
+
+
+def _previous_scan_and_marks(scan: Scan) -> tuple[Scan | None, bool]:
+    """previous_scan, and whether `scan` marked its findings `is_new` against it when it
+    closed: not when the previous scan changed since (deleted, or closed later)."""
+    previous = (
+        _earlier_succeeded(scan)
+        .annotate(
+            marked=Exists(
+                FindingTally.objects.filter(scan_id=scan.id, compared_with=OuterRef("id"))
+            )
         )
-        .order_by("-created_at")
         .first()
     )
+    return previous, bool(previous and previous.marked)
 
 
 def incomplete_units(*, scan: Scan) -> list[ScanRegion]:
@@ -165,7 +178,7 @@ def finding_list(
         scan = Scan.objects.only(*COMPARED_FIELDS).get(id=scan_id)
     findings = Finding.objects.filter(scan_id=scan.id)
     if change:
-        previous = previous_scan(scan=scan)
+        previous, marked = _previous_scan_and_marks(scan)
         if change == Change.RESOLVED:
             findings = (
                 Finding.objects.filter(scan_id=previous.id, status=Finding.Status.FAIL).exclude(
@@ -176,7 +189,9 @@ def finding_list(
             )
         else:
             findings = findings.filter(status=Finding.Status.FAIL)
-            if previous and change == Change.UNCHANGED:
+            if marked:
+                findings = findings.filter(is_new=change == Change.NEW)
+            elif previous and change == Change.UNCHANGED:
                 findings = findings.filter(_fails_in(previous.id))
             elif previous:
                 findings = findings.exclude(_fails_in(previous.id))

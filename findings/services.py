@@ -13,6 +13,7 @@ from findings.columns import JSON_COLUMNS, STORED_COLUMNS
 from findings.identifiers import identifiers_encrypted, identities_store
 from findings.models import Finding, FindingTally, Mute
 from findings.selectors import previous_scan
+from findings.tallies import closed_scan_tallies_forget
 from rules.engine import Evaluation
 from scans.lifecycle.hooks import StoreResult
 from scans.models import Scan
@@ -135,25 +136,27 @@ TALLY_KEY = ("rule_id", "region", "status", "severity")
 @transaction.atomic
 def finding_tallies_store(*, scan_id: uuid.UUID | str) -> int:
     """Count a closing scan's findings by rule, region, status and severity (FindingTally),
-    with the failing ones new since the account's previous succeeded scan; returns the rows."""
+    with the failing ones new since the account's previous succeeded scan, which are marked
+    `is_new`; returns the rows."""
     scan = Scan.objects.get(id=scan_id)
     FindingTally.objects.filter(scan_id=scan.id).delete()
+    closed_scan_tallies_forget(scan_id=scan.id)
     previous = previous_scan(scan=scan)
     findings = Finding.objects.filter(scan_id=scan.id)
     counts = list(
         findings.values(*TALLY_KEY).annotate(count=Count("id"), first=Min("id")).order_by()
     )
     new: dict[tuple, int] = {}
+    findings.filter(is_new=True).update(is_new=False)
     if previous is not None:
         failed_before = Finding.objects.filter(
             scan_id=previous.id, fingerprint=OuterRef("fingerprint"), status=Finding.Status.FAIL
         )
+        findings.filter(status=Finding.Status.FAIL).exclude(Exists(failed_before)).update(
+            is_new=True
+        )
         for row in (
-            findings.filter(status=Finding.Status.FAIL)
-            .exclude(Exists(failed_before))
-            .values(*TALLY_KEY)
-            .annotate(count=Count("id"))
-            .order_by()
+            findings.filter(is_new=True).values(*TALLY_KEY).annotate(count=Count("id")).order_by()
         ):
             new[tuple(row[name] for name in TALLY_KEY)] = row["count"]
     rules = {

@@ -30,6 +30,7 @@ from findings.selectors import (
 )
 from scans.models import Scan
 from securescope.frameworks import mapped_sections
+from securescope.recent import RecentlyUsed
 from securescope.severity import Severity
 
 # (rule_id, region, status, severity): the finest count kept.
@@ -78,6 +79,28 @@ def _tally_rows(tallies: QuerySet[FindingTally], *leading: str) -> Iterator[tupl
 
 def stored_tallies(*, scan_id: uuid.UUID) -> list[Tally]:
     return [Tally(*row) for row in _tally_rows(FindingTally.objects.filter(scan_id=scan_id))]
+
+
+# A closed scan's tallies are written once, in the transaction that closes it, and every view of
+# its findings reads them on every request: a process keeps those of the scans it read last.
+CLOSED_SCANS_TALLIES_KEPT = 16
+_closed_scans_tallies: RecentlyUsed[uuid.UUID, tuple[Tally, ...]] = RecentlyUsed(
+    CLOSED_SCANS_TALLIES_KEPT
+)
+
+
+def closed_scan_tallies(*, scan: Scan) -> list[Tally]:
+    """stored_tallies of a closed scan, read once per process."""
+    tallies = _closed_scans_tallies.get(scan.id)
+    if tallies is None:
+        tallies = tuple(stored_tallies(scan_id=scan.id))
+        _closed_scans_tallies.put(scan.id, tallies)
+    return list(tallies)
+
+
+def closed_scan_tallies_forget(*, scan_id: uuid.UUID) -> None:
+    """For a scan whose tallies are being written again."""
+    _closed_scans_tallies.discard(scan_id)
 
 
 def stored_tallies_by_scan(*, scan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Tally]]:
@@ -184,7 +207,7 @@ class ScanCounts:
         # Tallies are written with the scan's counts, in the transaction that closes it.
         if not (self.scan.is_finished and self.scan.finding_counts):
             return []
-        return stored_tallies(scan_id=self.scan.id)
+        return closed_scan_tallies(scan=self.scan)
 
     @cached_property
     def tallies(self) -> list[Tally] | None:

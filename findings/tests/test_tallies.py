@@ -167,3 +167,76 @@ def test_a_running_scan_is_counted_live():
     counts = ScanCounts(scan, {"status": "FAIL"})
     assert counts.tallies is None
     assert counts.total() == finding_list(scan=scan, status="FAIL").count()
+
+
+def fingerprints(findings) -> set[str]:
+    return set(findings.values_list("fingerprint", flat=True))
+
+
+def newly_failing(scan, since) -> set[str]:
+    return fingerprints(scan.findings.filter(status="FAIL")) - fingerprints(
+        since.findings.filter(status="FAIL")
+    )
+
+
+def test_closing_a_scan_marks_its_new_findings_and_the_list_reads_the_marks(scans):
+    before, scan = scans
+    new = newly_failing(scan, before)
+    assert new, "the fixture has findings new since the previous scan"
+    assert fingerprints(scan.findings.filter(is_new=True)) == new
+    assert not before.findings.filter(is_new=True).exists(), "nothing before the first scan"
+    listed = finding_list(scan=scan, change="new", muted="include")
+    assert fingerprints(listed) == new
+    sql = str(listed.query)
+    assert "is_new" in sql
+    assert "EXISTS" not in sql, "no lookup of each failing finding in the previous scan"
+    unchanged = finding_list(scan=scan, change="unchanged", muted="include")
+    assert fingerprints(unchanged) == fingerprints(scan.findings.filter(status="FAIL")) - new
+
+
+def test_closing_a_scan_again_marks_against_the_previous_scan_of_that_time(scans):
+    before, scan = scans
+    before.findings.filter(status="FAIL").update(status="PASS")
+    close_scan(scan)
+    assert fingerprints(scan.findings.filter(is_new=True)) == fingerprints(
+        scan.findings.filter(status="FAIL")
+    )
+    before.findings.update(status="FAIL")
+    close_scan(scan)
+    marked = fingerprints(scan.findings.filter(is_new=True))
+    assert marked == newly_failing(scan, before)
+    assert marked < fingerprints(scan.findings.filter(status="FAIL")), "marks are cleared"
+
+
+def test_new_since_previous_compares_with_a_scan_that_closed_after_the_marks(scans):
+    before, scan = scans
+    between = create_scan(created_at=before.created_at + timedelta(hours=1), finished_at=None)
+    populate(between, count=90, shift=3)
+    new = newly_failing(scan, between)
+    assert new != fingerprints(scan.findings.filter(is_new=True)), "the marks are out of date"
+    assert fingerprints(finding_list(scan=scan, change="new", muted="include")) == new
+    unchanged = finding_list(scan=scan, change="unchanged", muted="include")
+    assert fingerprints(unchanged) == fingerprints(scan.findings.filter(status="FAIL")) - new
+
+
+def test_new_since_previous_is_every_failing_finding_once_the_previous_scan_is_deleted(scans):
+    before, scan = scans
+    before.delete()
+    listed = finding_list(scan=scan, change="new", muted="include")
+    assert fingerprints(listed) == fingerprints(scan.findings.filter(status="FAIL"))
+
+
+def test_a_process_reads_a_closed_scans_tallies_once(scans):
+    _, scan = scans
+    ScanCounts(scan, {}).total()
+    with CaptureQueriesContext(connection) as queries:
+        assert ScanCounts(scan, {"status": "FAIL"}).total()
+    assert not [query for query in queries if '"findings_findingtally"' in query["sql"]]
+
+
+def test_closing_a_scan_again_replaces_the_tallies_a_process_kept(scans):
+    _, scan = scans
+    counted = ScanCounts(scan, {"muted": "include"}).total()
+    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", status="FAIL")
+    close_scan(scan)
+    assert ScanCounts(scan, {"muted": "include"}).total() == counted + 1

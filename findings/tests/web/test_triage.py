@@ -300,19 +300,21 @@ def test_an_empty_or_forged_selection_does_nothing(client, operator, scan):
 @pytest.mark.parametrize(
     ("params", "queries"),
     [
-        # session, user, scan, mutes, tallies, permissions (2), mute owners
-        ({}, 8),
+        # session, user, scan, mutes, permissions (2), mute owners; the closed scan's tallies
+        # were read by the request before
+        ({}, 7),
         # ... and one page of findings
-        ({"view": "flat"}, 9),
-        ({"view": "flat", "q": "rule 3"}, 9),
-        ({"view": "flat", "change": "new"}, 11),
+        ({"view": "flat"}, 8),
+        ({"view": "flat", "q": "rule 3"}, 8),
+        ({"view": "flat", "change": "new"}, 10),
         # ... resources, then their findings
-        ({"view": "resources"}, 10),
+        ({"view": "resources"}, 9),
     ],
 )
 def test_the_lists_run_a_fixed_number_of_queries(
     client, operator, many, params, queries, django_assert_num_queries
 ):
+    page(client, many, **params)
     with django_assert_num_queries(queries):
         page(client, many, **params)
     create_scan(account_hash=many.account_hash)  # growing neither with findings nor scans

@@ -5,6 +5,7 @@ import uuid
 from django.template import Context, Template
 from django.urls import reverse
 
+from findings.models import Finding
 from findings.reveal import Identity
 from findings.tallies import RuleGroup
 from findings.templatetags.findings_tags import (
@@ -12,6 +13,7 @@ from findings.templatetags.findings_tags import (
     evidence_summary,
     rule_group_bodies,
 )
+from findings.triage import ResourceRow
 
 
 def test_evidence_summary_lists_plain_values_and_counts_nested_ones():
@@ -76,3 +78,56 @@ def test_rule_group_bodies_link_each_rule_with_the_filters_escaped():
     assert '<td class="number">1234</td>' in html
     assert '<td class="number">2</td>' in html
     assert rule_group_bodies([], scan_id, "") == ""
+
+
+def render_resources(resources: list[ResourceRow], identities: dict | None = None) -> str:
+    template = Template("{% load findings_tags %}{% resource_rows resources %}")
+    return template.render(Context({"resources": resources, "identities": identities}))
+
+
+def test_resource_rows_list_each_resources_rules_linked_with_their_state():
+    resource_hash = "ab" * 32
+    failing = Finding(id=41, rule_id="EC2_SG_SSH_OPEN", severity="high", status="FAIL")
+    failing.muted = True
+    passing = Finding(id=42, rule_id="EC2_IMDSV2", severity="low", status="PASS")
+    passing.muted = False
+    resource = ResourceRow(
+        resource_hash=resource_hash,
+        resource_type="AWS::EC2::SecurityGroup",
+        region="eu-west-1",
+        count=1234,
+        worst="high",
+        findings=[failing, passing],
+    )
+    html = render_resources([resource])
+    assert f'data-resource="{resource_hash}"' in html
+    assert f'value="{resource_hash}|AWS::EC2::SecurityGroup|eu-west-1"' in html
+    assert (
+        f'aria-label="Select every finding of AWS::EC2::SecurityGroup {resource_hash[:12]}…"'
+        in (html)
+    )
+    assert '<td class="number">1234</td>' in html
+    assert (
+        f'<li><span class="sev high">high</span> <a href="{reverse("findings:detail", args=[41])}">'
+        'EC2_SG_SSH_OPEN</a> <span class="muted-tag">muted</span></li>'
+    ) in html
+    assert (
+        f'<li><span class="sev low">low</span> <a href="{reverse("findings:detail", args=[42])}">'
+        'EC2_IMDSV2</a> <span class="result PASS">PASS</span></li>'
+    ) in html
+    assert render_resources([]) == ""
+
+
+def test_resource_rows_show_a_revealed_identity_escaped():
+    resource_hash = "cd" * 32
+    resource = ResourceRow(
+        resource_hash=resource_hash,
+        resource_type="AWS::EC2::Instance",
+        region="us-east-1",
+        count=0,
+        worst="info",
+    )
+    identities = {resource_hash: Identity(arn="arn:aws:ec2:::instance/i-<1>", name="a&b")}
+    html = render_resources([resource], identities)
+    assert "<strong>a&amp;b</strong>" in html
+    assert '<code class="arn">arn:aws:ec2:::instance/i-&lt;1&gt;</code>' in html

@@ -1,5 +1,5 @@
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
@@ -157,6 +157,84 @@ def rule_group_bodies(
     )
 
 
+_MUTED_TAG = SafeString(' <span class="muted-tag">muted</span>')
+
+
+def _detail_url() -> Callable[[int], str]:
+    """A finding's page address by its id, from one reverse() for a whole page of rows."""
+    before, _, after = reverse("findings:detail", args=[_FINDING_PLACEHOLDER]).rpartition(
+        _FINDING_PLACEHOLDER
+    )
+    return lambda finding_id: f"{before}{finding_id}{after}"
+
+
+_FINDING_ROW = (
+    "<tr>\n"
+    '        <td><input type="checkbox" name="finding" value="{id}" form="bulk"'
+    ' aria-label="Select {rule} on {short_hash}"></td>\n'
+    '        <td><span class="result {status}">{status}</span>{muted}</td>\n'
+    '        <td><span class="sev {severity}">{severity}</span></td>\n'
+    '        <td><a href="{url}"><strong>{rule}</strong></a><br>{title}</td>\n'
+    "        <td>{service}</td>\n"
+    "        <td>{region}</td>\n"
+    "        <td>{type}</td>\n"
+    '        <td class="hash">{hash_cell}</td>\n'
+    '        <td class="evidence">{evidence}</td>\n'
+    "      </tr>\n      "
+)
+_RULE_FINDING_ROW = (
+    "<tr>\n"
+    '      <td><input type="checkbox" name="finding" value="{id}" form="bulk"'
+    ' aria-label="Select {rule} on {short_hash}"></td>\n'
+    '      <td><a href="{url}"><span class="result {status}">{status}</span></a>{muted}</td>\n'
+    "      <td>{region}</td>\n"
+    "      <td>{type}</td>\n"
+    '      <td class="hash">{hash_cell}</td>\n'
+    '      <td class="evidence">{evidence}</td>\n'
+    "    </tr>\n    "
+)
+
+
+def _finding_rows(row: str, context: template.Context, findings: Iterable[Finding]) -> SafeString:
+    identities = context.get("identities")
+    detail_url = _detail_url()
+    return format_html_join(
+        "",
+        row,
+        (
+            {
+                "id": finding.id,
+                "rule": finding.rule_id,
+                "short_hash": Truncator(finding.resource_hash).chars(13),
+                "status": finding.status,
+                "muted": _MUTED_TAG if finding.muted else "",
+                "severity": finding.severity,
+                "url": detail_url(finding.id),
+                "title": finding.title,
+                "service": finding.service,
+                "region": finding.region,
+                "type": finding.resource_type,
+                "hash_cell": _hash_cell(identities, finding.resource_hash),
+                "evidence": evidence_summary(finding.evidence),
+            }
+            for finding in findings
+        ),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def finding_rows(context: template.Context, findings: Iterable[Finding]) -> SafeString:
+    """The flat list's rows: a tag for the reason resource_rows is one."""
+    return _finding_rows(_FINDING_ROW, context, findings)
+
+
+@register.simple_tag(takes_context=True)
+def rule_finding_rows(context: template.Context, findings: Iterable[Finding]) -> SafeString:
+    """The rows of one rule unfolded in the grouped view (its rule and severity are the
+    group's)."""
+    return _finding_rows(_RULE_FINDING_ROW, context, findings)
+
+
 _RESOURCE_ROW = (
     '<tr class="resource" data-resource="{hash}">\n'
     '        <td><input type="checkbox" name="resource" value="{key}" form="bulk"'
@@ -180,8 +258,7 @@ def resource_rows(context: template.Context, resources: Iterable[ResourceRow]) -
     hundred resources and their findings, and a tag renders them at a fraction of a template
     loop's cost; the findings' URL is reversed once."""
     identities = context.get("identities")
-    detail_url = reverse("findings:detail", args=[_FINDING_PLACEHOLDER])
-    finding_url = detail_url.rpartition(_FINDING_PLACEHOLDER)
+    detail_url = _detail_url()
     return format_html_join(
         "",
         _RESOURCE_ROW,
@@ -201,16 +278,14 @@ def resource_rows(context: template.Context, resources: Iterable[ResourceRow]) -
                     (
                         {
                             "severity": finding.severity,
-                            "url": f"{finding_url[0]}{finding.id}{finding_url[2]}",
+                            "url": detail_url(finding.id),
                             "rule": finding.rule_id,
                             "status": format_html(
                                 ' <span class="result {0}">{0}</span>', finding.status
                             )
                             if finding.status != Finding.Status.FAIL
                             else "",
-                            "muted": SafeString(' <span class="muted-tag">muted</span>')
-                            if finding.muted
-                            else "",
+                            "muted": _MUTED_TAG if finding.muted else "",
                         }
                         for finding in resource.findings
                     ),

@@ -131,3 +131,54 @@ def test_resource_rows_show_a_revealed_identity_escaped():
     html = render_resources([resource], identities)
     assert "<strong>a&amp;b</strong>" in html
     assert '<code class="arn">arn:aws:ec2:::instance/i-&lt;1&gt;</code>' in html
+
+
+def listed_finding(**values) -> Finding:
+    finding = Finding(
+        **{
+            "id": 7,
+            "rule_id": "EC2_SG_SSH_OPEN",
+            "title": "SSH <open> & more",
+            "service": "ec2",
+            "severity": "high",
+            "status": "FAIL",
+            "region": "eu-west-1",
+            "resource_type": "AWS::EC2::SecurityGroup",
+            "resource_hash": "ef" * 32,
+            "evidence": {"cidr": "<0.0.0.0/0>"},
+            **values,
+        }
+    )
+    finding.muted = False
+    return finding
+
+
+def render_rows(tag: str, findings: list[Finding], identities: dict | None = None) -> str:
+    template = Template(f"{{% load findings_tags %}}{{% {tag} findings %}}")
+    return template.render(Context({"findings": findings, "identities": identities}))
+
+
+def test_finding_rows_link_each_finding_and_escape_what_it_holds():
+    muted = listed_finding(id=8, status="PASS")
+    muted.muted = True
+    html = render_rows("finding_rows", [listed_finding(), muted])
+    detail = reverse("findings:detail", args=[7])
+    assert (
+        f'<a href="{detail}"><strong>EC2_SG_SSH_OPEN</strong></a><br>SSH &lt;open&gt; &amp; more'
+        in (html)
+    )
+    assert f'value="7" form="bulk" aria-label="Select EC2_SG_SSH_OPEN on {"ef" * 6}…"' in html
+    assert '<span class="result PASS">PASS</span> <span class="muted-tag">muted</span>' in html
+    assert '<td class="evidence">cidr: &lt;0.0.0.0/0&gt;</td>' in html
+    assert "<td>AWS::EC2::SecurityGroup</td>" in html
+    assert render_rows("finding_rows", []) == ""
+
+
+def test_rule_finding_rows_link_the_status_and_show_a_revealed_identity():
+    finding = listed_finding()
+    identities = {finding.resource_hash: Identity(arn="arn:aws:ec2:::sg/<1>", name="web")}
+    html = render_rows("rule_finding_rows", [finding], identities)
+    detail = reverse("findings:detail", args=[7])
+    assert f'<a href="{detail}"><span class="result FAIL">FAIL</span></a>' in html
+    assert '<code class="arn">arn:aws:ec2:::sg/&lt;1&gt;</code>' in html
+    assert "SSH &lt;open&gt;" not in html, "the rule's title is the group's"

@@ -20,7 +20,7 @@ from findings.tallies import (
     RuleGroup,
     ScanCounts,
     by_severity,
-    stored_tallies,
+    closed_scan_tallies,
 )
 from scans.models import Scan
 from securescope.severity import Severity
@@ -140,7 +140,7 @@ def _score_trend(
 
 
 def _account_overview(scan: Scan, history: list[Scan], severities: list[str]) -> AccountOverview:
-    stored = stored_tallies(scan_id=scan.id) if scan.finding_counts else []
+    stored = closed_scan_tallies(scan=scan) if scan.finding_counts else []
     mutes = account_mutes(account_hash=scan.account_hash)
     counts = ScanCounts(
         scan,

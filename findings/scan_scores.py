@@ -15,7 +15,7 @@ from django.db.models import Count, Min
 
 from findings.compliance import FINDING_STATUSES, FrameworkScore, framework_scores
 from findings.models import Finding
-from findings.tallies import Tally, stored_tallies, stored_tallies_by_scan
+from findings.tallies import Tally, closed_scan_tallies, stored_tallies_by_scan
 from rules.loading import load_catalog
 from rules.schema import Catalog
 from scans.models import Scan
@@ -51,9 +51,9 @@ _closed_scan_scores = _ClosedScanScores()
 
 
 def _scan_tallies(scan: Scan) -> list[Tally]:
-    """The scan's tallies, stored when it closed (one query), or counted from its findings."""
+    """The scan's tallies, stored when it closed, or counted from its findings."""
     if scan.is_finished and scan.finding_counts:
-        return stored_tallies(scan_id=scan.id)
+        return closed_scan_tallies(scan=scan)
     rows = (
         Finding.objects.filter(scan_id=scan.id)
         .values("rule_id", "region", "status", "severity", "resource_type")

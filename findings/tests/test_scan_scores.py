@@ -3,6 +3,7 @@
 import pytest
 
 from findings.scan_scores import closed_scans_scores, compliance_scores
+from findings.tallies import closed_scan_tallies_forget
 from rules.loading import clear_catalog_cache
 from scans.models import Scan
 from testing.factories import close_scan, create_finding, create_scan
@@ -46,6 +47,8 @@ def test_a_catalog_parsed_again_drops_the_kept_scores(django_assert_num_queries)
     scan = _closed_scan()
     compliance_scores(scan=scan)
     clear_catalog_cache()
+    # The process keeps the tallies too: forgotten, scoring again is seen reading them.
+    closed_scan_tallies_forget(scan_id=scan.id)
     with django_assert_num_queries(1):
         compliance_scores(scan=scan)
 

@@ -207,7 +207,7 @@ def _finding_rows(row: str, context: template.Context, findings: Iterable[Findin
                 "rule": finding.rule_id,
                 "short_hash": Truncator(finding.resource_hash).chars(13),
                 "status": finding.status,
-                "muted": _MUTED_TAG if finding.muted else "",
+                "muted": _MUTED_TAG if getattr(finding, "muted", False) else "",
                 "severity": finding.severity,
                 "url": detail_url(finding.id),
                 "title": finding.title,
@@ -285,7 +285,7 @@ def resource_rows(context: template.Context, resources: Iterable[ResourceRow]) -
                             )
                             if finding.status != Finding.Status.FAIL
                             else "",
-                            "muted": _MUTED_TAG if finding.muted else "",
+                            "muted": _MUTED_TAG if getattr(finding, "muted", False) else "",
                         }
                         for finding in resource.findings
                     ),

@@ -5,7 +5,7 @@ import threading
 from securescope.recent import RecentlyUsed
 
 
-def test_the_value_used_longest_ago_goes_first():
+def test_the_value_used_longest_ago_goes_first() -> None:
     recent: RecentlyUsed[str, int] = RecentlyUsed(2)
     recent.put("a", 1)
     recent.put("b", 2)
@@ -15,7 +15,7 @@ def test_the_value_used_longest_ago_goes_first():
     assert (recent.get("a"), recent.get("c")) == (1, 3)
 
 
-def test_a_value_put_again_is_replaced_and_counts_as_used():
+def test_a_value_put_again_is_replaced_and_counts_as_used() -> None:
     recent: RecentlyUsed[str, int] = RecentlyUsed(2)
     recent.put("a", 1)
     recent.put("b", 2)
@@ -24,7 +24,7 @@ def test_a_value_put_again_is_replaced_and_counts_as_used():
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (10, None, 3)
 
 
-def test_discard_and_clear_forget():
+def test_discard_and_clear_forget() -> None:
     recent: RecentlyUsed[str, int] = RecentlyUsed(4)
     recent.put("a", 1)
     recent.put("b", 2)
@@ -35,7 +35,7 @@ def test_discard_and_clear_forget():
     assert recent.get("b") is None
 
 
-def test_threads_never_grow_it_past_its_size():
+def test_threads_never_grow_it_past_its_size() -> None:
     recent: RecentlyUsed[int, int] = RecentlyUsed(8)
 
     def fill(start: int) -> None:

@@ -134,7 +134,7 @@ def test_resource_rows_show_a_revealed_identity_escaped():
 
 
 def listed_finding(**values) -> Finding:
-    finding = Finding(
+    return Finding(
         **{
             "id": 7,
             "rule_id": "EC2_SG_SSH_OPEN",
@@ -149,8 +149,6 @@ def listed_finding(**values) -> Finding:
             **values,
         }
     )
-    finding.muted = False
-    return finding
 
 
 def render_rows(tag: str, findings: list[Finding], identities: dict | None = None) -> str:

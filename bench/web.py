@@ -282,9 +282,9 @@ def main() -> int:
         print(f"generated {size:,} findings in {time.perf_counter() - started:.1f} s", flush=True)
 
     if not args.no_vacuum:
-        # What autovacuum does within a minute or so of a scan (findings migration 0009 has it
-        # run after every 20,000 new findings): the visibility map then lets the resource view
-        # read its index alone.
+        # What autovacuum does within a minute or so of a scan (findings migrations 0009 and
+        # 0011 have it run after every 20,000 new findings and 1,000 changed ones): the
+        # visibility map then lets the resource view read its index alone.
         from django.db import connection
 
         with connection.cursor() as cursor:

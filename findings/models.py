@@ -3,6 +3,16 @@ from django.db import models
 
 from securescope.severity import FindingStatus, Severity
 
+# The findings page's order within a scan: most severe first, then the export order.
+PAGE_ORDER = (
+    models.F("scan"),
+    Severity.rank_expression(),
+    models.F("rule_id"),
+    models.F("region"),
+    models.F("resource_type"),
+    models.F("resource_hash"),
+)
+
 
 class Finding(models.Model):
     """The result of one rule on one resource in one scan. Holds no raw identifier."""
@@ -40,30 +50,15 @@ class Finding(models.Model):
             ),
             models.Index(fields=["fingerprint"]),
             # The resource view groups a scan's failing findings by resource, most severe first:
-            # an index-only scan once autovacuum has passed (migration 0009 asks it to come
-            # soon after a scan's findings are written).
+            # an index-only scan once autovacuum has passed (migrations 0009 and 0011 ask it to
+            # come soon after a scan's findings are written, and after they are marked new).
             models.Index(
                 fields=["scan", "status", "resource_hash", "resource_type", "region", "severity"],
                 name="finding_resource_order",
             ),
+            models.Index(*PAGE_ORDER, name="finding_severity_order"),
             models.Index(
-                models.F("scan"),
-                Severity.rank_expression(),
-                models.F("rule_id"),
-                models.F("region"),
-                models.F("resource_type"),
-                models.F("resource_hash"),
-                name="finding_severity_order",
-            ),
-            models.Index(
-                models.F("scan"),
-                Severity.rank_expression(),
-                models.F("rule_id"),
-                models.F("region"),
-                models.F("resource_type"),
-                models.F("resource_hash"),
-                condition=models.Q(is_new=True),
-                name="finding_new_severity_order",
+                *PAGE_ORDER, condition=models.Q(is_new=True), name="finding_new_severity_order"
             ),
         ]
         constraints = [

@@ -23,6 +23,29 @@ def mark_new_findings(apps, schema_editor):
         ).update(is_new=True)
 
 
+# Marking clears the visibility map of the pages it touches (5% new findings touched two pages
+# in three at 200,000 findings), and the resource view's index-only scan then reads the heap
+# until a vacuum: one comes after 1,000 changed rows, not after 20% of the table.
+VACUUM_AFTER_MARKS = (
+    "ALTER TABLE findings_finding SET "
+    "(autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0)"
+)
+VACUUM_AS_DEFAULT = (
+    "ALTER TABLE findings_finding RESET "
+    "(autovacuum_vacuum_threshold, autovacuum_vacuum_scale_factor)"
+)
+
+
+def vacuum_soon_after_marks(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(VACUUM_AFTER_MARKS)
+
+
+def vacuum_as_default(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(VACUUM_AS_DEFAULT)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("findings", "0010_view_findings_permission"),
@@ -55,4 +78,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(mark_new_findings, migrations.RunPython.noop),
+        migrations.RunPython(vacuum_soon_after_marks, vacuum_as_default),
     ]

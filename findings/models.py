@@ -56,6 +56,14 @@ class Finding(models.Model):
                 fields=["scan", "status", "resource_hash", "resource_type", "region", "severity"],
                 name="finding_resource_order",
             ),
+            # Counting a scan's findings by rule, region, status and severity (its tallies when
+            # it closes, its pages while it runs) reads this index alone; the id names an example
+            # of each rule, the fingerprint answers mutes.
+            models.Index(
+                fields=["scan", "rule_id", "region", "status", "severity"],
+                include=["id", "fingerprint"],
+                name="finding_tally_order",
+            ),
             models.Index(*PAGE_ORDER, name="finding_severity_order"),
             models.Index(
                 *PAGE_ORDER, condition=models.Q(is_new=True), name="finding_new_severity_order"

@@ -144,7 +144,7 @@ def finding_tallies_store(*, scan_id: uuid.UUID | str) -> int:
     previous = previous_scan(scan=scan)
     findings = Finding.objects.filter(scan_id=scan.id)
     counts = list(
-        findings.values(*TALLY_KEY).annotate(count=Count("id"), first=Min("id")).order_by()
+        findings.values(*TALLY_KEY).annotate(count=Count("*"), first=Min("id")).order_by()
     )
     new: dict[tuple, int] = {}
     findings.filter(is_new=True).update(is_new=False)
@@ -156,7 +156,7 @@ def finding_tallies_store(*, scan_id: uuid.UUID | str) -> int:
             is_new=True
         )
         for row in (
-            findings.filter(is_new=True).values(*TALLY_KEY).annotate(count=Count("id")).order_by()
+            findings.filter(is_new=True).values(*TALLY_KEY).annotate(count=Count("*")).order_by()
         ):
             new[tuple(row[name] for name in TALLY_KEY)] = row["count"]
     rules = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, TextField
+from django.db.models import Count, Min, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from findings.comparison import scan_comparison
@@ -194,6 +194,8 @@ class ScanCounts:
         self._mutes = mutes
         self._memo: dict[tuple[str, str], Counter] = {}
         self._descriptions: dict[str, tuple[str, dict]] = {}
+        # A finding id of each rule met while counting live: describe() reads the rule from it.
+        self._examples: dict[str, int] = {}
 
     @cached_property
     def mutes(self) -> AccountMutes:
@@ -284,12 +286,19 @@ class ScanCounts:
         return {key: count for key, count in counts.items() if count > 0}
 
     def _counted(self, filters: dict[str, Any]) -> Counter:
-        return _keyed(
+        """COUNT(*) and MIN(id), so that finding_tally_order answers alone; each rule's first
+        id is kept as the example that describe() reads its title and mapping from."""
+        rows = (
             finding_list(scan=self.scan, **filters, mutes=self.mutes)
             .order_by()
             .values(*KEY_FIELDS)
-            .annotate(count=Count("id"))
+            .annotate(count=Count("*"), example=Min("id"))
         )
+        counts: Counter = Counter()
+        for row in rows:
+            counts[tuple(row[name] for name in KEY_FIELDS)] = row["count"]
+            self._examples.setdefault(row["rule_id"], row["example"])
+        return counts
 
     def total(self) -> int:
         return sum(self.by_key().values())
@@ -336,21 +345,20 @@ class ScanCounts:
             for tally in self.tallies:
                 self._descriptions[tally.rule_id] = (tally.title, tally.compliance)
         elif missing:
-            described = (
-                Finding.objects.filter(scan_id=self.scan.id, rule_id__in=missing)
-                .values("rule_id")
-                .annotate(title=Max("title"), example=Max("id"))
-                .order_by()
-                .values_list("rule_id", "title", "example")
-            )
-            titles = {rule_id: (title, example) for rule_id, title, example in described}
-            mappings = dict(
-                Finding.objects.filter(id__in=[example for _, example in titles.values()])
-                .order_by()
-                .values_list("rule_id", "compliance")
-            )
-            for rule_id, (title, _) in titles.items():
-                self._descriptions[rule_id] = (title, mappings[rule_id])
+            unseen = [rule_id for rule_id in missing if rule_id not in self._examples]
+            if unseen:
+                self._examples.update(
+                    Finding.objects.filter(scan_id=self.scan.id, rule_id__in=unseen)
+                    .values("rule_id")
+                    .annotate(example=Min("id"))
+                    .order_by()
+                    .values_list("rule_id", "example")
+                )
+            examples = [self._examples[rule_id] for rule_id in missing if rule_id in self._examples]
+            for rule_id, title, compliance in Finding.objects.filter(id__in=examples).values_list(
+                "rule_id", "title", "compliance"
+            ):
+                self._descriptions[rule_id] = (title, compliance)
         for group in groups:
             group.title, group.compliance = self._descriptions.get(group.rule_id, ("", {}))
 

@@ -254,3 +254,20 @@ def test_the_findings_table_is_vacuumed_soon_after_a_scan_marks_its_new_findings
         "autovacuum_vacuum_scale_factor=0",
         "autovacuum_vacuum_insert_threshold=20000",
     } <= set(options)
+
+
+def test_a_running_scans_rule_groups_read_each_rule_from_an_example_found_while_counting(scans):
+    _, scan = scans
+    stored = ScanCounts(scan, {"status": "FAIL"}).rule_groups()
+    FindingTally.objects.all().delete()
+    scan.finding_counts = {}
+    live = ScanCounts(scan, {"status": "FAIL"})
+    with CaptureQueriesContext(connection) as queries:
+        groups = live.rule_groups()
+    assert [(g.rule_id, g.title, g.compliance, g.counts) for g in groups] == [
+        (g.rule_id, g.title, g.compliance, g.counts) for g in stored
+    ]
+    finding_queries = [q["sql"] for q in queries if '"findings_finding"' in q["sql"]]
+    # The count by rule, region, status and severity, then the examples by primary key.
+    assert len(finding_queries) == 2
+    assert '"findings_finding"."id" IN' in finding_queries[1]

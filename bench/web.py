@@ -11,11 +11,12 @@ tallies stored). It times 100 requests to each variant of the findings page of t
 scan (/findings/scan/<uuid>/: grouped by rule, the flat list, the resource view, a rule
 unfolded, a title search, "new since the previous scan", a deep keyset page, and the old
 filters), and to the overview, through Django's test client, signed in, and prints median and
-p95. Then the same scan counted live (as a running scan is, with its tallies removed). Each
-export format of the 20,000 and the latest scan is streamed through its view to /dev/null in a
-fresh process, whose wall time and peak resident memory are reported: streaming keeps memory
-flat as findings grow. Each is downloaded twice: a finished scan's export is rendered once into
-its snapshot, and the second download streams that file.
+p95. Then the same scan as while it runs (its tallies removed): polled between two units'
+ends, and with a unit ending before each request. Each export format of the 20,000 and the
+latest scan is streamed through its view to /dev/null in a fresh process, whose wall time and
+peak resident memory are reported: streaming keeps memory flat as findings grow. Each is
+downloaded twice: a finished scan's export is rendered once into its snapshot, and the second
+download streams that file.
 """
 
 import argparse
@@ -175,18 +176,51 @@ def deep_cursor(scan, params: dict, row: int) -> dict:
     return {**params, "after": cursor_encode([getattr(before, name) for name in names])}
 
 
-def time_variants(client, url: str, variants: dict, requests: int, *, header: bool = True) -> None:
+def time_variants(
+    client, url: str, variants: dict, requests: int, *, header: bool = True, before_each=None
+) -> None:
     if header:
         print("| request | median ms | p95 ms |\n|---|---|---|")
     for name, params in variants.items():
         time_page(client, url, params, 3)  # warm the connection and the template cache
-        median, p95 = time_page(client, url, params, requests)
+        median, p95 = time_page(client, url, params, requests, before_each=before_each)
         print(f"| {name} | {median * 1000:.1f} | {p95 * 1000:.1f} |", flush=True)
 
 
-def time_page(client, url: str, params: dict, requests: int) -> tuple[float, float]:
+def time_running(client, scan, url: str, variants: dict, args) -> None:
+    """The scan's pages as while it runs: no tallies, so they count its findings. A process
+    keeps a running scan's counts until one of its units ends: timed as a page polled between
+    two ends, then with a unit ending before every request."""
+    from django.utils import timezone
+
+    from findings.tallies import closed_scan_tallies_forget
+    from scans.models import Scan
+
+    tallies = list(scan.tallies.all())
+    scan.tallies.all().delete()
+    closed_scan_tallies_forget(scan_id=scan.id)
+    Scan.objects.filter(id=scan.id).update(status=Scan.Status.RUNNING)
+
+    def unit_ends() -> None:
+        scan.scan_regions.update(finished_at=timezone.now())
+
+    try:
+        print("\nthe same scan while it runs, counted once until a unit ends")
+        time_variants(client, url, variants, args.requests)
+        print("\n... and with a unit ending before each request")
+        time_variants(client, url, variants, args.requests, before_each=unit_ends)
+    finally:
+        Scan.objects.filter(id=scan.id).update(status=scan.status)
+        type(tallies[0]).objects.bulk_create(tallies)
+
+
+def time_page(
+    client, url: str, params: dict, requests: int, *, before_each=None
+) -> tuple[float, float]:
     seconds = []
     for _ in range(requests):
+        if before_each is not None:
+            before_each()
         started = time.perf_counter()
         response = client.get(url, params, secure=True)
         seconds.append(time.perf_counter() - started)
@@ -313,15 +347,7 @@ def main() -> int:
     )
     time_variants(client, reverse("home"), {"overview": {}}, args.requests)
 
-    # A running scan has no tallies yet: its pages count the findings themselves.
-    from findings.tallies import closed_scan_tallies_forget
-
-    tallies = list(largest.tallies.all())
-    largest.tallies.all().delete()
-    closed_scan_tallies_forget(scan_id=largest.id)
-    print("\nthe same scan counted live (as a running scan is)")
-    time_variants(client, url, {name: variants[name] for name in LIVE_VARIANTS}, args.requests)
-    type(tallies[0]).objects.bulk_create(tallies)
+    time_running(client, largest, url, {name: variants[name] for name in LIVE_VARIANTS}, args)
 
     if args.skip_exports:
         return 0

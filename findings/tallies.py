@@ -28,7 +28,7 @@ from findings.selectors import (
     finding_list,
     previous_scan,
 )
-from scans.models import Scan
+from scans.models import Scan, ScanRegion
 from securescope.frameworks import mapped_sections
 from securescope.recent import RecentlyUsed
 from securescope.severity import Severity
@@ -101,6 +101,14 @@ def closed_scan_tallies(*, scan: Scan) -> list[Tally]:
 def closed_scan_tallies_forget(*, scan_id: uuid.UUID) -> None:
     """For a scan whose tallies are being written again."""
     _closed_scans_tallies.discard(scan_id)
+
+
+# Counts of running scans (ScanCounts._kept): a scan page polled while a big scan runs counts
+# its findings once per unit that ends, not once per request.
+RUNNING_SCANS_COUNTS_KEPT = 64
+_running_scans_counts: RecentlyUsed[tuple, tuple[Counter, dict[str, int]]] = RecentlyUsed(
+    RUNNING_SCANS_COUNTS_KEPT
+)
 
 
 def stored_tallies_by_scan(*, scan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Tally]]:
@@ -248,8 +256,34 @@ class ScanCounts:
     def _once(self, kind: str, filters: dict[str, Any], count) -> Counter:
         memo = (kind, repr(sorted(filters.items())))
         if memo not in self._memo:
-            self._memo[memo] = count()
+            self._memo[memo] = self._kept(memo, filters, count)
         return self._memo[memo]
+
+    @cached_property
+    def _units_state(self) -> tuple:
+        """What a running scan's findings are a function of: a unit stores its findings in
+        the transaction that ends it (scans.lifecycle.units), so they change only when a
+        unit's row does."""
+        return tuple(
+            ScanRegion.objects.filter(scan_id=self.scan.id)
+            .order_by("id")
+            .values_list("id", "status", "findings_count", "finished_at")
+        )
+
+    def _kept(self, memo: tuple[str, str], filters: dict[str, Any], count) -> Counter:
+        """A running scan's counts, kept by the process until one of its units ends; every
+        other count is counted. A change filter depends on the previous scan, which can
+        change while this one runs, so it is counted too."""
+        if self.scan.is_finished or filters.get("change"):
+            return count()
+        key = (self.scan.id, self._units_state, memo, repr(self.mutes.condition))
+        kept = _running_scans_counts.get(key)
+        if kept is None:
+            kept = (count(), dict(self._examples))
+            _running_scans_counts.put(key, kept)
+        for rule_id, example in kept[1].items():
+            self._examples.setdefault(rule_id, example)
+        return Counter(kept[0])
 
     def muted_by_key(self, filters: dict[str, Any] | None = None) -> Counter:
         """Findings under `filters` that active mutes cover; empty when the account has none."""
@@ -338,8 +372,8 @@ class ScanCounts:
         )
 
     def describe(self, groups: list[RuleGroup]) -> None:
-        """Titles and compliance mappings: from the tallies, or two queries for the rules not
-        described yet."""
+        """Titles and compliance mappings: from the tallies, or from an example finding of
+        each rule not described yet (found while counting, else with one more query)."""
         missing = [g.rule_id for g in groups if g.rule_id not in self._descriptions]
         if missing and self.tallies is not None:
             for tally in self.tallies:

@@ -271,3 +271,52 @@ def test_a_running_scans_rule_groups_read_each_rule_from_an_example_found_while_
     # The count by rule, region, status and severity, then the examples by primary key.
     assert len(finding_queries) == 2
     assert '"findings_finding"."id" IN' in finding_queries[1]
+
+
+def finding_reads(queries) -> list[str]:
+    return [query["sql"] for query in queries if '"findings_finding"' in query["sql"]]
+
+
+def test_a_running_scan_is_counted_again_only_once_a_unit_ends_or_a_mute_changes():
+    scan = create_scan(status=Scan.Status.RUNNING)
+    unit = create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED, findings_count=12)
+    populate(scan, count=12)
+    first = ScanCounts(scan, {"status": "FAIL"})
+    counted = first.total()
+    first.rule_groups()
+    with CaptureQueriesContext(connection) as queries:
+        assert ScanCounts(scan, {"status": "FAIL"}).total() == counted
+        groups = ScanCounts(scan, {"status": "FAIL"}).rule_groups()
+    reads = finding_reads(queries)
+    assert len(reads) == 1, "counts kept until a unit ends"
+    assert '"findings_finding"."id" IN' in reads[0], "the rules read from their examples"
+    assert {group.title for group in groups} == {title for _, title, _, _ in RULES}
+
+    # A unit stores its findings in the transaction that ends it.
+    later = create_scan_region(scan, region="eu-west-1")
+    create_finding(scan, rule_id="IAM_ROOT_MFA", severity="critical", status="FAIL")
+    ScanRegion.objects.filter(id=later.id).update(
+        status=ScanRegion.Status.SUCCEEDED, findings_count=1, finished_at=timezone.now()
+    )
+    assert ScanCounts(scan, {"status": "FAIL"}).total() == counted + 1
+
+    create_mute(
+        account_hash=scan.account_hash,
+        account_label=scan.account_label,
+        rule_id="IAM_ROOT_MFA",
+        owner=create_user(username="muter"),
+    )
+    muted = scan.findings.filter(rule_id="IAM_ROOT_MFA", status="FAIL").count()
+    assert ScanCounts(scan, {"status": "FAIL"}).total() == counted + 1 - muted
+    assert unit.findings_count == 12
+
+
+def test_a_running_scans_change_since_the_previous_scan_is_counted_every_time(scans):
+    _, before = scans
+    scan = create_scan(status=Scan.Status.RUNNING, created_at=timezone.now() + timedelta(1))
+    create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED)
+    populate(scan, count=20, shift=2)
+    ScanCounts(scan, {"change": "new"}).total()
+    with CaptureQueriesContext(connection) as queries:
+        ScanCounts(scan, {"change": "new"}).total()
+    assert finding_reads(queries), "the previous scan may change while this one runs"

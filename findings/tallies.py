@@ -105,7 +105,7 @@ def closed_scan_tallies_forget(*, scan_id: uuid.UUID) -> None:
 
 # Counts of running scans (ScanCounts._kept): a scan page polled while a big scan runs counts
 # its findings once per unit that ends, not once per request.
-RUNNING_SCANS_COUNTS_KEPT = 64
+RUNNING_SCANS_COUNTS_KEPT = 16
 _running_scans_counts: RecentlyUsed[tuple, tuple[Counter, dict[str, int]]] = RecentlyUsed(
     RUNNING_SCANS_COUNTS_KEPT
 )

@@ -311,8 +311,8 @@ def test_a_running_scan_is_counted_again_only_once_a_unit_ends_or_a_mute_changes
     assert unit.findings_count == 12
 
 
-def test_a_running_scans_change_since_the_previous_scan_is_counted_every_time(scans):
-    _, before = scans
+@pytest.mark.usefixtures("scans")
+def test_a_running_scans_change_since_the_previous_scan_is_counted_every_time():
     scan = create_scan(status=Scan.Status.RUNNING, created_at=timezone.now() + timedelta(1))
     create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED)
     populate(scan, count=20, shift=2)

@@ -3,8 +3,9 @@
 Every count here is `finding_list(scan=scan, **filters).count()` split by rule, region, status
 and severity, with the active mutes subtracted unless the filters ask for muted findings: the
 overview, the findings page's rule groups and totals, and the scan page read it. A closed scan
-answers from its few hundred FindingTally rows plus one small query for its muted findings; a
-running scan, or a filter the tallies cannot answer ("resolved"), counts the findings.
+answers from its few hundred FindingTally rows, which a process reads once, plus one small
+query for its muted findings; a running scan, or a filter the tallies cannot answer
+("resolved"), counts the findings, a running scan once per unit that ends.
 """
 
 import json

@@ -169,6 +169,20 @@ def test_list_links_each_run(client, viewer, run):
     assert "<td>3</td>" in html
 
 
+def test_list_says_which_runs_are_still_starting_or_failed_to_start(client, viewer, run):
+    create_organization_run(status="starting", members_done=3, members_total=20)
+    create_organization_run(
+        status="failed", error="The organization's accounts could not be listed."
+    )
+    html = client.get(reverse("organizations:list")).content.decode()
+    assert "<td>Starting 3 of 20</td>" in html
+    assert (
+        '<span class="result FAIL">Failed to start</span> '
+        "The organization&#x27;s accounts could not be listed." in html
+    )
+    assert "<td>Started</td>" in html
+
+
 def test_a_scan_of_the_run_links_back_to_it(client, viewer, run):
     scan = run.scans.first()
     html = client.get(reverse("scan_pages:detail", args=[scan.id])).content.decode()

@@ -215,8 +215,9 @@ def _members_start(
     earlier = {scan.account_hash: scan for scan in run.scans.all()}
     try:
         for done, account_id in enumerate(account_ids, start=1):
-            if account_hash(account_id) in earlier:
-                started.append(earlier[account_hash(account_id)])
+            earlier_scan = earlier.get(account_hash(account_id))
+            if earlier_scan is not None:
+                started.append(earlier_scan)
                 continue
             member = credentials
             if account_id != identity.account_id:

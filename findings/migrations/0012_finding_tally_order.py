@@ -13,8 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="finding",
             index=models.Index(
-                fields=["scan", "rule_id", "region", "status", "severity"],
-                include=("id", "fingerprint"),
+                fields=["scan", "rule_id", "region", "status", "severity", "id", "fingerprint"],
                 name="finding_tally_order",
             ),
         ),

@@ -170,10 +170,6 @@ def _matches(tally: Tally, filters: dict[str, Any]) -> bool:
     return True
 
 
-def _keyed(rows) -> Counter:
-    return Counter({tuple(row[name] for name in KEY_FIELDS): row["count"] for row in rows})
-
-
 def by_severity(counts: dict[Key, int]) -> dict[str, int]:
     totals = dict.fromkeys(Severity.values, 0)
     for (_, _, _, severity), count in counts.items():
@@ -294,14 +290,7 @@ class ScanCounts:
         return self._once(
             "muted",
             filters,
-            lambda: _keyed(
-                finding_list(
-                    scan=self.scan, **{**filters, "muted": MutedFilter.ONLY}, mutes=self.mutes
-                )
-                .order_by()
-                .values(*KEY_FIELDS)
-                .annotate(count=Count("id"))
-            ),
+            lambda: self._counted({**filters, "muted": MutedFilter.ONLY}),
         )
 
     def by_key(self, filters: dict[str, Any] | None = None) -> dict[Key, int]:

@@ -279,7 +279,7 @@ def finding_reads(queries) -> list[str]:
 
 def test_a_running_scan_is_counted_again_only_once_a_unit_ends_or_a_mute_changes():
     scan = create_scan(status=Scan.Status.RUNNING)
-    unit = create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED, findings_count=12)
+    create_scan_region(scan, status=ScanRegion.Status.SUCCEEDED, findings_count=12)
     populate(scan, count=12)
     first = ScanCounts(scan, {"status": "FAIL"})
     counted = first.total()
@@ -308,7 +308,6 @@ def test_a_running_scan_is_counted_again_only_once_a_unit_ends_or_a_mute_changes
     )
     muted = scan.findings.filter(rule_id="IAM_ROOT_MFA", status="FAIL").count()
     assert ScanCounts(scan, {"status": "FAIL"}).total() == counted + 1 - muted
-    assert unit.findings_count == 12
 
 
 @pytest.mark.usefixtures("scans")
